@@ -1,0 +1,478 @@
+package io.qwenstream.engine.tokenizer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+
+/**
+ * The Qwen3 tokenizer: byte-level BPE by merge rank, no BOS, giving the ids and text of Hugging
+ * Face {@code tokenizers} on every input.
+ *
+ * <p>Encoding: added tokens (special or not) are cut out of the raw text first, leftmost then
+ * longest; each piece between them is NFC-normalised, split by the Qwen2 regex, mapped byte by
+ * byte to GPT-2's byte characters and merged by rank. Decoding concatenates the tokens' bytes and
+ * reads them as UTF-8, ill-formed bytes as U+FFFD. Thread-safe.
+ */
+public final class Qwen3Tokenizer {
+
+    /** The pre-tokenizer split of Qwen2/Qwen3, exactly as {@code tokenizer.json} spells it. */
+    static final String QWEN2_SPLIT_REGEX =
+            "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+    // HF's regex engine (Oniguruma) reads \s as Unicode White_Space and folds case by Unicode
+    // rules; Java does both only with UNICODE_CHARACTER_CLASS (\p{L}, \p{N} are Unicode anyway).
+    private static final Pattern QWEN2_SPLIT = Pattern.compile(QWEN2_SPLIT_REGEX, Pattern.UNICODE_CHARACTER_CLASS);
+
+    // Token types, numbered as GGUF's tokenizer.ggml.token_type numbers them.
+    static final byte ABSENT = 0;       // no token has this id
+    static final byte NORMAL = 1;       // a BPE vocabulary entry
+    static final byte CONTROL = 3;      // a special added token, e.g. <|im_start|>
+    static final byte USER_DEFINED = 4; // a non-special added token, e.g. <think>
+    static final byte UNUSED = 5;       // GGUF padding up to the embedding rows, e.g. [PAD151669]
+
+    private static final int WORD_CACHE_CAPACITY = 10_000;
+    private static final int MAX_CACHED_WORD_LENGTH = 256;
+
+    private final String[] tokens;
+    private final byte[] types;
+    private final Map<String, Integer> idOfToken;
+    private final int[] idOfByte;
+    private final BpeMerges merges;
+    private final Map<Character, String[]> addedTokensByFirstChar; // each list longest first
+    private final Map<String, int[]> wordCache = new ConcurrentHashMap<>();
+    private final String chatTemplate;
+    private final int eosTokenId;
+    private final int padTokenId;
+
+    private Qwen3Tokenizer(String source, String[] tokens, byte[] types, List<String[]> mergePairs,
+                           String chatTemplate, int eosTokenId, int padTokenId) {
+        this.tokens = tokens;
+        this.types = types;
+        this.chatTemplate = chatTemplate;
+        this.eosTokenId = eosTokenId;
+        this.padTokenId = padTokenId;
+
+        idOfToken = HashMap.newHashMap(tokens.length);
+        Map<String, Integer> bpeIds = HashMap.newHashMap(tokens.length);
+        Map<Character, List<String>> added = new HashMap<>();
+        for (int id = 0; id < tokens.length; id++) {
+            if (types[id] == ABSENT) {
+                continue;
+            }
+            idOfToken.putIfAbsent(tokens[id], id);
+            if (types[id] == NORMAL) {
+                bpeIds.putIfAbsent(tokens[id], id);
+            } else if ((types[id] == CONTROL || types[id] == USER_DEFINED) && !tokens[id].isEmpty()) {
+                idOfToken.put(tokens[id], id); // an added token wins over a vocabulary entry, as in HF
+                added.computeIfAbsent(tokens[id].charAt(0), c -> new ArrayList<>()).add(tokens[id]);
+            }
+        }
+        addedTokensByFirstChar = new HashMap<>();
+        added.forEach((first, list) -> addedTokensByFirstChar.put(first, list.stream()
+                .sorted(Comparator.comparingInt(String::length).reversed()).toArray(String[]::new)));
+
+        idOfByte = new int[256];
+        for (int b = 0; b < 256; b++) {
+            Integer id = bpeIds.get(String.valueOf(ByteLevel.charOf(b)));
+            if (id == null) {
+                throw new IllegalArgumentException(source + ": the vocabulary lacks the byte token '"
+                        + ByteLevel.charOf(b) + "' (byte " + b + "); not a byte-level BPE vocabulary");
+            }
+            idOfByte[b] = id;
+        }
+
+        int n = mergePairs.size();
+        int[] left = new int[n], right = new int[n], merged = new int[n];
+        for (int rank = 0; rank < n; rank++) {
+            String[] pair = mergePairs.get(rank);
+            Integer l = bpeIds.get(pair[0]), r = bpeIds.get(pair[1]), m = bpeIds.get(pair[0] + pair[1]);
+            if (l == null || r == null || m == null) {
+                throw new IllegalArgumentException(source + ": merge " + rank + " '" + pair[0] + " " + pair[1]
+                        + "' uses a token that is not in the vocabulary");
+            }
+            left[rank] = l;
+            right[rank] = r;
+            merged[rank] = m;
+        }
+        merges = new BpeMerges(left, right, merged);
+    }
+
+    // ---------------------------------------------------------------- loading
+
+    /**
+     * Reads a Hugging Face tokenizer directory: {@code tokenizer.json} (vocabulary, merges, added
+     * tokens) and {@code tokenizer_config.json} (eos/pad tokens, chat template; a
+     * {@code chat_template.jinja} file beside them takes precedence, as in transformers).
+     */
+    public static Qwen3Tokenizer fromHfDir(Path dir) {
+        Path tokenizerFile = dir.resolve("tokenizer.json");
+        Path configFile = dir.resolve("tokenizer_config.json");
+        JsonNode root = readJson(tokenizerFile);
+        JsonNode config = readJson(configFile);
+        String source = tokenizerFile.toString();
+
+        JsonNode model = root.path("model");
+        if (!"BPE".equals(model.path("type").asText())) {
+            throw new IllegalArgumentException(source + ": model.type is '" + model.path("type").asText()
+                    + "', expected 'BPE'");
+        }
+        checkQwen2PreTokenizer(root.path("pre_tokenizer"), source);
+        JsonNode vocab = model.path("vocab");
+        JsonNode addedTokens = root.path("added_tokens");
+        if (!vocab.isObject() || !model.path("merges").isArray()) {
+            throw new IllegalArgumentException(source + ": model.vocab (object) or model.merges (array) is missing");
+        }
+
+        int size = 0;
+        for (JsonNode id : (Iterable<JsonNode>) vocab::elements) {
+            size = Math.max(size, id.asInt() + 1);
+        }
+        for (JsonNode token : addedTokens) {
+            size = Math.max(size, token.path("id").asInt() + 1);
+        }
+        String[] tokens = new String[size];
+        byte[] types = new byte[size];
+        for (Map.Entry<String, JsonNode> entry : vocab.properties()) {
+            int id = entry.getValue().asInt(-1);
+            if (id < 0) {
+                throw new IllegalArgumentException(source + ": model.vocab['" + entry.getKey() + "'] is not a token id");
+            }
+            tokens[id] = entry.getKey();
+            types[id] = NORMAL;
+        }
+        for (JsonNode token : addedTokens) {
+            int id = token.path("id").asInt(-1);
+            if (id < 0 || !token.path("content").isTextual()) {
+                throw new IllegalArgumentException(source + ": added_tokens entry without id or content: " + token);
+            }
+            tokens[id] = token.get("content").asText();
+            types[id] = token.path("special").asBoolean() ? CONTROL : USER_DEFINED;
+        }
+
+        List<String[]> mergePairs = new ArrayList<>(model.get("merges").size());
+        for (JsonNode merge : model.get("merges")) {
+            if (merge.isArray() && merge.size() == 2) {
+                mergePairs.add(new String[] {merge.get(0).asText(), merge.get(1).asText()});
+            } else if (merge.isTextual()) {
+                mergePairs.add(splitMerge(merge.asText(), source, mergePairs.size()));
+            } else {
+                throw new IllegalArgumentException(source + ": model.merges[" + mergePairs.size() + "] is neither \"a b\" nor [a, b]");
+            }
+        }
+
+        return new Qwen3Tokenizer(source, tokens, types, mergePairs, chatTemplate(dir, config, configFile),
+                configTokenId(tokens, types, config, "eos_token", configFile),
+                configTokenId(tokens, types, config, "pad_token", configFile));
+    }
+
+    /**
+     * Reads the tokenizer from the metadata of a GGUF file written by llama.cpp's converter
+     * ({@code tokenizer.ggml.model = gpt2}, {@code tokenizer.ggml.pre = qwen2}).
+     */
+    public static Qwen3Tokenizer fromGgufMetadata(Map<String, Object> metadata) {
+        String source = "GGUF metadata";
+        String model = ggufValue(metadata, "tokenizer.ggml.model", String.class, true);
+        String pre = ggufValue(metadata, "tokenizer.ggml.pre", String.class, true);
+        if (!"gpt2".equals(model) || !"qwen2".equals(pre)) {
+            throw new IllegalArgumentException(source + ": tokenizer.ggml.model = '" + model + "', tokenizer.ggml.pre = '"
+                    + pre + "'; only the Qwen2/Qwen3 tokenizer (gpt2 / qwen2) is supported");
+        }
+        String[] tokens = ggufValue(metadata, "tokenizer.ggml.tokens", String[].class, true);
+        long[] tokenTypes = integers(metadata, "tokenizer.ggml.token_type");
+        if (tokenTypes.length != tokens.length) {
+            throw new IllegalArgumentException(source + ": tokenizer.ggml.token_type has " + tokenTypes.length
+                    + " entries but tokenizer.ggml.tokens has " + tokens.length);
+        }
+        byte[] types = new byte[tokens.length];
+        for (int id = 0; id < tokens.length; id++) {
+            long t = tokenTypes[id];
+            types[id] = t == CONTROL || t == USER_DEFINED || t == UNUSED ? (byte) t : NORMAL;
+        }
+        String[] mergeTexts = ggufValue(metadata, "tokenizer.ggml.merges", String[].class, true);
+        List<String[]> mergePairs = new ArrayList<>(mergeTexts.length);
+        for (String merge : mergeTexts) {
+            mergePairs.add(splitMerge(merge, source + " tokenizer.ggml.merges", mergePairs.size()));
+        }
+        Number eos = ggufValue(metadata, "tokenizer.ggml.eos_token_id", Number.class, false);
+        Number pad = ggufValue(metadata, "tokenizer.ggml.padding_token_id", Number.class, false);
+        return new Qwen3Tokenizer(source, tokens, types, mergePairs,
+                ggufValue(metadata, "tokenizer.chat_template", String.class, false),
+                eos == null ? -1 : eos.intValue(), pad == null ? -1 : pad.intValue());
+    }
+
+    // ---------------------------------------------------------------- encoding
+
+    /** The token ids of {@code text}, without BOS or any other added framing. */
+    public int[] encode(String text) {
+        IntStream.Builder ids = IntStream.builder();
+        int pieceStart = 0;
+        for (int i = 0; i < text.length(); ) {
+            String addedToken = addedTokenAt(text, i);
+            if (addedToken == null) {
+                i++;
+                continue;
+            }
+            encodeOrdinaryText(text.substring(pieceStart, i), ids);
+            ids.add(idOfToken.get(addedToken));
+            i += addedToken.length();
+            pieceStart = i;
+        }
+        encodeOrdinaryText(text.substring(pieceStart), ids);
+        return ids.build().toArray();
+    }
+
+    /** The longest added token that starts at {@code index} of {@code text}, or null. */
+    private String addedTokenAt(String text, int index) {
+        String[] candidates = addedTokensByFirstChar.get(text.charAt(index));
+        if (candidates != null) {
+            for (String candidate : candidates) {
+                if (text.startsWith(candidate, index)) {
+                    return candidate;
+                }
+            }
+        }
+        return null;
+    }
+
+    private void encodeOrdinaryText(String text, IntStream.Builder ids) {
+        if (text.isEmpty()) {
+            return;
+        }
+        String normalized = Normalizer.normalize(text, Normalizer.Form.NFC);
+        Matcher matcher = QWEN2_SPLIT.matcher(normalized);
+        int end = 0;
+        while (matcher.find()) {
+            if (matcher.start() > end) { // the regex matches every character, but keep gaps as HF would
+                encodeWord(normalized.substring(end, matcher.start()), ids);
+            }
+            encodeWord(matcher.group(), ids);
+            end = matcher.end();
+        }
+        if (end < normalized.length()) {
+            encodeWord(normalized.substring(end), ids);
+        }
+    }
+
+    private void encodeWord(String word, IntStream.Builder ids) {
+        int[] wordIds = wordCache.get(word);
+        if (wordIds == null) {
+            byte[] bytes = word.getBytes(StandardCharsets.UTF_8);
+            int[] symbols = new int[bytes.length];
+            for (int i = 0; i < bytes.length; i++) {
+                symbols[i] = idOfByte[bytes[i] & 0xFF];
+            }
+            wordIds = merges.merge(symbols);
+            if (word.length() <= MAX_CACHED_WORD_LENGTH && wordCache.size() < WORD_CACHE_CAPACITY) {
+                wordCache.put(word, wordIds);
+            }
+        }
+        for (int id : wordIds) {
+            ids.add(id);
+        }
+    }
+
+    /** Pieces of {@code text} after the Qwen2 split (no NFC, no added tokens): for tests. */
+    static List<String> preTokenize(String text) {
+        List<String> pieces = new ArrayList<>();
+        Matcher matcher = QWEN2_SPLIT.matcher(text);
+        while (matcher.find()) {
+            pieces.add(matcher.group());
+        }
+        return pieces;
+    }
+
+    // ---------------------------------------------------------------- decoding
+
+    /** The text of {@code ids}, added tokens included, as HF {@code decode} with default arguments. */
+    public String decode(int[] ids) {
+        StreamingDecoder decoder = newStreamingDecoder();
+        StringBuilder text = new StringBuilder();
+        for (int id : ids) {
+            text.append(decoder.push(id));
+        }
+        return text.append(decoder.flush()).toString();
+    }
+
+    public StreamingDecoder newStreamingDecoder() {
+        return new StreamingDecoder(this);
+    }
+
+    /**
+     * The bytes a token stands for: its byte-level characters mapped back to bytes, or, like HF's
+     * ByteLevel decoder, its text as UTF-8 when some character is not a byte character (added
+     * tokens such as {@code <|im_end|>} are plain ASCII and map to themselves either way). Ids with
+     * no token, and GGUF's unused padding entries, which HF does not know, stand for nothing.
+     */
+    byte[] tokenBytes(int id) {
+        if (id < 0 || id >= tokens.length || types[id] == ABSENT || types[id] == UNUSED) {
+            return new byte[0];
+        }
+        String text = tokens[id];
+        byte[] bytes = new byte[text.length()];
+        for (int i = 0; i < text.length(); i++) {
+            int b = ByteLevel.byteOf(text.charAt(i));
+            if (b < 0) {
+                return text.getBytes(StandardCharsets.UTF_8);
+            }
+            bytes[i] = (byte) b;
+        }
+        return bytes;
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    /** Number of token ids (highest id + 1): 151,669 for Qwen3's tokenizer.json, 151,936 in its GGUF files. */
+    public int vocabSize() {
+        return tokens.length;
+    }
+
+    /** The id of a token given in its stored form (e.g. "Ġthe", "<|im_end|>"), or -1. */
+    public int tokenId(String token) {
+        return idOfToken.getOrDefault(token, -1);
+    }
+
+    /** The stored form of a token (byte-level characters for BPE tokens), or null when the id has none. */
+    public String tokenText(int id) {
+        return id >= 0 && id < tokens.length ? tokens[id] : null;
+    }
+
+    /** Whether the id is a special (control) added token such as {@code <|im_start|>}. */
+    public boolean isSpecial(int id) {
+        return id >= 0 && id < tokens.length && types[id] == CONTROL;
+    }
+
+    /** The Jinja chat template, or null when the files carry none. */
+    public String chatTemplate() {
+        return chatTemplate;
+    }
+
+    /** The eos token id, or -1 when none is configured. */
+    public int eosTokenId() {
+        return eosTokenId;
+    }
+
+    /** The padding token id, or -1 when none is configured. */
+    public int padTokenId() {
+        return padTokenId;
+    }
+
+    // ---------------------------------------------------------------- file helpers
+
+    private static JsonNode readJson(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("Tokenizer file not found: " + file);
+        }
+        try {
+            return new ObjectMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("Cannot read tokenizer file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkQwen2PreTokenizer(JsonNode preTokenizer, String source) {
+        List<JsonNode> steps = new ArrayList<>();
+        preTokenizer.path("pretokenizers").forEach(steps::add);
+        steps.add(preTokenizer);
+        for (JsonNode step : steps) {
+            if ("Split".equals(step.path("type").asText())
+                    && QWEN2_SPLIT_REGEX.equals(step.path("pattern").path("Regex").asText())) {
+                return;
+            }
+        }
+        throw new IllegalArgumentException(source + ": pre_tokenizer is not the Qwen2 split regex; not a Qwen2/Qwen3 tokenizer");
+    }
+
+    private static String[] splitMerge(String merge, String source, int index) {
+        int space = merge.indexOf(' ');
+        if (space <= 0 || space == merge.length() - 1 || merge.indexOf(' ', space + 1) >= 0) {
+            throw new IllegalArgumentException(source + ": merge " + index + " '" + merge + "' is not two tokens \"a b\"");
+        }
+        return new String[] {merge.substring(0, space), merge.substring(space + 1)};
+    }
+
+    private static String chatTemplate(Path dir, JsonNode config, Path configFile) {
+        Path jinjaFile = dir.resolve("chat_template.jinja");
+        if (Files.isRegularFile(jinjaFile)) {
+            try {
+                return Files.readString(jinjaFile);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("Cannot read " + jinjaFile + ": " + e.getMessage(), e);
+            }
+        }
+        JsonNode template = config.path("chat_template");
+        if (template.isTextual()) {
+            return template.asText();
+        }
+        for (JsonNode named : template) { // a list of {name, template}: the default one
+            if ("default".equals(named.path("name").asText())) {
+                return named.path("template").asText();
+            }
+        }
+        if (!template.isMissingNode() && !template.isNull()) {
+            throw new IllegalArgumentException(configFile + ": chat_template is neither a string nor a list with a 'default' entry");
+        }
+        return null;
+    }
+
+    /** The id of a token named in tokenizer_config.json, as a string or as {"content": ...}; -1 when unnamed. */
+    private static int configTokenId(String[] tokens, byte[] types, JsonNode config, String key, Path configFile) {
+        JsonNode value = config.path(key);
+        if (value.isObject()) {
+            value = value.path("content");
+        }
+        if (!value.isTextual()) {
+            return -1;
+        }
+        int found = -1;
+        for (int id = 0; id < tokens.length; id++) {
+            if (value.asText().equals(tokens[id]) && (found < 0 || types[id] != NORMAL)) {
+                found = id; // an added token wins over a vocabulary entry of the same text
+            }
+        }
+        if (found < 0) {
+            throw new IllegalArgumentException(configFile + ": " + key + " '" + value.asText() + "' is not a token of tokenizer.json");
+        }
+        return found;
+    }
+
+    private static <T> T ggufValue(Map<String, Object> metadata, String key, Class<T> type, boolean required) {
+        Object value = metadata.get(key);
+        if (value == null) {
+            if (required) {
+                throw new IllegalArgumentException("GGUF metadata: " + key + " is missing");
+            }
+            return null;
+        }
+        if (!type.isInstance(value)) {
+            throw new IllegalArgumentException("GGUF metadata: " + key + " is a " + value.getClass().getSimpleName()
+                    + ", expected " + type.getSimpleName());
+        }
+        return type.cast(value);
+    }
+
+    private static long[] integers(Map<String, Object> metadata, String key) {
+        Object value = metadata.get(key);
+        return switch (value) {
+            case int[] ints -> Arrays.stream(ints).asLongStream().toArray();
+            case long[] longs -> longs;
+            case null -> throw new IllegalArgumentException("GGUF metadata: " + key + " is missing");
+            default -> throw new IllegalArgumentException("GGUF metadata: " + key + " is a "
+                    + value.getClass().getSimpleName() + ", expected an integer array");
+        };
+    }
+}
