@@ -36,10 +36,6 @@ final class BpeMerges {
         }
     }
 
-    int size() {
-        return mergedIdByRank.length;
-    }
-
     /** The rank of merging {@code left} then {@code right}, or -1 when no merge exists. */
     int rank(int left, int right) {
         long key = pairKey(left, right);
