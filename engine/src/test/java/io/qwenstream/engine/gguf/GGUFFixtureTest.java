@@ -6,6 +6,7 @@ import io.qwenstream.engine.kernels.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -169,6 +170,29 @@ class GGUFFixtureTest {
         assertTrue(wrongType.getMessage().contains("general.architecture"), wrongType.getMessage());
         assertThrows(ModelFormatException.class, () -> gguf.getString("qwen3moe.block_count"));
         assertThrows(ModelFormatException.class, () -> gguf.getFloatArray("tokenizer.ggml.tokens"));
+    }
+
+    /** Writing the fixture's metadata (with the types the listing gives) and tensors again gives back the converter's bytes. */
+    @Test
+    void theWriterReproducesTheConvertersFileByteForByte(@TempDir Path dir) throws IOException {
+        GGUFWriter w = new GGUFWriter();
+        for (ExpectedKey k : keys) {
+            Object v = gguf.metadata().get(k.key);
+            switch (k.type) {
+                case "STRING" -> w.putString(k.key, (String) v);
+                case "UINT32" -> w.putU32(k.key, (Long) v);
+                case "INT32" -> w.putI32(k.key, (Integer) v);
+                case "FLOAT32" -> w.putF32(k.key, (Float) v);
+                case "BOOL" -> w.putBool(k.key, (Boolean) v);
+                case "ARRAY/STRING" -> w.putArray(k.key, (String[]) v);
+                case "ARRAY/INT32" -> w.putArray(k.key, (int[]) v);
+                default -> fail("the listing has a type this test does not know: " + k.type);
+            }
+        }
+        for (Tensor t : gguf.tensors().values()) w.addTensor(t.name(), t.type(), t.shape(), TensorSource.of(t.data()));
+        Path copy = dir.resolve("copy.gguf");
+        w.write(copy);
+        assertEquals(-1, Files.mismatch(FILE, copy));
     }
 
     @Test
