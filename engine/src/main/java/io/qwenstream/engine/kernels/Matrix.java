@@ -9,6 +9,9 @@ import java.lang.foreign.MemorySegment;
  */
 public record Matrix(String name, GGMLType type, int rows, int cols, MemorySegment data) {
 
+    /** Below this many weights a product is not worth waking the worker threads for. */
+    private static final long PARALLEL_MIN_WEIGHTS = 1 << 15;
+
     public Matrix {
         long expected = (long) rows * type.bytesFor(cols);
         if (data.byteSize() != expected) {
@@ -21,18 +24,77 @@ public record Matrix(String name, GGMLType type, int rows, int cols, MemorySegme
         return type.bytesFor(cols);
     }
 
+    private long rowOffset(int row) {
+        return (long) row * (cols / type.blockSize) * type.blockBytes;
+    }
+
     /** sum over j of W[row, j] * x[xOffset + j]. */
     public float dot(int row, float[] x, int xOffset) {
-        throw new UnsupportedOperationException("TODO kernels");
+        if (row < 0 || row >= rows) {
+            throw new IndexOutOfBoundsException(name + ": row " + row + " outside [0, " + rows + ")");
+        }
+        if (xOffset < 0 || xOffset > x.length - cols) {
+            throw new IllegalArgumentException(name + ": needs " + cols + " inputs from offset " + xOffset + ", vector has " + x.length);
+        }
+        return Quants.dot(type, data, rowOffset(row), x, xOffset, cols);
     }
 
     /** out[r] = dot(r, x, 0) for every row, spread over the engine's worker threads. */
     public void matvec(float[] x, float[] out) {
-        throw new UnsupportedOperationException("TODO kernels");
+        checkVectors(x, out);
+        if ((long) rows * cols < PARALLEL_MIN_WEIGHTS) {
+            rowsTimesVector(x, out, 0, rows);
+        } else {
+            Parallel.parallelForRange(rows, (start, end) -> rowsTimesVector(x, out, start, end));
+        }
+    }
+
+    private void rowsTimesVector(float[] x, float[] out, int start, int end) {
+        for (int r = start; r < end; r++) {
+            out[r] = Quants.dot(type, data, rowOffset(r), x, 0, cols);
+        }
+    }
+
+    /**
+     * outs[b] = this * xs[b] for b < count. Each thread takes a range of rows and, row by row, multiplies
+     * it with every vector while the row is in cache: the weights stream from memory once per batch.
+     */
+    public void matmul(float[][] xs, float[][] outs, int count) {
+        if (count > xs.length || count > outs.length) {
+            throw new IllegalArgumentException(name + ": batch of " + count + " but " + xs.length + " inputs and " + outs.length + " outputs");
+        }
+        for (int b = 0; b < count; b++) checkVectors(xs[b], outs[b]);
+        if ((long) rows * cols * count < PARALLEL_MIN_WEIGHTS) {
+            rowsTimesBatch(xs, outs, count, 0, rows);
+        } else {
+            Parallel.parallelForRange(rows, (start, end) -> rowsTimesBatch(xs, outs, count, start, end));
+        }
+    }
+
+    private void rowsTimesBatch(float[][] xs, float[][] outs, int count, int start, int end) {
+        for (int r = start; r < end; r++) {
+            long offset = rowOffset(r);
+            for (int b = 0; b < count; b++) {
+                outs[b][r] = Quants.dot(type, data, offset, xs[b], 0, cols);
+            }
+        }
     }
 
     /** Writes row {@code row} as float32 into out[outOffset .. outOffset + cols). */
     public void dequantizeRow(int row, float[] out, int outOffset) {
-        throw new UnsupportedOperationException("TODO kernels");
+        if (row < 0 || row >= rows) {
+            throw new IndexOutOfBoundsException(name + ": row " + row + " outside [0, " + rows + ")");
+        }
+        if (outOffset < 0 || outOffset > out.length - cols) {
+            throw new IllegalArgumentException(name + ": row of " + cols + " does not fit at offset " + outOffset + " of " + out.length);
+        }
+        Quants.dequantize(type, data, rowOffset(row), out, outOffset, cols);
+    }
+
+    private void checkVectors(float[] x, float[] out) {
+        if (x.length < cols || out.length < rows) {
+            throw new IllegalArgumentException(name + ": [" + rows + " x " + cols + "] times a vector of " + x.length
+                    + " into " + out.length + " outputs");
+        }
     }
 }

@@ -1,0 +1,176 @@
+package io.qwenstream.engine.kernels;
+
+import static io.qwenstream.engine.kernels.VectorInfo.B_SPECIES;
+import static io.qwenstream.engine.kernels.VectorInfo.F_SPECIES;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * ggml Q4_K: super-blocks of 256 weights in 144 bytes: half d, half dmin, 12 bytes holding a 6-bit
+ * scale and a 6-bit min for each of 8 sub-blocks of 32, then 128 bytes of nibbles. Byte
+ * {@code 32*p + l} of the nibbles holds weight {@code 64*p + l} (low nibble, sub-block 2p) and
+ * weight {@code 64*p + 32 + l} (high nibble, sub-block 2p+1). weight = d*scale*q - dmin*min.
+ */
+public final class Q4_KKernel {
+
+    static final int BLOCK = 256;
+    static final int BLOCK_BYTES = 144;
+    private static final int SCALES = 4;
+    private static final int QS = 16;
+
+    private Q4_KKernel() {}
+
+    /** The 6-bit scale of sub-block j (0..7): j < 4 in the low bits of byte j, else split over bytes j+4 and j-4. */
+    static int scale(MemorySegment w, long block, int j) {
+        long s = block + SCALES;
+        if (j < 4) return unsigned(w, s + j) & 63;
+        return (unsigned(w, s + j + 4) & 0xF) | (unsigned(w, s + j - 4) >>> 6) << 4;
+    }
+
+    /** The 6-bit min of sub-block j (0..7). */
+    static int min(MemorySegment w, long block, int j) {
+        long s = block + SCALES;
+        if (j < 4) return unsigned(w, s + j + 4) & 63;
+        return (unsigned(w, s + j + 4) >>> 4) | (unsigned(w, s + j) >>> 6) << 4;
+    }
+
+    private static int unsigned(MemorySegment w, long offset) {
+        return w.get(ValueLayout.JAVA_BYTE, offset) & 0xFF;
+    }
+
+    public static void dequantize(MemorySegment w, long offset, float[] out, int outOff, int n) {
+        for (int b = 0; b < n / BLOCK; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            float d = F16Kernel.read(w, block);
+            float dmin = F16Kernel.read(w, block + 2);
+            for (int p = 0; p < 4; p++) {
+                float d1 = d * scale(w, block, 2 * p), m1 = dmin * min(w, block, 2 * p);
+                float d2 = d * scale(w, block, 2 * p + 1), m2 = dmin * min(w, block, 2 * p + 1);
+                int o = outOff + b * BLOCK + 64 * p;
+                for (int l = 0; l < 32; l++) {
+                    int packed = unsigned(w, block + QS + 32 * p + l);
+                    out[o + l] = d1 * (packed & 0xF) - m1;
+                    out[o + 32 + l] = d2 * (packed >>> 4) - m2;
+                }
+            }
+        }
+    }
+
+    public static float dotScalar(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        float sum = 0f;
+        for (int b = 0; b < n / BLOCK; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            float d = F16Kernel.read(w, block);
+            float dmin = F16Kernel.read(w, block + 2);
+            for (int p = 0; p < 4; p++) {
+                float d1 = d * scale(w, block, 2 * p), m1 = dmin * min(w, block, 2 * p);
+                float d2 = d * scale(w, block, 2 * p + 1), m2 = dmin * min(w, block, 2 * p + 1);
+                int xb = xOff + b * BLOCK + 64 * p;
+                for (int l = 0; l < 32; l++) {
+                    int packed = unsigned(w, block + QS + 32 * p + l);
+                    sum += (d1 * (packed & 0xF) - m1) * x[xb + l] + (d2 * (packed >>> 4) - m2) * x[xb + 32 + l];
+                }
+            }
+        }
+        return sum;
+    }
+
+    public static float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        int lanes = F_SPECIES.length();
+        FloatVector acc = FloatVector.zero(F_SPECIES);
+        for (int b = 0; b < n / BLOCK; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            float d = F16Kernel.read(w, block);
+            float dmin = F16Kernel.read(w, block + 2);
+            for (int p = 0; p < 4; p++) {
+                FloatVector d1 = FloatVector.broadcast(F_SPECIES, d * scale(w, block, 2 * p));
+                FloatVector m1 = FloatVector.broadcast(F_SPECIES, -(dmin * min(w, block, 2 * p)));
+                FloatVector d2 = FloatVector.broadcast(F_SPECIES, d * scale(w, block, 2 * p + 1));
+                FloatVector m2 = FloatVector.broadcast(F_SPECIES, -(dmin * min(w, block, 2 * p + 1)));
+                int xb = xOff + b * BLOCK + 64 * p;
+                for (int l = 0; l < 32; l += lanes) {
+                    ByteVector packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + QS + 32 * p + l, ByteOrder.LITTLE_ENDIAN);
+                    FloatVector lo = Q4_0Kernel.widen(packed.and((byte) 0xF)).fma(d1, m1);
+                    FloatVector hi = Q4_0Kernel.widen(packed.lanewise(VectorOperators.LSHR, 4)).fma(d2, m2);
+                    acc = lo.fma(FloatVector.fromArray(F_SPECIES, x, xb + l), acc);
+                    acc = hi.fma(FloatVector.fromArray(F_SPECIES, x, xb + 32 + l), acc);
+                }
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * A simple quantizer (not ggml's search): per sub-block the range [min(0, lo), hi] is covered
+     * exactly. Mins and scales are rounded up to their 6-bit grids so that no weight is clipped,
+     * and each weight then rounds to the nearest of 16 levels: error at most half a level.
+     */
+    public static void quantize(float[] x, int xOff, int n, MemorySegment out, long outOffset) {
+        float[] need = new float[8];
+        int[] mins = new int[8];
+        for (int b = 0; b < n / BLOCK; b++) {
+            int xb = xOff + b * BLOCK;
+            long block = outOffset + (long) b * BLOCK_BYTES;
+            float maxNeedMin = 0f;
+            for (int j = 0; j < 8; j++) {
+                float lo = 0f;
+                for (int l = 0; l < 32; l++) lo = Math.min(lo, x[xb + 32 * j + l]);
+                need[j] = -lo;
+                maxNeedMin = Math.max(maxNeedMin, -lo);
+            }
+            float dmin = halfAtLeast(maxNeedMin / 63);
+            float maxNeedScale = 0f;
+            for (int j = 0; j < 8; j++) {
+                mins[j] = dmin == 0f ? 0 : Math.min(63, (int) Math.ceil(need[j] / dmin));
+                float hi = 0f;
+                for (int l = 0; l < 32; l++) hi = Math.max(hi, x[xb + 32 * j + l]);
+                need[j] = (hi + dmin * mins[j]) / 15;
+                maxNeedScale = Math.max(maxNeedScale, need[j]);
+            }
+            float d = halfAtLeast(maxNeedScale / 63);
+            byte[] packed = new byte[12];
+            for (int j = 0; j < 8; j++) {
+                int sc = d == 0f ? 0 : Math.min(63, (int) Math.ceil(need[j] / d));
+                int m = mins[j];
+                if (j < 4) {
+                    packed[j] = (byte) sc;
+                    packed[j + 4] = (byte) m;
+                } else {
+                    packed[j + 4] = (byte) ((sc & 0xF) | (m & 0xF) << 4);
+                    packed[j - 4] |= (byte) ((sc >>> 4) << 6);
+                    packed[j] |= (byte) ((m >>> 4) << 6);
+                }
+            }
+            out.set(F16Kernel.SHORT, block, Float.floatToFloat16(d));
+            out.set(F16Kernel.SHORT, block + 2, Float.floatToFloat16(dmin));
+            MemorySegment.copy(packed, 0, out, ValueLayout.JAVA_BYTE, block + SCALES, 12);
+            for (int p = 0; p < 4; p++) {
+                for (int l = 0; l < 32; l++) {
+                    int lo = level(x[xb + 64 * p + l], out, block, 2 * p);
+                    int hi = level(x[xb + 64 * p + 32 + l], out, block, 2 * p + 1);
+                    out.set(ValueLayout.JAVA_BYTE, block + QS + 32 * p + l, (byte) (lo | hi << 4));
+                }
+            }
+        }
+    }
+
+    /** The nearest level 0..15 of {@code v} in sub-block j of the (already written) block. */
+    private static int level(float v, MemorySegment block, long offset, int j) {
+        float step = F16Kernel.read(block, offset) * scale(block, offset, j);
+        float shift = F16Kernel.read(block, offset + 2) * min(block, offset, j);
+        if (step == 0f) return 0;
+        return Math.clamp(Math.round((v + shift) / step), 0, 15);
+    }
+
+    /** The smallest half-precision value not below {@code v} (v >= 0), so a grid built on it covers v. */
+    static float halfAtLeast(float v) {
+        short h = Float.floatToFloat16(v);
+        float f = Float.float16ToFloat(h);
+        return f >= v ? f : Float.float16ToFloat((short) (h + 1));
+    }
+}
