@@ -48,6 +48,7 @@ public final class Qwen3Tokenizer {
     private final BpeMerges merges;
     private final Map<Character, String[]> addedTokensByFirstChar; // each list longest first
     private final Map<String, int[]> wordCache = new ConcurrentHashMap<>();
+    private final List<String[]> mergePairs;
     private final String chatTemplate;
     private final int eosTokenId;
     private final int padTokenId;
@@ -89,7 +90,7 @@ public final class Qwen3Tokenizer {
             idOfByte[b] = id;
         }
 
-        List<String[]> mergePairs = data.mergePairs();
+        mergePairs = data.mergePairs();
         int n = mergePairs.size();
         int[] left = new int[n], right = new int[n], merged = new int[n];
         for (int rank = 0; rank < n; rank++) {
@@ -124,6 +125,40 @@ public final class Qwen3Tokenizer {
     }
 
     // ---------------------------------------------------------------- encoding
+
+    /**
+     * The tokenizer as llama.cpp's converter writes it into GGUF metadata ({@code tokenizer.ggml.*}
+     * and {@code tokenizer.chat_template}), the inverse of {@link #fromGgufMetadata}; the token
+     * list is padded to {@code rows} (the embedding rows) with unused {@code [PADn]} entries.
+     */
+    public Map<String, Object> toGgufMetadata(int rows) {
+        if (rows < tokens.length) {
+            throw new IllegalArgumentException("the model has " + rows + " embedding rows but the tokenizer has " + tokens.length + " tokens");
+        }
+        String[] names = new String[rows];
+        int[] kinds = new int[rows];
+        for (int id = 0; id < rows; id++) {
+            boolean present = id < tokens.length && types[id] != ABSENT;
+            names[id] = present ? tokens[id] : "[PAD" + id + "]";
+            kinds[id] = present ? types[id] : UNUSED;
+        }
+        String[] merges = new String[mergePairs.size()];
+        for (int i = 0; i < merges.length; i++) merges[i] = mergePairs.get(i)[0] + " " + mergePairs.get(i)[1];
+        Map<String, Object> md = new java.util.LinkedHashMap<>();
+        md.put("tokenizer.ggml.model", "gpt2");
+        md.put("tokenizer.ggml.pre", "qwen2");
+        md.put("tokenizer.ggml.tokens", names);
+        md.put("tokenizer.ggml.token_type", kinds);
+        md.put("tokenizer.ggml.merges", merges);
+        if (eosTokenId >= 0) md.put("tokenizer.ggml.eos_token_id", eosTokenId);
+        if (padTokenId >= 0) {
+            md.put("tokenizer.ggml.padding_token_id", padTokenId);
+            md.put("tokenizer.ggml.bos_token_id", padTokenId); // Qwen's converter output: bos = <|endoftext|>
+        }
+        md.put("tokenizer.ggml.add_bos_token", false);
+        if (chatTemplate != null) md.put("tokenizer.chat_template", chatTemplate);
+        return md;
+    }
 
     /** The token ids of {@code text}, without BOS or any other added framing. */
     public int[] encode(String text) {

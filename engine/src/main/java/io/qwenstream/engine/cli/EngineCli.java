@@ -1,0 +1,97 @@
+package io.qwenstream.engine.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.qwenstream.engine.ModelFormatException;
+import io.qwenstream.engine.template.TemplateException;
+
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
+import java.util.Arrays;
+
+/**
+ * {@code qwenstream engine <verb>}: JSON on stdout, errors on stderr as one line; exit 2 on bad
+ * input (options, files, models), 1 on an internal failure. Set QWENSTREAM_DEBUG=1 for stack traces.
+ */
+public final class EngineCli {
+
+    static final String USAGE = """
+            usage: qwenstream engine <verb> [options]   (JSON on stdout, errors on stderr, exit 2 on bad input)
+
+              tokenize --model PATH --text TEXT
+                  PATH: a GGUF file, an HF model dir, or a dir with tokenizer.json + tokenizer_config.json
+              template --model PATH --conversation FILE
+                  FILE: {"messages":[...],"tools":[...]?,"enable_thinking":bool?,"add_generation_prompt":bool?}
+              logits --model PATH [--tokenizer DIR] --ids 1,2,3 [--top 10]
+                  next-token top logits and logsumexp at every input position
+              generate --model PATH [--tokenizer DIR] (--ids 1,2,3 | --prompt TEXT) --max-tokens N
+                       [--greedy] [--allow-greedy] [--ignore-eos] [--temperature T] [--top-p P] [--top-k K]
+                       [--min-p P] [--presence-penalty X] [--seed S] [--think | --no-think]
+                       [--thinking-budget N] [--stop TEXT]
+                  --prompt is one user message through the chat template and Qwen3's thinking rules
+                  (greedy is refused in thinking mode unless --allow-greedy); --ids are raw tokens
+              convert --from HF_DIR --to FILE.gguf --type F32|BF16|Q8_0|Q4_0 [--tokenizer DIR]
+                  an HF checkpoint as GGUF with llama.cpp's tensor names and metadata
+
+            MODEL PATH is a GGUF file or a Hugging Face model directory (config.json + safetensors);
+            an HF dir without tokenizer files needs --tokenizer DIR.
+            """;
+
+    private EngineCli() {}
+
+    public static void main(String[] argv) {
+        System.exit(run(argv, System.out, System.err));
+    }
+
+    static int run(String[] argv, PrintStream out, PrintStream err) {
+        if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
+            (argv.length == 0 ? err : out).print(USAGE);
+            return argv.length == 0 ? 2 : 0;
+        }
+        String verb = argv[0];
+        String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
+        if (Arrays.asList(rest).contains("--help")) {
+            out.print(USAGE);
+            return 0;
+        }
+        try {
+            switch (verb) {
+                case "tokenize" -> TokenizeCommand.run(rest, out);
+                case "template" -> TemplateCommand.run(rest, out);
+                case "logits" -> LogitsCommand.run(rest, out);
+                case "generate" -> GenerateCommand.run(rest, out);
+                case "convert" -> ConvertCommand.run(rest, out, err);
+                default -> throw new UsageException("unknown verb '" + verb + "' (tokenize, template, logits, generate, convert; --help lists them)");
+            }
+            out.flush();
+            return 0;
+        } catch (UsageException | IllegalArgumentException | ModelFormatException | TemplateException e) {
+            return fail(err, e, e.getMessage());
+        } catch (UncheckedIOException e) {
+            return fail(err, e, ioMessage(e.getCause()));
+        } catch (JsonProcessingException e) {
+            return fail(err, e, "bad JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            return fail(err, e, ioMessage(e));
+        } catch (RuntimeException | OutOfMemoryError e) {
+            debug(err, e);
+            err.println("error: internal failure: " + e);
+            return 1;
+        }
+    }
+
+    private static String ioMessage(java.io.IOException e) {
+        if (e instanceof NoSuchFileException n) return n.getFile() + ": no such file";
+        return e.getMessage();
+    }
+
+    private static int fail(PrintStream err, Throwable e, String message) {
+        debug(err, e);
+        err.println("error: " + message);
+        return 2;
+    }
+
+    private static void debug(PrintStream err, Throwable e) {
+        if (System.getenv("QWENSTREAM_DEBUG") != null) e.printStackTrace(err);
+    }
+}

@@ -1,0 +1,22 @@
+package io.qwenstream.engine.generation;
+
+import io.qwenstream.engine.sampling.SamplingParams;
+
+import java.util.List;
+
+/**
+ * What one generation may do. {@code thinking}: {@code null} for raw token ids (no thinking rules),
+ * true to open the reasoning with {@code <think>\n} (what Qwen3 emits in thinking mode), false when
+ * the prompt already holds an empty think block. {@code thinkingBudget}: null for none.
+ */
+public record GenerationOptions(int maxTokens, SamplingParams sampling, boolean ignoreEos,
+                                List<String> stop, Boolean thinking, Integer thinkingBudget) {
+
+    public GenerationOptions {
+        if (maxTokens <= 0) throw new IllegalArgumentException("max tokens must be positive, got " + maxTokens);
+        if (thinkingBudget != null && thinkingBudget < 0) {
+            throw new IllegalArgumentException("thinking budget must be >= 0, got " + thinkingBudget);
+        }
+        stop = stop == null ? List.of() : List.copyOf(stop);
+    }
+}

@@ -1,0 +1,4 @@
+package io.qwenstream.engine.generation;
+
+/** Whether a generated token belongs to the reasoning (inside {@code <think>…</think>}) or the answer. */
+public enum Phase { THINKING, ANSWER }

@@ -1,0 +1,42 @@
+package io.qwenstream.engine.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.qwenstream.engine.Engine;
+import io.qwenstream.engine.Fixtures;
+import io.qwenstream.engine.ReferenceCheck;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Every model entry of the transformers reference, loaded from its safetensors checkpoint. */
+class HfReferenceTest {
+
+    @TempDir
+    Path temp;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-qwen3-moe", "tiny-qwen3-moe-yarn", "tiny-qwen3"})
+    void matchesTransformers(String entry) {
+        JsonNode ref = Fixtures.reference().path("models").path(entry);
+        try (Engine engine = Engine.load(Fixtures.modelDirFor(entry, temp), Fixtures.tokenizerDir())) {
+            assertRotaryTables(engine, ref, entry);
+            ReferenceCheck.assertExact(engine, ref, entry);
+        }
+    }
+
+    private static void assertRotaryTables(Engine engine, JsonNode ref, String entry) {
+        RotaryEmbedding rope = engine.model().rope();
+        assertEquals(ref.get("attention_scaling").asDouble(), rope.attentionScaling(), 1e-6, entry + ": attention scaling");
+        JsonNode invFreq = Fixtures.field(ref, "inv_freq");
+        float[] ours = rope.invFreq();
+        assertEquals(invFreq.size(), ours.length, entry + ": rotary frequencies");
+        for (int i = 0; i < ours.length; i++) {
+            double expected = invFreq.get(i).asDouble();
+            assertEquals(expected, ours[i], Math.abs(expected) * 1e-6, entry + ": inv_freq[" + i + "]");
+        }
+    }
+}
