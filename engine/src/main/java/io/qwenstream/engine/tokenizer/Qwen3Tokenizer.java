@@ -141,6 +141,9 @@ public final class Qwen3Tokenizer {
             boolean present = id < tokens.length && types[id] != ABSENT;
             names[id] = present ? tokens[id] : "[PAD" + id + "]";
             kinds[id] = present ? types[id] : UNUSED;
+            // llama.cpp's converter marks added tokens that look like <|…|> as control even when
+            // tokenizer.json does not call them special (e.g. <|fim_prefix|>).
+            if (kinds[id] == USER_DEFINED && names[id].startsWith("<|") && names[id].endsWith("|>")) kinds[id] = CONTROL;
         }
         String[] merges = new String[mergePairs.size()];
         for (int i = 0; i < merges.length; i++) merges[i] = mergePairs.get(i)[0] + " " + mergePairs.get(i)[1];

@@ -1,0 +1,24 @@
+package io.qwenstream.engine.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/** Runs the engine CLI in-process, capturing stdout, stderr and the exit status. */
+public final class EngineCliRunner {
+
+    public record Result(int status, String stdout, String stderr) {}
+
+    private EngineCliRunner() {}
+
+    public static Result run(String... argv) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            status = EngineCli.run(argv, o, e);
+        }
+        return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}
