@@ -163,6 +163,12 @@ class JinjaInterpreterTest {
     }
 
     @Test
+    void floatsPrintWithTheShortestRoundTrippingDigits() {
+        // Python picks the correctly rounded shortest digits; Java's Double.toString says 4.9E-324 here.
+        assertRenders("5e-324 1.7976931348623157e+308 9999999999999998.0 -1.5", "{{ 5e-324 }} {{ 1.7976931348623157e308 }} {{ 9999999999999998.0 }} {{ -1.5 }}");
+    }
+
+    @Test
     void stringAndDictMethods() {
         assertRenders("['a', 'b', 'c'] ['a', 'b', '', 'c'] ['a', 'b,c'] ['', '', 'x', ''] ['a,b', 'c']",
                 "{{ 'a b  c '.split() }} {{ 'a,b,,c'.split(',') }} {{ 'a,b,c'.split(',', 1) }} {{ '  x '.split(' ') }} {{ 'a,b,c'.rsplit(',', 1) }}");
