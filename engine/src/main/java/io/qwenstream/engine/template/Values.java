@@ -459,7 +459,7 @@ final class Values {
                 }
                 yield narrow(op.equals("//") ? qr[0] : qr[1]);
             }
-            case "**" -> b.signum() >= 0 ? narrow(a.pow(b.intValueExact())) : Math.pow(a.doubleValue(), b.doubleValue());
+            case "**" -> b.signum() >= 0 ? narrow(a.pow(b.intValueExact())) : floatArithmetic(op, a.doubleValue(), b.doubleValue());
             default -> throw new IllegalArgumentException(op);
         };
     }
@@ -495,7 +495,10 @@ final class Values {
                 }
                 yield op.equals("%") ? mod : floorDiv;
             }
-            case "**" -> Math.pow(a, b);
+            case "**" -> {
+                if (a == 0 && b < 0) throw new TemplateException("0.0 cannot be raised to a negative power");
+                yield Math.pow(a, b);
+            }
             default -> throw new IllegalArgumentException(op);
         };
     }
