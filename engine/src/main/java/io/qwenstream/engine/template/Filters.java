@@ -214,6 +214,9 @@ final class Filters {
 
     /** jinja2's int filter: int(value), else int(float(value)), else the default. */
     private static Object toInt(Object v, Object fallback, int base) {
+        if (v instanceof Undefined u) {
+            throw u.error();
+        }
         if (Values.isInt(v) || v instanceof Boolean) {
             return Values.narrow(Values.bigInt(v));
         }
@@ -234,6 +237,9 @@ final class Filters {
     }
 
     private static Object toFloat(Object v, Object fallback) {
+        if (v instanceof Undefined u) {
+            throw u.error();
+        }
         if (Values.isNumber(v)) {
             return Values.toDouble(v);
         }

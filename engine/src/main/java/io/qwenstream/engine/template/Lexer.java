@@ -152,6 +152,9 @@ final class Lexer {
         lineStarting = src.charAt(pos - 1) == '\n';
         Matcher end = RAW_END.matcher(src).region(pos, src.length());
         if (!end.find()) {
+            if (pos == src.length()) {
+                return true; // jinja2 accepts a raw tag that ends the template
+            }
             throw error("missing end of raw directive", start);
         }
         String text = src.substring(pos, end.start());

@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Methods of str and dict that templates call ({@code s.startswith('x')}, {@code d.items()}).
+ * Methods of str, dict and list that templates call ({@code s.startswith('x')}, {@code d.items()}).
  * Methods that change lists or dicts are left out: transformers' immutable sandbox forbids them.
  */
 final class Methods {
@@ -23,6 +23,12 @@ final class Methods {
         }
         if (obj instanceof Map<?, ?> m) {
             return dictMethod(m, name);
+        }
+        if (obj instanceof List<?> l && name.equals("count")) {
+            return (args, kw) -> {
+                Object item = Params.bind(name, args, kw, "value", REQUIRED)[0];
+                return l.stream().filter(x -> Values.equal(x, item)).count();
+            };
         }
         return null;
     }

@@ -27,13 +27,9 @@ final class Tests {
             case "callable" -> v instanceof TemplateFunction;
             case "lower" -> Values.str(v).equals(Values.str(v).toLowerCase(java.util.Locale.ROOT));
             case "upper" -> Values.str(v).equals(Values.str(v).toUpperCase(java.util.Locale.ROOT));
-            case "odd", "even" -> {
-                if (!Values.isInt(v) && !(v instanceof Boolean)) {
-                    throw new TemplateException("the '" + name + "' test needs an integer, not " + Values.typeName(v));
-                }
-                boolean odd = Values.bigInt(v).testBit(0);
-                yield name.equals("odd") == odd;
-            }
+            // jinja2 computes value % 2, so floats qualify too
+            case "odd" -> Values.equal(Values.arithmetic("%", v, 2L), 1L);
+            case "even" -> Values.equal(Values.arithmetic("%", v, 2L), 0L);
             case "divisibleby" -> Values.equal(Values.arithmetic("%", v, argument(name, args)), 0L);
             case "eq", "equalto", "==" -> Values.equal(v, argument(name, args));
             case "ne", "!=" -> !Values.equal(v, argument(name, args));

@@ -2,6 +2,8 @@ package io.qwenstream.engine.template;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -115,10 +117,9 @@ final class Values {
         if (Double.isNaN(d)) return "nan";
         if (Double.isInfinite(d)) return d > 0 ? "inf" : "-inf";
         if (d == 0) return (1 / d < 0) ? "-0.0" : "0.0";
-        // Java's Double.toString gives the shortest round-tripping digits too, only laid out differently.
-        BigDecimal exact = new BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
-        String digits = exact.unscaledValue().toString();
-        int exponent = digits.length() - 1 - exact.scale();
+        BigDecimal shortest = shortestRoundTrip(Math.abs(d));
+        String digits = shortest.unscaledValue().toString();
+        int exponent = digits.length() - 1 - shortest.scale();
         StringBuilder out = new StringBuilder(d < 0 ? "-" : "");
         if (exponent < -4 || exponent >= 16) {
             out.append(digits.charAt(0));
@@ -136,6 +137,17 @@ final class Values {
             out.append(digits, 0, exponent + 1).append('.').append(digits, exponent + 1, digits.length());
         }
         return out.toString();
+    }
+
+    /** The fewest significant digits that read back as {@code d}, correctly rounded: Python's repr digits. */
+    private static BigDecimal shortestRoundTrip(double d) {
+        BigDecimal exact = new BigDecimal(d);
+        for (int precision = 1; ; precision++) {
+            BigDecimal rounded = exact.round(new MathContext(precision, RoundingMode.HALF_EVEN));
+            if (rounded.doubleValue() == d) {
+                return rounded.stripTrailingZeros();
+            }
+        }
     }
 
     private static String stringRepr(String s) {
@@ -281,6 +293,7 @@ final class Values {
                 if (equal(e.getKey(), key)) return e.getValue();
             }
         }
+        // jinja2 turns a failed subscript (missing key, wrong type) into undefined, not an error.
         return key instanceof String name ? attribute(obj, name) : Undefined.member(obj, key);
     }
 
@@ -446,7 +459,7 @@ final class Values {
                 }
                 yield narrow(op.equals("//") ? qr[0] : qr[1]);
             }
-            case "**" -> b.signum() >= 0 ? narrow(a.pow(b.intValueExact())) : Math.pow(a.doubleValue(), b.doubleValue());
+            case "**" -> b.signum() >= 0 ? narrow(a.pow(b.intValueExact())) : floatArithmetic(op, a.doubleValue(), b.doubleValue());
             default -> throw new IllegalArgumentException(op);
         };
     }
@@ -460,16 +473,32 @@ final class Values {
                 if (b == 0) throw new TemplateException("float division by zero");
                 yield a / b;
             }
-            case "//" -> {
-                if (b == 0) throw new TemplateException("float floor division by zero");
-                yield Math.floor(a / b);
+            case "//", "%" -> {
+                if (b == 0) throw new TemplateException(op.equals("%") ? "float modulo" : "float floor division by zero");
+                // CPython's float_divmod, so that signs of zero and rounding agree
+                double mod = a % b;
+                double div = (a - mod) / b;
+                if (mod != 0) {
+                    if ((b < 0) != (mod < 0)) {
+                        mod += b;
+                        div -= 1.0;
+                    }
+                } else {
+                    mod = Math.copySign(0.0, b);
+                }
+                double floorDiv;
+                if (div != 0) {
+                    floorDiv = Math.floor(div);
+                    if (div - floorDiv > 0.5) floorDiv += 1.0;
+                } else {
+                    floorDiv = Math.copySign(0.0, a / b);
+                }
+                yield op.equals("%") ? mod : floorDiv;
             }
-            case "%" -> {
-                if (b == 0) throw new TemplateException("float modulo");
-                double r = a % b;
-                yield r != 0 && (r < 0) != (b < 0) ? r + b : r;
+            case "**" -> {
+                if (a == 0 && b < 0) throw new TemplateException("0.0 cannot be raised to a negative power");
+                yield Math.pow(a, b);
             }
-            case "**" -> Math.pow(a, b);
             default -> throw new IllegalArgumentException(op);
         };
     }
