@@ -49,7 +49,7 @@ public final class Engine implements AutoCloseable {
                 ModelConfig config = GgufConfigReader.read(modelPath, gguf.metadata(), gguf.tensors());
                 Weights weights = WeightsBinder.bindGguf(modelPath.toString(), gguf.tensors(), config);
                 Qwen3Tokenizer tokenizer = tokenizerDir != null ? loadTokenizer(tokenizerDir)
-                        : Qwen3Tokenizer.fromGgufMetadata(gguf.metadata());
+                        : gguf.has("tokenizer.ggml.model") ? Qwen3Tokenizer.fromGgufMetadata(gguf.metadata()) : null;
                 return new Engine(config, weights, tokenizer, gguf);
             } catch (RuntimeException e) {
                 gguf.close();

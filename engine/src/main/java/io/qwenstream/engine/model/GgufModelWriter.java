@@ -108,10 +108,12 @@ public final class GgufModelWriter {
         stacked(name, experts.length, rows, first.cols(), (r, out) -> part.apply(experts[r / rows]).dequantizeRow(r % rows, out, 0));
     }
 
+    /** Writes the file; {@code tokenizer} may be null for a weights-only file (then run it with --tokenizer). */
     public void write(Path out, String modelName, Qwen3Tokenizer tokenizer, Consumer<String> progress) throws IOException {
         GGUFWriter w = new GGUFWriter();
         metadata(w, modelName);
-        for (Map.Entry<String, Object> e : tokenizer.toGgufMetadata(config.vocabSize()).entrySet()) {
+        Map<String, Object> tokenizerKeys = tokenizer == null ? Map.of() : tokenizer.toGgufMetadata(config.vocabSize());
+        for (Map.Entry<String, Object> e : tokenizerKeys.entrySet()) {
             switch (e.getValue()) {
                 case String s -> w.putString(e.getKey(), s);
                 case String[] a -> w.putArray(e.getKey(), a);
