@@ -38,6 +38,9 @@ public final class EngineCli {
                   random weights with a real model's shapes and the real Qwen3 tokenizer; presets:
                   qwen3-0.6b, qwen3-1.7b, qwen3-4b, qwen3-8b, qwen3-14b, qwen3-32b, qwen3-30b-a3b, qwen3-235b-a22b
 
+              bench --model PATH --prompt-tokens P --gen-tokens G [--batch B] [--threads T]
+                  prefill and decode tokens/s, batch aggregate, peak RSS (progress on stderr)
+
             MODEL PATH is a GGUF file or a Hugging Face model directory (config.json + safetensors);
             an HF dir without tokenizer files needs --tokenizer DIR.
             """;
@@ -67,7 +70,8 @@ public final class EngineCli {
                 case "generate" -> GenerateCommand.run(rest, out);
                 case "convert" -> ConvertCommand.run(rest, out, err);
                 case "forge" -> ForgeCommand.run(rest, out, err);
-                default -> throw new UsageException("unknown verb '" + verb + "' (tokenize, template, logits, generate, convert, forge; --help lists them)");
+                case "bench" -> BenchCommand.run(rest, out, err);
+                default -> throw new UsageException("unknown verb '" + verb + "' (tokenize, template, logits, generate, convert, forge, bench; --help lists them)");
             }
             out.flush();
             return 0;
