@@ -266,8 +266,13 @@ public final class MessageValidator {
     String location = error.getInstanceLocation().toString();
     String field =
         switch (keyword) {
-          case "required", "additionalProperties", "dependentRequired" ->
+          case "required", "additionalProperties" ->
               error.getProperty() == null ? location : location + "/" + escape(error.getProperty());
+          // The property reported is the one present; the field to name is the missing one.
+          case "dependentRequired" ->
+              error.getArguments() != null && error.getArguments().length > 0
+                  ? location + "/" + escape(String.valueOf(error.getArguments()[0]))
+                  : location;
           default -> location;
         };
     String prefix = field.isEmpty() ? "" : field + ": ";

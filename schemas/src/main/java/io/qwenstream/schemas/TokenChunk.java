@@ -1,5 +1,6 @@
 package io.qwenstream.schemas;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -38,6 +39,7 @@ public record TokenChunk(
         Messages.SCHEMA_VERSION, requestId, seq, phase, "", 0, FinishReason.ERROR, usage, error);
   }
 
+  @JsonIgnore
   public boolean isLast() {
     return finishReason != null;
   }
