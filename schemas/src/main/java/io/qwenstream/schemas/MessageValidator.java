@@ -85,7 +85,6 @@ public final class MessageValidator {
             .pathType(PathType.JSON_POINTER)
             .locale(Locale.ENGLISH)
             .errorMessageKeyword(ERROR_MESSAGE_KEYWORD)
-            .formatAssertionsEnabled(true)
             .build();
     // Every $ref resolves to one of our files: the registry is given their text and never fetches anything.
     SchemaRegistry registry =
