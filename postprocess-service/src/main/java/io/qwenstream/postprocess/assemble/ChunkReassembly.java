@@ -1,0 +1,100 @@
+package io.qwenstream.postprocess.assemble;
+
+import io.qwenstream.postprocess.split.SplitDelta;
+import io.qwenstream.postprocess.split.ThinkingSplitter;
+import io.qwenstream.schemas.DeltaKind;
+import io.qwenstream.schemas.ErrorDetail;
+import io.qwenstream.schemas.Phase;
+import io.qwenstream.schemas.ResponseDelta;
+import io.qwenstream.schemas.TokenChunk;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Puts one request's chunks back in seq order and splits them as they become contiguous. Pure: the
+ * caller keeps the {@link Progress} (a state store) and publishes the deltas.
+ */
+public final class ChunkReassembly {
+
+    /** Outcome of one chunk. {@code duplicate}: already seen (by seq), nothing changed. */
+    public record Step(Progress progress, List<ResponseDelta> deltas, boolean duplicate) {}
+
+    /** Extra facts of a chunk record that are not in the TokenChunk itself. */
+    public record ChunkRecord(TokenChunk chunk, long timestampMs, Long startedAtMs, String traceparent) {}
+
+    private ChunkReassembly() {}
+
+    public static Step accept(String requestId, Progress progress, ChunkRecord record, long now) {
+        TokenChunk chunk = record.chunk();
+        boolean seen = progress.done() || chunk.seq() < progress.nextSeq()
+                || progress.waiting().stream().anyMatch(w -> w.seq() == chunk.seq())
+                || progress.complete() && chunk.seq() > progress.last().seq();
+        if (seen) return new Step(progress, List.of(), true);
+
+        String traceparent = progress.traceparent() != null ? progress.traceparent() : record.traceparent();
+        Long startedAt = progress.startedAtMs() != null ? progress.startedAtMs() : record.startedAtMs();
+        Long firstTokenAt = progress.firstTokenAtMs();
+        if (chunk.tokenCount() > 0 && (firstTokenAt == null || record.timestampMs() < firstTokenAt)) {
+            firstTokenAt = record.timestampMs();
+        }
+        Long lastChunkAt = progress.lastChunkAtMs() == null ? record.timestampMs()
+                : Math.max(progress.lastChunkAtMs(), record.timestampMs());
+
+        List<TokenChunk> waiting = new ArrayList<>(progress.waiting());
+        waiting.add(chunk);
+        waiting.sort(Comparator.comparingLong(TokenChunk::seq));
+
+        ThinkingSplitter splitter = ThinkingSplitter.resume(requestId, progress.splitter());
+        List<ResponseDelta> deltas = new ArrayList<>();
+        long nextSeq = progress.nextSeq();
+        long deltaSeq = progress.nextDeltaSeq();
+        TokenChunk last = progress.last();
+        while (!waiting.isEmpty() && waiting.getFirst().seq() == nextSeq && last == null) {
+            TokenChunk next = waiting.removeFirst();
+            List<SplitDelta> split = new ArrayList<>(splitter.accept(phaseOf(next), next.text()));
+            if (next.isLast()) {
+                split.addAll(splitter.finish());
+                last = next;
+            }
+            for (SplitDelta delta : split) {
+                deltas.add(ResponseDelta.of(requestId, deltaSeq++, kindOf(delta.kind()), delta.text()));
+            }
+            nextSeq++;
+        }
+        // Chunks numbered after the last one cannot belong to this generation; they are not kept.
+        if (last != null) waiting.clear();
+        Progress updated = new Progress(nextSeq, List.copyOf(waiting), splitter.state(), deltaSeq, last, firstTokenAt,
+                lastChunkAt, startedAt, traceparent, now, null);
+        return new Step(updated, List.copyOf(deltas), false);
+    }
+
+    /**
+     * Ends a request that can no longer complete (chunks lost, an unreadable chunk): the text held back is
+     * flushed as final deltas and the request ends as if its last chunk had reported {@code error}.
+     */
+    public static Step abandon(String requestId, Progress progress, ErrorDetail error, long now) {
+        ThinkingSplitter splitter = ThinkingSplitter.resume(requestId, progress.splitter());
+        List<ResponseDelta> deltas = new ArrayList<>();
+        long deltaSeq = progress.nextDeltaSeq();
+        for (SplitDelta delta : splitter.finish()) {
+            deltas.add(ResponseDelta.of(requestId, deltaSeq++, kindOf(delta.kind()), delta.text()));
+        }
+        TokenChunk failed = TokenChunk.failed(requestId, progress.nextSeq(), Phase.ANSWER, null, error);
+        Progress updated = new Progress(progress.nextSeq(), List.of(), splitter.state(), deltaSeq, failed,
+                progress.firstTokenAtMs(), progress.lastChunkAtMs(), progress.startedAtMs(), progress.traceparent(), now, null);
+        return new Step(updated, List.copyOf(deltas), false);
+    }
+
+    private static ThinkingSplitter.Phase phaseOf(TokenChunk chunk) {
+        return chunk.phase() == Phase.THINKING ? ThinkingSplitter.Phase.THINKING : ThinkingSplitter.Phase.ANSWER;
+    }
+
+    private static DeltaKind kindOf(SplitDelta.Kind kind) {
+        return switch (kind) {
+            case THINKING -> DeltaKind.THINKING;
+            case CONTENT -> DeltaKind.CONTENT;
+            case TOOL_CALL -> DeltaKind.TOOL_CALL;
+        };
+    }
+}

@@ -1,0 +1,128 @@
+package io.qwenstream.postprocess.assemble;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.qwenstream.postprocess.assemble.ChunkReassembly.ChunkRecord;
+import io.qwenstream.postprocess.assemble.ChunkReassembly.Step;
+import io.qwenstream.schemas.DeltaKind;
+import io.qwenstream.schemas.ErrorCode;
+import io.qwenstream.schemas.ErrorDetail;
+import io.qwenstream.schemas.FinishReason;
+import io.qwenstream.schemas.Messages;
+import io.qwenstream.schemas.Phase;
+import io.qwenstream.schemas.ResponseDelta;
+import io.qwenstream.schemas.TokenChunk;
+import io.qwenstream.schemas.Usage;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class ChunkReassemblyTest {
+
+    private static final String ID = "req-7";
+    private static final Usage USAGE = new Usage(10, 5, 3, false);
+
+    /** "<think>\nwhy\n</think>\n\nbecause." as a worker flushing every two tokens might send it. */
+    private static List<TokenChunk> chunks() {
+        return List.of(
+                TokenChunk.of(ID, 0, Phase.THINKING, "<think>\nwh", 2),
+                TokenChunk.of(ID, 1, Phase.THINKING, "y\n</think>", 2),
+                TokenChunk.of(ID, 2, Phase.ANSWER, "\n\nbecause", 2),
+                TokenChunk.last(ID, 3, Phase.ANSWER, ".", 1, FinishReason.STOP, USAGE));
+    }
+
+    /** Feeds chunks through a JSON round trip of the progress after each, as the state store does. */
+    private static Run run(List<TokenChunk> order) {
+        Progress progress = Progress.start(ID, 0);
+        List<ResponseDelta> deltas = new ArrayList<>();
+        int duplicates = 0;
+        long time = 1000;
+        for (TokenChunk chunk : order) {
+            Step step = ChunkReassembly.accept(ID, progress, new ChunkRecord(chunk, time += 10, null, "00-trace-01"), time);
+            if (step.duplicate()) duplicates++;
+            deltas.addAll(step.deltas());
+            progress = Messages.fromJson(Messages.toJson(step.progress()), Progress.class);
+        }
+        return new Run(progress, deltas, duplicates);
+    }
+
+    record Run(Progress progress, List<ResponseDelta> deltas, int duplicates) {
+        String text(DeltaKind kind) {
+            StringBuilder text = new StringBuilder();
+            deltas.stream().filter(d -> d.kind() == kind).forEach(d -> text.append(d.text()));
+            return text.toString();
+        }
+    }
+
+    @Test
+    void inOrderChunksStreamTheSplitAndComplete() {
+        Run run = run(chunks());
+        assertTrue(run.progress().complete());
+        assertEquals("why", run.text(DeltaKind.THINKING));
+        assertEquals("because.", run.text(DeltaKind.CONTENT));
+        assertEquals(FinishReason.STOP, run.progress().last().finishReason());
+        assertEquals("00-trace-01", run.progress().traceparent());
+    }
+
+    @Test
+    void anyOrderWithDuplicatesGivesTheSameGapFreeDeltas() {
+        List<ResponseDelta> inOrder = run(chunks()).deltas();
+        Random random = new Random(3);
+        for (int trial = 0; trial < 50; trial++) {
+            List<TokenChunk> shuffled = new ArrayList<>(chunks());
+            shuffled.add(chunks().get(random.nextInt(4)));
+            shuffled.add(chunks().get(random.nextInt(4)));
+            Collections.shuffle(shuffled, random);
+            Run run = run(shuffled);
+            assertTrue(run.progress().complete(), shuffled.toString());
+            assertEquals(2, run.duplicates());
+            // The delta boundaries may differ (how much was contiguous when), the text and seq order may not.
+            assertEquals("why", run.text(DeltaKind.THINKING));
+            assertEquals("because.", run.text(DeltaKind.CONTENT));
+            for (int i = 0; i < run.deltas().size(); i++) assertEquals(i, run.deltas().get(i).seq());
+            assertFalse(inOrder.isEmpty());
+        }
+    }
+
+    @Test
+    void aGapHoldsLaterChunksBack() {
+        Run run = run(List.of(chunks().get(0), chunks().get(2), chunks().get(3)));
+        assertFalse(run.progress().complete());
+        assertEquals(1, run.progress().nextSeq());
+        assertEquals(2, run.progress().waiting().size());
+        assertEquals("", run.text(DeltaKind.CONTENT));
+    }
+
+    @Test
+    void chunksAfterTheResponseAreDuplicates() {
+        Progress done = run(chunks()).progress().finished(5000);
+        Step again = ChunkReassembly.accept(ID, done, new ChunkRecord(chunks().get(3), 6000, null, null), 6000);
+        assertTrue(again.duplicate());
+    }
+
+    @Test
+    void timingFactsComeFromTheRecords() {
+        Progress progress = Progress.start(ID, 0);
+        progress = ChunkReassembly.accept(ID, progress, new ChunkRecord(chunks().get(1), 1200, null, null), 0).progress();
+        progress = ChunkReassembly.accept(ID, progress, new ChunkRecord(chunks().get(0), 1100, 1050L, null), 0).progress();
+        assertEquals(1100L, progress.firstTokenAtMs());
+        assertEquals(1200L, progress.lastChunkAtMs());
+        assertEquals(1050L, progress.startedAtMs());
+    }
+
+    @Test
+    void abandonFlushesWhatWasHeldAndEndsWithTheError() {
+        Run partial = run(List.of(TokenChunk.of(ID, 0, Phase.ANSWER, "half <tool_", 3)));
+        ErrorDetail error = new ErrorDetail(ErrorCode.INTERNAL, "lost");
+        Step step = ChunkReassembly.abandon(ID, partial.progress(), error, 9);
+        assertEquals(List.of(ResponseDelta.of(ID, 1, DeltaKind.CONTENT, " <tool_")), step.deltas());
+        assertEquals(FinishReason.ERROR, step.progress().last().finishReason());
+        assertEquals(error, step.progress().last().error());
+        assertNull(step.progress().last().usage());
+    }
+}
