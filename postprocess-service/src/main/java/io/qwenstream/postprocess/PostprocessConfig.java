@@ -35,7 +35,7 @@ public interface PostprocessConfig {
 
     interface Languages {
         /** ISO 639-1 codes Lingua tells apart for translate's source_language. */
-        @WithDefault("en,zh,es,fr,de,it,pt,ru,ja,ko,ar,hi,nl,pl,tr,uk,vi,id,sv,cs")
+        @WithDefault("en,zh,es,fr,de,it,pt,ru,ja,ko,ar,hi")
         List<String> languages();
 
         /** Trigram models only: about a fifth of the memory, weaker on texts under ~120 characters. */

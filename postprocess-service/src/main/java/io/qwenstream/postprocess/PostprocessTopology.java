@@ -65,6 +65,7 @@ public class PostprocessTopology {
         MessageValidator validator = new MessageValidator(config.maxRecordBytes());
         LanguageDetection languages = new LanguageDetection(config.languageDetection().languages(),
                 config.languageDetection().lowAccuracy());
+        Thread.ofVirtual().name("language-models-warm-up").start(languages::warmUp);
         ResponseAssembly assembly = new ResponseAssembly(languages);
         StreamsBuilder builder = new StreamsBuilder();
 
