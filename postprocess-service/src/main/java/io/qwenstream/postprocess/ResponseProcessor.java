@@ -77,9 +77,32 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
 
     @Override
     public void process(Record<String, Inbound> record) {
-        switch (record.value()) {
-            case Inbound.Chunk chunk -> onChunk(record, chunk.raw());
-            case Inbound.Prepared prepared -> onPrepared(record, prepared.raw());
+        try {
+            switch (record.value()) {
+                case Inbound.Chunk chunk -> onChunk(record, chunk.raw());
+                case Inbound.Prepared prepared -> onPrepared(record, prepared.raw());
+            }
+        } catch (RuntimeException e) {
+            // A fault of ours must not stop the service for every other request: this one gets an error.
+            LOG.errorf(e, "processing a record of request %s failed", record.key());
+            metrics.invalidRecord(record.value() instanceof Inbound.Chunk ? tokensTopic : "prepared-by-request",
+                    ErrorCode.INTERNAL.wire());
+            if (record.key() != null) failRequest(record, e);
+        }
+    }
+
+    private void failRequest(Record<String, Inbound> record, RuntimeException cause) {
+        try {
+            long now = System.currentTimeMillis();
+            Progress current = loadProgress(record.key());
+            if (current == null) current = Progress.start(record.key(), now);
+            if (current.done()) return;
+            ErrorDetail error = new ErrorDetail(ErrorCode.INTERNAL, "postprocessing failed: " + cause);
+            Step step = ChunkReassembly.abandon(record.key(), withTraceparent(current, record.headers()), error, now);
+            publish(record.key(), step, record.timestamp());
+            finish(record.key(), step.progress(), true, record.timestamp());
+        } catch (RuntimeException again) {
+            LOG.errorf(again, "request %s could not even be answered with an error", record.key());
         }
     }
 

@@ -1,0 +1,52 @@
+package io.qwenstream.postprocess;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A real KRaft broker with the pipeline's topics for one test class, and a fresh Kafka Streams state dir.
+ * Uses {@link StandInKafka} until local-cluster's LocalKafka is on main.
+ */
+public class LocalKafkaResource implements QuarkusTestResourceLifecycleManager {
+
+    private static StandInKafka kafka;
+    private Path stateDir;
+
+    static String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    @Override
+    public Map<String, String> start() {
+        kafka = StandInKafka.start();
+        try {
+            stateDir = Files.createTempDirectory("postprocess-streams-state");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return Map.of(
+                "kafka.bootstrap.servers", kafka.bootstrapServers(),
+                "kafka-streams.state.dir", stateDir.toString(),
+                "postprocess.sweep-interval", "1s",
+                // Only what the tests detect: less to load on a shared machine.
+                "postprocess.language-detection.languages", "en,fr,de");
+    }
+
+    @Override
+    public void stop() {
+        if (kafka != null) kafka.close();
+        if (stateDir != null) {
+            try (Stream<Path> files = Files.walk(stateDir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}
