@@ -65,7 +65,7 @@ public final class Q4_0Kernel {
             }
             acc = blockSum.fma(FloatVector.broadcast(F_SPECIES, F16Kernel.read(w, block)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorInfo.sum(acc);
     }
 
     static FloatVector widen(ByteVector v) {

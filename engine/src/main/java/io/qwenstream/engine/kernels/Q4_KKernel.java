@@ -21,6 +21,8 @@ public final class Q4_KKernel {
     static final int BLOCK = 256;
     static final int BLOCK_BYTES = 144;
     private static final int SCALES = 4;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int QS = 16;
 
     private Q4_KKernel() {}
@@ -87,22 +89,33 @@ public final class Q4_KKernel {
             long block = offset + (long) b * BLOCK_BYTES;
             float d = F16Kernel.read(w, block);
             float dmin = F16Kernel.read(w, block + 2);
-            for (int p = 0; p < 4; p++) {
-                FloatVector d1 = FloatVector.broadcast(F_SPECIES, d * scale(w, block, 2 * p));
-                FloatVector m1 = FloatVector.broadcast(F_SPECIES, -(dmin * min(w, block, 2 * p)));
-                FloatVector d2 = FloatVector.broadcast(F_SPECIES, d * scale(w, block, 2 * p + 1));
-                FloatVector m2 = FloatVector.broadcast(F_SPECIES, -(dmin * min(w, block, 2 * p + 1)));
-                int xb = xOff + b * BLOCK + 64 * p;
+            // The 12 scale bytes in two loads: bytes 0..3 (low scale bits), 4..7 (low min bits), 8..11.
+            long first8 = w.get(LONG, block + SCALES);
+            int scaleBytes = (int) first8, minBytes = (int) (first8 >>> 32), lowNibbles = w.get(INT, block + SCALES + 8);
+            for (int j = 0; j < 8; j++) {
+                FloatVector scale = FloatVector.broadcast(F_SPECIES, d * sixBits(scaleBytes, lowNibbles, j));
+                FloatVector shift = FloatVector.broadcast(F_SPECIES, -(dmin * sixBits(minBytes, lowNibbles >>> 4, j)));
+                long qs = block + QS + 32 * (j / 2);
+                int nibbleShift = 4 * (j % 2), xb = xOff + b * BLOCK + 32 * j;
                 for (int l = 0; l < 32; l += lanes) {
-                    ByteVector packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + QS + 32 * p + l, ByteOrder.LITTLE_ENDIAN);
-                    FloatVector lo = Q4_0Kernel.widen(packed.and((byte) 0xF)).fma(d1, m1);
-                    FloatVector hi = Q4_0Kernel.widen(packed.lanewise(VectorOperators.LSHR, 4)).fma(d2, m2);
-                    acc = lo.fma(FloatVector.fromArray(F_SPECIES, x, xb + l), acc);
-                    acc = hi.fma(FloatVector.fromArray(F_SPECIES, x, xb + 32 + l), acc);
+                    ByteVector q = ByteVector.fromMemorySegment(B_SPECIES, w, qs + l, ByteOrder.LITTLE_ENDIAN)
+                            .lanewise(VectorOperators.LSHR, nibbleShift).and((byte) 0xF);
+                    acc = Q4_0Kernel.widen(q).fma(scale, shift).fma(FloatVector.fromArray(F_SPECIES, x, xb + l), acc);
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorInfo.sum(acc);
+    }
+
+    /**
+     * Sub-block j's 6-bit value from packed bytes, as {@link #scale}/{@link #min} decode it: for
+     * j < 4 the low 6 bits of byte j of {@code sixBitBytes}; else 4 bits of byte j-4 of
+     * {@code nibbles} and, above them, the top 2 bits of byte j-4 of {@code sixBitBytes}.
+     */
+    private static int sixBits(int sixBitBytes, int nibbles, int j) {
+        if (j < 4) return (sixBitBytes >>> (8 * j)) & 63;
+        int k = 8 * (j - 4);
+        return ((nibbles >>> k) & 0xF) | ((sixBitBytes >>> (k + 6)) & 3) << 4;
     }
 
     /**

@@ -30,6 +30,17 @@ public final class VectorInfo {
 
     private VectorInfo() {}
 
+    /**
+     * The sum of the lanes, always in lane order. {@code reduceLanes(ADD)} leaves the order open, and
+     * the interpreter and C2 do pick different ones: the same dot product would change its last bits
+     * once the kernel gets compiled.
+     */
+    static float sum(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
+        return s;
+    }
+
     private static VectorSpecies<Float> pickSpecies() {
         VectorSpecies<Float> preferred = FloatVector.SPECIES_PREFERRED;
         return supportedWidth(preferred.vectorBitSize()) ? preferred : FloatVector.SPECIES_256;
