@@ -84,27 +84,40 @@ public final class Q4_KKernel {
 
     public static float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         int lanes = F_SPECIES.length();
-        FloatVector acc = FloatVector.zero(F_SPECIES);
+        // Four accumulators (two vectors of low nibbles, two of high) keep four independent chains
+        // of fused multiply-adds in flight.
+        FloatVector acc0 = FloatVector.zero(F_SPECIES), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int b = 0; b < n / BLOCK; b++) {
             long block = offset + (long) b * BLOCK_BYTES;
             float d = F16Kernel.read(w, block);
             float dmin = F16Kernel.read(w, block + 2);
             // The 12 scale bytes in two loads: bytes 0..3 (low scale bits), 4..7 (low min bits), 8..11.
             long first8 = w.get(LONG, block + SCALES);
-            int scaleBytes = (int) first8, minBytes = (int) (first8 >>> 32), lowNibbles = w.get(INT, block + SCALES + 8);
-            for (int j = 0; j < 8; j++) {
-                FloatVector scale = FloatVector.broadcast(F_SPECIES, d * sixBits(scaleBytes, lowNibbles, j));
-                FloatVector shift = FloatVector.broadcast(F_SPECIES, -(dmin * sixBits(minBytes, lowNibbles >>> 4, j)));
-                long qs = block + QS + 32 * (j / 2);
-                int nibbleShift = 4 * (j % 2), xb = xOff + b * BLOCK + 32 * j;
-                for (int l = 0; l < 32; l += lanes) {
-                    ByteVector q = ByteVector.fromMemorySegment(B_SPECIES, w, qs + l, ByteOrder.LITTLE_ENDIAN)
-                            .lanewise(VectorOperators.LSHR, nibbleShift).and((byte) 0xF);
-                    acc = Q4_0Kernel.widen(q).fma(scale, shift).fma(FloatVector.fromArray(F_SPECIES, x, xb + l), acc);
+            int scaleBytes = (int) first8, minBytes = (int) (first8 >>> 32), nibbles = w.get(INT, block + SCALES + 8);
+            for (int p = 0; p < 4; p++) {
+                // Bytes 32p .. 32p+31 hold sub-block 2p in their low nibbles and 2p+1 in their high ones.
+                FloatVector scaleLo = FloatVector.broadcast(F_SPECIES, d * sixBits(scaleBytes, nibbles, 2 * p));
+                FloatVector shiftLo = FloatVector.broadcast(F_SPECIES, -(dmin * sixBits(minBytes, nibbles >>> 4, 2 * p)));
+                FloatVector scaleHi = FloatVector.broadcast(F_SPECIES, d * sixBits(scaleBytes, nibbles, 2 * p + 1));
+                FloatVector shiftHi = FloatVector.broadcast(F_SPECIES, -(dmin * sixBits(minBytes, nibbles >>> 4, 2 * p + 1)));
+                long qs = block + QS + 32 * p;
+                int xb = xOff + b * BLOCK + 64 * p;
+                for (int l = 0; l < 32; l += 2 * lanes) {
+                    ByteVector q0 = ByteVector.fromMemorySegment(B_SPECIES, w, qs + l, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector q1 = ByteVector.fromMemorySegment(B_SPECIES, w, qs + l + lanes, ByteOrder.LITTLE_ENDIAN);
+                    acc0 = term(q0.and((byte) 0xF), scaleLo, shiftLo, x, xb + l, acc0);
+                    acc1 = term(q1.and((byte) 0xF), scaleLo, shiftLo, x, xb + l + lanes, acc1);
+                    acc2 = term(q0.lanewise(VectorOperators.LSHR, 4), scaleHi, shiftHi, x, xb + 32 + l, acc2);
+                    acc3 = term(q1.lanewise(VectorOperators.LSHR, 4), scaleHi, shiftHi, x, xb + 32 + l + lanes, acc3);
                 }
             }
         }
-        return VectorInfo.sum(acc);
+        return VectorInfo.sum(acc0.add(acc1).add(acc2.add(acc3)));
+    }
+
+    /** acc + (scale * q + shift) . x */
+    private static FloatVector term(ByteVector q, FloatVector scale, FloatVector shift, float[] x, int xi, FloatVector acc) {
+        return Q4_0Kernel.widen(q).fma(scale, shift).fma(FloatVector.fromArray(F_SPECIES, x, xi), acc);
     }
 
     /**

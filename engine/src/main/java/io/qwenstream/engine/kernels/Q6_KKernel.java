@@ -64,7 +64,8 @@ public final class Q6_KKernel {
 
     public static float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         int lanes = F_SPECIES.length(); // 8 or 16: a vector never straddles two 16-weight scale groups
-        FloatVector acc = FloatVector.zero(F_SPECIES);
+        // Two accumulators keep two independent chains of fused multiply-adds in flight.
+        FloatVector acc0 = FloatVector.zero(F_SPECIES), acc1 = acc0;
         for (int b = 0; b < n / BLOCK; b++) {
             long block = offset + (long) b * BLOCK_BYTES;
             float d = F16Kernel.read(w, block + D);
@@ -75,19 +76,27 @@ public final class Q6_KKernel {
                     long ql = block + 64 * half + 32 * (quarter & 1);
                     int lowShift = 4 * (quarter >> 1), highShift = 2 * quarter;
                     int xb = xOff + b * BLOCK + 128 * half + 32 * quarter;
-                    for (int l = 0; l < 32; l += lanes) {
-                        ByteVector low = ByteVector.fromMemorySegment(B_SPECIES, w, ql + l, ByteOrder.LITTLE_ENDIAN)
-                                .lanewise(VectorOperators.LSHR, lowShift).and((byte) 0xF);
-                        ByteVector high = ByteVector.fromMemorySegment(B_SPECIES, w, qh + l, ByteOrder.LITTLE_ENDIAN)
-                                .lanewise(VectorOperators.LSHR, highShift).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
-                        float scale = d * w.get(ValueLayout.JAVA_BYTE, scales + 2 * quarter + l / 16);
-                        FloatVector weights = Q4_0Kernel.widen(low.or(high).sub((byte) 32)).mul(scale);
-                        acc = weights.fma(FloatVector.fromArray(F_SPECIES, x, xb + l), acc);
+                    for (int l = 0; l < 32; l += 2 * lanes) {
+                        acc0 = term(w, ql + l, qh + l, lowShift, highShift, d * w.get(ValueLayout.JAVA_BYTE, scales + 2 * quarter + l / 16),
+                                x, xb + l, acc0);
+                        int l1 = l + lanes;
+                        acc1 = term(w, ql + l1, qh + l1, lowShift, highShift, d * w.get(ValueLayout.JAVA_BYTE, scales + 2 * quarter + l1 / 16),
+                                x, xb + l1, acc1);
                     }
                 }
             }
         }
-        return VectorInfo.sum(acc);
+        return VectorInfo.sum(acc0.add(acc1));
+    }
+
+    /** acc + scale * (q - 32) . x for one vector of weights: q = (ql >> lowShift) & 15 | ((qh >> highShift) & 3) << 4. */
+    private static FloatVector term(MemorySegment w, long ql, long qh, int lowShift, int highShift, float scale, float[] x, int xi, FloatVector acc) {
+        ByteVector low = ByteVector.fromMemorySegment(B_SPECIES, w, ql, ByteOrder.LITTLE_ENDIAN)
+                .lanewise(VectorOperators.LSHR, lowShift).and((byte) 0xF);
+        ByteVector high = ByteVector.fromMemorySegment(B_SPECIES, w, qh, ByteOrder.LITTLE_ENDIAN)
+                .lanewise(VectorOperators.LSHR, highShift).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
+        FloatVector weights = Q4_0Kernel.widen(low.or(high).sub((byte) 32)).mul(scale);
+        return weights.fma(FloatVector.fromArray(F_SPECIES, x, xi), acc);
     }
 
     /**
