@@ -6,6 +6,7 @@ import static io.qwenstream.engine.kernels.VectorInfo.F_SPECIES;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -117,7 +118,7 @@ public final class Q4_KKernel {
 
     /** acc + (scale * q + shift) . x */
     private static FloatVector term(ByteVector q, FloatVector scale, FloatVector shift, float[] x, int xi, FloatVector acc) {
-        return Q4_0Kernel.widen(q).fma(scale, shift).fma(FloatVector.fromArray(F_SPECIES, x, xi), acc);
+        return VectorInfo.widen(q).fma(scale, shift).fma(FloatVector.fromArray(F_SPECIES, x, xi), acc);
     }
 
     /**
@@ -139,6 +140,7 @@ public final class Q4_KKernel {
     public static void quantize(float[] x, int xOff, int n, MemorySegment out, long outOffset) {
         float[] need = new float[8];
         int[] mins = new int[8];
+        byte[] packed = new byte[12];
         for (int b = 0; b < n / BLOCK; b++) {
             int xb = xOff + b * BLOCK;
             long block = outOffset + (long) b * BLOCK_BYTES;
@@ -159,7 +161,7 @@ public final class Q4_KKernel {
                 maxNeedScale = Math.max(maxNeedScale, need[j]);
             }
             float d = halfAtLeast(maxNeedScale / 63);
-            byte[] packed = new byte[12];
+            Arrays.fill(packed, (byte) 0);
             for (int j = 0; j < 8; j++) {
                 int sc = d == 0f ? 0 : Math.min(63, (int) Math.ceil(need[j] / d));
                 int m = mins[j];

@@ -95,7 +95,7 @@ public final class Q6_KKernel {
                 .lanewise(VectorOperators.LSHR, lowShift).and((byte) 0xF);
         ByteVector high = ByteVector.fromMemorySegment(B_SPECIES, w, qh, ByteOrder.LITTLE_ENDIAN)
                 .lanewise(VectorOperators.LSHR, highShift).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
-        FloatVector weights = Q4_0Kernel.widen(low.or(high).sub((byte) 32)).mul(scale);
+        FloatVector weights = VectorInfo.widen(low.or(high).sub((byte) 32)).mul(scale);
         return weights.fma(FloatVector.fromArray(F_SPECIES, x, xi), acc);
     }
 
