@@ -145,7 +145,7 @@ public final class LocalKafka implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the Kafka data directory " + dataDir, e);
         }
-        Process process = launch(dataDir, logFile, killWithThisJvm, "kafka.Kafka", properties.toString());
+        Process process = launch(dataDir, logFile, killWithThisJvm, "server", properties.toString());
         LocalKafka kafka = new LocalKafka(process, dataDir, temporary, brokerPort, controllerPort, killWithThisJvm);
         try {
             Files.writeString(dataDir.resolve(PID_FILE), Long.toString(process.pid()));
@@ -193,7 +193,7 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     private static void format(Path dataDir, Path properties, Path logFile) throws IOException {
-        Process format = launch(dataDir, logFile, true, "kafka.tools.StorageTool", "format",
+        Process format = launch(dataDir, logFile, true, "format", "format",
                 "--cluster-id", Uuid.randomUuid().toString(), "--config", properties.toString(), "--ignore-formatted");
         try {
             if (!format.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
@@ -211,8 +211,8 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
-    /** Runs {@code mainClass} in a child JVM on this JVM's class path, output appended to {@code logFile}. */
-    private static Process launch(Path dataDir, Path logFile, boolean killWithThisJvm, String mainClass, String... args) {
+    /** Runs {@link BrokerMain} {@code brokerCommand} in a child JVM on this JVM's class path, output appended to {@code logFile}. */
+    private static Process launch(Path dataDir, Path logFile, boolean killWithThisJvm, String brokerCommand, String... args) {
         List<String> command = new ArrayList<>();
         if (!killWithThisJvm && Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             // Own session: a hangup or Ctrl-C in the terminal that ran `up` must not reach the broker.
@@ -220,9 +220,10 @@ public final class LocalKafka implements AutoCloseable {
         }
         command.add(javaBinary());
         // The class path can be far longer than one command-line argument may be: pass it in an @argfile.
+        String classPath = System.getProperty("java.class.path");
         Path argFile = dataDir.resolve("broker-classpath.args");
         try {
-            Files.writeString(argFile, "-cp \"" + System.getProperty("java.class.path").replace("\\", "\\\\") + "\"\n");
+            Files.writeString(argFile, "-cp \"" + classPath.replace("\\", "\\\\") + "\"\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -235,7 +236,12 @@ public final class LocalKafka implements AutoCloseable {
                 "-Dorg.slf4j.simpleLogger.logFile=System.out",
                 "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.clients=warn",
                 "-Dqwenstream.local-kafka=" + dataDir));
-        command.add(mainClass);
+        if (classPath.contains("jboss-logmanager")) {
+            // A Quarkus test class path binds slf4j to JBoss LogManager: make it JUL's too (BrokerMain configures it).
+            command.add("-Djava.util.logging.manager=org.jboss.logmanager.LogManager");
+        }
+        command.add(BrokerMain.class.getName());
+        command.add(brokerCommand);
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(nullDevice()))
@@ -245,7 +251,7 @@ public final class LocalKafka implements AutoCloseable {
         try {
             return builder.start();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + mainClass + " with " + command.getFirst(), e);
+            throw new UncheckedIOException("cannot start the broker (" + brokerCommand + ") with " + command.getFirst(), e);
         }
     }
 
