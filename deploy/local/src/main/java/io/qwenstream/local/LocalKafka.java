@@ -316,11 +316,16 @@ public final class LocalKafka implements AutoCloseable {
 
     /** The last lines of the broker log, for error messages. */
     static String logTail(Path logFile) {
+        return logTail(logFile, LOG_TAIL_LINES);
+    }
+
+    /** The last {@code count} lines of a log file (undecodable bytes replaced), for error messages. */
+    static String logTail(Path logFile, int count) {
         try {
-            List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
+            List<String> lines = new String(Files.readAllBytes(logFile), StandardCharsets.UTF_8).lines().toList();
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - count), lines.size()));
         } catch (IOException e) {
-            return "(no broker log at " + logFile + ")";
+            return "(no log at " + logFile + ")";
         }
     }
 
