@@ -88,22 +88,45 @@ final class PipelineClient implements AutoCloseable {
         seekToEndOf(List.of(topics.responses(), topics.responsesStream()));
         produce(key, payload);
         Map<String, Long> lastSeq = new HashMap<>();
-        while (System.nanoTime() < deadline) {
-            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                JsonNode message = parse(record.value());
-                if (message == null || !requestIds.contains(message.path("request_id").asText(null))) continue;
-                if (record.topic().equals(topics.responses())) {
-                    return new Response(record.value(), message);
-                }
-                long seq = message.path("seq").asLong(-1);
-                Long last = lastSeq.get(message.path("request_id").asText());
-                if (last != null && seq <= last) continue; // a redelivered delta
-                lastSeq.put(message.path("request_id").asText(), seq);
-                onDelta.accept(message);
-            }
+        Response response = null;
+        while (response == null && System.nanoTime() < deadline) {
+            response = handle(consumer.poll(Duration.ofMillis(100)), requestIds, lastSeq, onDelta);
         }
-        throw new LauncherException("no response for request " + String.join(" / ", requestIds) + " within "
-                + timeout.toSeconds() + " s (is every service up? their logs are in .qwenstream/logs)");
+        if (response == null) {
+            throw new LauncherException("no response for request " + String.join(" / ", requestIds) + " within "
+                    + timeout.toSeconds() + " s (is every service up? their logs are in .qwenstream/logs)");
+        }
+        // The final response travels on another topic than the deltas and can overtake the last of them:
+        // read the stream up to its current end so that they are shown in order before the answer ends.
+        Map<TopicPartition, Long> streamEnd = consumer.endOffsets(consumer.assignment().stream()
+                .filter(partition -> partition.topic().equals(topics.responsesStream())).toList());
+        long drainDeadline = Math.min(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+        while (streamEnd.entrySet().stream().anyMatch(end -> consumer.position(end.getKey()) < end.getValue())
+                && System.nanoTime() < drainDeadline) {
+            handle(consumer.poll(Duration.ofMillis(50)), requestIds, lastSeq, onDelta);
+        }
+        return response;
+    }
+
+    /** Passes the batch's deltas for {@code requestIds} to {@code onDelta}; returns the final response if the batch has it. */
+    private Response handle(Iterable<ConsumerRecord<byte[], byte[]>> records, Set<String> requestIds, Map<String, Long> lastSeq,
+                            Consumer<JsonNode> onDelta) {
+        Response response = null;
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            JsonNode message = parse(record.value());
+            if (message == null || !requestIds.contains(message.path("request_id").asText(null))) continue;
+            if (record.topic().equals(topics.responses())) {
+                if (response == null) response = new Response(record.value(), message);
+                continue;
+            }
+            String requestId = message.path("request_id").asText();
+            long seq = message.path("seq").asLong(-1);
+            Long last = lastSeq.get(requestId);
+            if (last != null && seq <= last) continue; // a redelivered delta
+            lastSeq.put(requestId, seq);
+            onDelta.accept(message);
+        }
+        return response;
     }
 
     private void seekToEndOf(List<String> topicNames) {
