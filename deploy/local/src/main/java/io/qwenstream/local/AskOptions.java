@@ -1,10 +1,18 @@
 package io.qwenstream.local;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qwenstream.schemas.ChatMessage;
+import io.qwenstream.schemas.InferenceRequest;
+import io.qwenstream.schemas.Messages;
+import io.qwenstream.schemas.Sampling;
+import io.qwenstream.schemas.SummarizeOptions;
+import io.qwenstream.schemas.SummarizeStyle;
+import io.qwenstream.schemas.Task;
+import io.qwenstream.schemas.Thinking;
+import io.qwenstream.schemas.TranslateOptions;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 import io.qwenstream.local.CommandLine.UsageException;
@@ -62,28 +70,25 @@ record AskOptions(String text, boolean json, boolean noThink, Integer thinkingBu
     }
 
     /** The InferenceRequest for qwen.requests: only what the options say; the ingest service fills in the defaults. */
-    ObjectNode toRequest(ObjectMapper json, String requestId) {
-        ObjectNode request = json.createObjectNode();
-        request.put("schema_version", 1);
-        request.put("request_id", requestId);
-        if (conversationId != null) request.put("conversation_id", conversationId);
-        request.put("task", task);
-        if (task.equals("chat")) {
-            ObjectNode message = request.putArray("messages").addObject();
-            message.put("role", "user");
-            message.put("content", text);
-        } else {
-            request.put("text", text);
-        }
-        if (noThink || thinkingBudget != null) {
-            ObjectNode thinking = request.putObject("thinking");
-            thinking.put("enabled", !noThink);
-            if (thinkingBudget != null) thinking.put("budget_tokens", thinkingBudget);
-        }
-        if (maxTokens != null) request.putObject("sampling").put("max_tokens", maxTokens);
-        if (task.equals("translate")) request.putObject("translate").put("target_language", targetLanguage);
-        if (task.equals("summarize") && style != null) request.putObject("summarize").put("style", style);
-        request.put("stream", true);
-        return request;
+    InferenceRequest toRequest(String requestId) {
+        Task taskValue = Task.valueOf(task.toUpperCase(Locale.ROOT));
+        return new InferenceRequest(
+                Messages.SCHEMA_VERSION,
+                requestId,
+                conversationId,
+                null,
+                taskValue,
+                taskValue == Task.CHAT ? List.of(ChatMessage.user(text)) : null,
+                taskValue == Task.CHAT ? null : text,
+                null,
+                noThink || thinkingBudget != null ? new Thinking(!noThink, thinkingBudget) : null,
+                maxTokens != null ? new Sampling(null, null, null, null, null, null, maxTokens, null, null) : null,
+                taskValue == Task.TRANSLATE ? new TranslateOptions(targetLanguage, null, null) : null,
+                taskValue == Task.SUMMARIZE && style != null
+                        ? new SummarizeOptions(SummarizeStyle.valueOf(style.toUpperCase(Locale.ROOT)), null) : null,
+                null,
+                true,
+                null,
+                null);
     }
 }

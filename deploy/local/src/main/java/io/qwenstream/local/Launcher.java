@@ -2,7 +2,8 @@ package io.qwenstream.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qwenstream.schemas.MessageValidator;
+import io.qwenstream.schemas.Messages;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -57,7 +58,7 @@ public final class Launcher {
     private final Cluster cluster;
     private final PrintStream out;
     private final PrintStream err;
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json = new ObjectMapper(); // tolerant reading of what the services write
 
     Launcher(Path root, Path stateDir, PrintStream out, PrintStream err) {
         this.cluster = new Cluster(root, stateDir);
@@ -132,13 +133,7 @@ public final class Launcher {
 
     int ask(AskOptions options) {
         String requestId = UUID.randomUUID().toString();
-        ObjectNode request = options.toRequest(json, requestId);
-        byte[] payload;
-        try {
-            payload = json.writeValueAsBytes(request);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] payload = Messages.toJson(options.toRequest(requestId));
         StreamPrinter printer = new StreamPrinter(out, System.getenv("NO_COLOR") == null);
         PipelineClient.Response response;
         try (PipelineClient client = client(options.bootstrapServer())) {
@@ -179,12 +174,7 @@ public final class Launcher {
      */
     static Set<String> responseIds(byte[] payload, String key) {
         Set<String> ids = new LinkedHashSet<>();
-        try {
-            JsonNode id = new ObjectMapper().readTree(payload).path("request_id");
-            if (id.isTextual() && !id.asText().isEmpty()) ids.add(id.asText());
-        } catch (IOException | RuntimeException e) {
-            // Malformed: the response carries the key or "unknown".
-        }
+        MessageValidator.readableRequestId(payload).ifPresent(ids::add);
         if (key != null) {
             ids.add(key);
         } else {

@@ -3,6 +3,10 @@ package io.qwenstream.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qwenstream.local.CommandLine.UsageException;
+import io.qwenstream.schemas.InferenceRequest;
+import io.qwenstream.schemas.MessageValidator;
+import io.qwenstream.schemas.Messages;
+import io.qwenstream.schemas.Validation;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -15,6 +19,7 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,8 +29,14 @@ class LauncherArgumentsTest {
 
     private final ObjectMapper json = new ObjectMapper();
 
-    private JsonNode request(String... args) {
-        return AskOptions.parse(List.of(args)).toRequest(json, "req-1");
+    private final MessageValidator validator = new MessageValidator();
+
+    /** The request ask builds, checked against InferenceRequest.schema.json, as a JSON tree. */
+    private JsonNode request(String... args) throws Exception {
+        byte[] request = Messages.toJson(AskOptions.parse(List.of(args)).toRequest("req-1"));
+        Validation<InferenceRequest> validation = validator.validateRequest(request);
+        assertInstanceOf(Validation.Valid.class, validation, () -> validation.toString());
+        return json.readTree(request);
     }
 
     @Test
@@ -40,7 +51,7 @@ class LauncherArgumentsTest {
     }
 
     @Test
-    void wordsAfterTheOptionsFormTheText() {
+    void wordsAfterTheOptionsFormTheText() throws Exception {
         assertEquals("hello there world", request("hello", "there", "--json", "world").path("messages").get(0).path("content").asText());
         assertEquals("--not-an-option", request("--", "--not-an-option").path("messages").get(0).path("content").asText());
     }
@@ -58,7 +69,7 @@ class LauncherArgumentsTest {
     }
 
     @Test
-    void softSwitchTravelsInsideTheText() {
+    void softSwitchTravelsInsideTheText() throws Exception {
         // /no_think is the ingest service's business: the launcher sends the text as typed.
         JsonNode request = request("Tell me a joke /no_think");
         assertEquals("Tell me a joke /no_think", request.path("messages").get(0).path("content").asText());
@@ -77,6 +88,13 @@ class LauncherArgumentsTest {
                 request("--task", "summarize", "--style", "issue_resolution", "A long text."));
         JsonNode defaultStyle = request("--task", "summarize", "A long text.");
         assertTrue(defaultStyle.path("summarize").isMissingNode(), "no --style: the service's default");
+    }
+
+    @Test
+    void theDemosRequestsAreValid() throws Exception {
+        for (List<String> ask : Launcher.DEMO_ASKS) {
+            request(ask.toArray(String[]::new));
+        }
     }
 
     @Test
@@ -138,6 +156,9 @@ class LauncherArgumentsTest {
         assertEquals(Set.of("unknown"), Launcher.responseIds(malformed, null));
         assertEquals(Set.of("unknown"), Launcher.responseIds("{\"request_id\":7}".getBytes(StandardCharsets.UTF_8), null));
         assertEquals(Set.of("unknown"), Launcher.responseIds(new byte[] {(byte) 0xff, (byte) 0xfe}, null));
+        // Bad UTF-8 in a text field does not hide a good id (the ingest service reads it the same way).
+        byte[] badText = "{\"request_id\":\"r-1\",\"text\":\"\u00ff\"}".getBytes(StandardCharsets.ISO_8859_1);
+        assertEquals(Set.of("r-1", "unknown"), Launcher.responseIds(badText, null));
     }
 
     @Test
