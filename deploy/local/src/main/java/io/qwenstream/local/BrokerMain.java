@@ -3,7 +3,6 @@ package io.qwenstream.local;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.Arrays;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -14,7 +13,8 @@ import java.util.logging.StreamHandler;
 
 /**
  * Entry point of the broker's child JVM: sets up logging to stdout (which {@link LocalKafka}
- * sends to broker.log), then runs {@code kafka.Kafka} or {@code kafka.tools.StorageTool}.
+ * sends to broker.log), formats the data directory if needed ({@code kafka.tools.StorageTool}),
+ * then runs the broker ({@code kafka.Kafka}).
  *
  * <p>On the launcher's class path slf4j binds to slf4j-simple, configured by system properties.
  * On a Quarkus test class path it binds to JBoss LogManager, whose root handler buffers every
@@ -26,16 +26,25 @@ public final class BrokerMain {
     private BrokerMain() {
     }
 
+    /**
+     * @param args the server.properties path and the cluster id to format a new data directory
+     *             with, or {@code -} for one already formatted (formatting here saves a JVM start)
+     */
     public static void main(String[] args) throws Exception {
         if (LogManager.getLogManager().getClass().getName().startsWith("org.jboss.logmanager")) {
             logToStdout();
         }
-        String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        switch (args[0]) {
-            case "server" -> kafka.Kafka.main(rest);
-            case "format" -> kafka.tools.StorageTool.main(rest);
-            default -> throw new IllegalArgumentException("unknown broker command " + args[0]);
+        String properties = args[0];
+        String clusterId = args[1];
+        if (!clusterId.equals("-")) {
+            int formatted = kafka.tools.StorageTool.execute(
+                    new String[] {"format", "--cluster-id", clusterId, "--config", properties}, System.out);
+            if (formatted != 0) {
+                System.out.println("formatting the data directory failed (exit " + formatted + ")");
+                System.exit(formatted);
+            }
         }
+        kafka.Kafka.main(new String[] {properties});
     }
 
     private static void logToStdout() {

@@ -63,10 +63,14 @@ public final class LocalKafka implements AutoCloseable {
     private final int brokerPort;
     private final int controllerPort;
     private final Thread shutdownHook;
+    private final BrokerClassPath classPath;
+    private final Path archiveRecording;
     private boolean closed;
 
     private LocalKafka(Process process, Path dataDir, boolean temporary, int brokerPort, int controllerPort,
-                       boolean killWithThisJvm) {
+                       boolean killWithThisJvm, BrokerClassPath classPath, Path archiveRecording) {
+        this.classPath = classPath;
+        this.archiveRecording = archiveRecording;
         this.process = process;
         this.dataDir = dataDir;
         this.temporary = temporary;
@@ -138,15 +142,19 @@ public final class LocalKafka implements AutoCloseable {
         Path properties = dataDir.resolve("server.properties");
         try {
             Files.writeString(properties, serverProperties(dataDir, brokerPort, controllerPort));
-            Path logDir = dataDir.resolve("kafka-logs");
-            if (!Files.exists(logDir.resolve("meta.properties"))) {
-                format(dataDir, properties, logFile);
-            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the Kafka data directory " + dataDir, e);
         }
-        Process process = launch(dataDir, logFile, killWithThisJvm, "server", properties.toString());
-        LocalKafka kafka = new LocalKafka(process, dataDir, temporary, brokerPort, controllerPort, killWithThisJvm);
+        BrokerClassPath classPath = BrokerClassPath.ofThisJvm();
+        Path archive = classPath.existingArchive();
+        // Only a broker this JVM stops itself can hand its class archive over (it is written at the broker's exit).
+        Path archiveRecording = archive == null && killWithThisJvm ? classPath.newArchiveRecording() : null;
+        // A new data dir is formatted with a new cluster id; a formatted one keeps its own ("-": no formatting).
+        boolean formatted = Files.exists(dataDir.resolve("kafka-logs").resolve("meta.properties"));
+        Process process = launch(dataDir, logFile, killWithThisJvm, classPath, archive, archiveRecording,
+                properties.toString(), formatted ? "-" : Uuid.randomUuid().toString());
+        LocalKafka kafka = new LocalKafka(process, dataDir, temporary, brokerPort, controllerPort, killWithThisJvm,
+                classPath, archiveRecording);
         try {
             Files.writeString(dataDir.resolve(PID_FILE), Long.toString(process.pid()));
             kafka.awaitReady(logFile);
@@ -192,27 +200,9 @@ public final class LocalKafka implements AutoCloseable {
                 "") ;
     }
 
-    private static void format(Path dataDir, Path properties, Path logFile) throws IOException {
-        Process format = launch(dataDir, logFile, true, "format", "format",
-                "--cluster-id", Uuid.randomUuid().toString(), "--config", properties.toString(), "--ignore-formatted");
-        try {
-            if (!format.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                format.destroyForcibly();
-                throw new IllegalStateException("formatting the Kafka data directory timed out\n" + logTail(logFile));
-            }
-        } catch (InterruptedException e) {
-            format.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while formatting the Kafka data directory", e);
-        }
-        if (format.exitValue() != 0) {
-            throw new IllegalStateException("formatting the Kafka data directory " + dataDir + " failed (exit "
-                    + format.exitValue() + ")\n" + logTail(logFile));
-        }
-    }
-
-    /** Runs {@link BrokerMain} {@code brokerCommand} in a child JVM on this JVM's class path, output appended to {@code logFile}. */
-    private static Process launch(Path dataDir, Path logFile, boolean killWithThisJvm, String brokerCommand, String... args) {
+    /** Runs {@link BrokerMain} in a child JVM on this JVM's class path, output appended to {@code logFile}. */
+    private static Process launch(Path dataDir, Path logFile, boolean killWithThisJvm, BrokerClassPath classPath,
+                                  Path archive, Path archiveRecording, String... args) {
         List<String> command = new ArrayList<>();
         if (!killWithThisJvm && Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             // Own session: a hangup or Ctrl-C in the terminal that ran `up` must not reach the broker.
@@ -220,10 +210,9 @@ public final class LocalKafka implements AutoCloseable {
         }
         command.add(javaBinary());
         // The class path can be far longer than one command-line argument may be: pass it in an @argfile.
-        String classPath = System.getProperty("java.class.path");
         Path argFile = dataDir.resolve("broker-classpath.args");
         try {
-            Files.writeString(argFile, "-cp \"" + classPath.replace("\\", "\\\\") + "\"\n");
+            Files.writeString(argFile, "-cp \"" + classPath.asArgument().replace("\\", "\\\\") + "\"\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -236,22 +225,24 @@ public final class LocalKafka implements AutoCloseable {
                 "-Dorg.slf4j.simpleLogger.logFile=System.out",
                 "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.clients=warn",
                 "-Dqwenstream.local-kafka=" + dataDir));
+        if (archive != null) command.add("-XX:SharedArchiveFile=" + archive);
+        if (archiveRecording != null) command.add("-XX:ArchiveClassesAtExit=" + archiveRecording);
         if (classPath.contains("jboss-logmanager")) {
             // A Quarkus test class path binds slf4j to JBoss LogManager: make it JUL's too (BrokerMain configures it).
             command.add("-Djava.util.logging.manager=org.jboss.logmanager.LogManager");
         }
         command.add(BrokerMain.class.getName());
-        command.add(brokerCommand);
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(nullDevice()))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         builder.environment().remove("KAFKA_OPTS");
+        builder.environment().remove("JAVA_TOOL_OPTIONS");
         try {
             return builder.start();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the broker (" + brokerCommand + ") with " + command.getFirst(), e);
+            throw new UncheckedIOException("cannot start the broker with " + command.getFirst(), e);
         }
     }
 
@@ -446,8 +437,9 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     private void stop() {
-        // A temporary broker's data is thrown away: no need for a clean shutdown.
-        stopProcess(process.toHandle(), temporary ? Duration.ZERO : STOP_GRACE);
+        // A temporary broker's data is thrown away: no need for a clean shutdown, unless it records the class archive.
+        stopProcess(process.toHandle(), temporary && archiveRecording == null ? Duration.ZERO : STOP_GRACE);
+        if (archiveRecording != null) classPath.publish(archiveRecording);
         if (temporary) {
             deleteRecursively(dataDir);
         } else {
