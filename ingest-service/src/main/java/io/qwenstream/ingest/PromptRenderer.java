@@ -8,6 +8,7 @@ import io.qwenstream.engine.model.HfConfigReader;
 import io.qwenstream.engine.template.ChatTemplate;
 import io.qwenstream.engine.template.TemplateException;
 import io.qwenstream.engine.tokenizer.Qwen3Tokenizer;
+import io.qwenstream.schemas.ErrorCode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -66,7 +67,7 @@ public final class PromptRenderer {
     }
 
     /**
-     * @throws Refusal.Exception {@code prompt_too_long} when the prompt fills the context (the
+     * @throws RefusedException {@code prompt_too_long} when the prompt fills the context (the
      *         model must have room for at least one token), {@code schema_violation} on
      *         {@code /messages} when the chat template refuses the conversation
      */
@@ -76,14 +77,14 @@ public final class PromptRenderer {
         try {
             text = template.apply(messages, tools, hardThinking ? null : Boolean.FALSE, true);
         } catch (TemplateException e) {
-            throw new Refusal(Refusal.SCHEMA_VIOLATION, "the model's chat template refuses these messages: "
-                    + e.reason(), "/messages").toException();
+            throw new RefusedException(ErrorCode.SCHEMA_VIOLATION, "the model's chat template refuses these messages: "
+                    + e.reason(), "/messages");
         }
         if (hardThinking && !thinking) text += ThinkingSwitch.EMPTY_THINK_BLOCK;
         int tokens = tokenizer.encode(text).length;
         if (tokens >= contextLength) {
-            throw Refusal.of(Refusal.PROMPT_TOO_LONG, "the prompt is " + tokens + " tokens; the model's context holds "
-                    + contextLength + " tokens, and generation needs at least one of them").toException();
+            throw new RefusedException(ErrorCode.PROMPT_TOO_LONG, "the prompt is " + tokens + " tokens; the model's context holds "
+                    + contextLength + " tokens, and generation needs at least one of them", null);
         }
         return new Rendered(text, tokens, thinking);
     }

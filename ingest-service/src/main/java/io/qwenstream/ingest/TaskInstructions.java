@@ -1,5 +1,7 @@
 package io.qwenstream.ingest;
 
+import io.qwenstream.schemas.ChatMessage;
+
 import java.util.List;
 import java.util.Map;
 
@@ -13,15 +15,14 @@ public final class TaskInstructions {
     private TaskInstructions() {}
 
     /** Input of a translate/summarize task: either {@code text} or a conversation. */
-    public record Input(String text, List<Map<String, Object>> conversation) {
+    public record Input(String text, List<ChatMessage> conversation) {
         String asUserMessage() {
             if (text != null) return text;
             StringBuilder out = new StringBuilder();
-            for (Map<String, Object> message : conversation) {
+            for (ChatMessage message : conversation) {
                 if (!out.isEmpty()) out.append("\n\n");
-                out.append('[').append(message.get("role")).append("]\n");
-                Object content = message.get("content");
-                out.append(content == null ? "" : content);
+                out.append('[').append(message.role().wire()).append("]\n");
+                out.append(message.content() == null ? "" : message.content());
             }
             return out.toString();
         }
@@ -31,8 +32,11 @@ public final class TaskInstructions {
         }
     }
 
-    public static List<Map<String, Object>> translate(Input input, String targetLanguage, String sourceLanguage,
-                                                      Map<String, String> glossary) {
+    /** The system message with the task's instructions, and the user message holding the input. */
+    public record Instructions(String system, String user) {}
+
+    public static Instructions translate(Input input, String targetLanguage, String sourceLanguage,
+                                         Map<String, String> glossary) {
         StringBuilder system = new StringBuilder("You are a professional translator. Translate the ");
         system.append(input.isConversation() ? "conversation" : "text").append(" in the user's message ");
         if (sourceLanguage != null) {
@@ -51,10 +55,10 @@ public final class TaskInstructions {
             glossary.forEach((term, translation) ->
                     system.append("\n- \"").append(term).append("\" → \"").append(translation).append('"'));
         }
-        return conversation(system.toString(), input.asUserMessage());
+        return new Instructions(system.toString(), input.asUserMessage());
     }
 
-    public static List<Map<String, Object>> summarize(Input input, String style, Integer maxWords) {
+    public static Instructions summarize(Input input, String style, Integer maxWords) {
         String what = input.isConversation() ? "the conversation in the user's message" : "the text in the user's message";
         StringBuilder system = new StringBuilder("You are a careful summarizer. Summarize ").append(what)
                 .append(", in the language it is written in, keeping only facts it states.\n");
@@ -69,12 +73,6 @@ public final class TaskInstructions {
             system.append(" Use at most ").append(maxWords).append(" words.");
         }
         system.append("\nReply with the summary only: no title, no preamble, no comments.");
-        return conversation(system.toString(), input.asUserMessage());
-    }
-
-    private static List<Map<String, Object>> conversation(String system, String user) {
-        return List.of(
-                Map.of("role", "system", "content", system),
-                Map.of("role", "user", "content", user));
+        return new Instructions(system.toString(), input.asUserMessage());
     }
 }

@@ -90,17 +90,17 @@ class PromptRendererTest {
     @Test
     void aPromptThatFillsTheContextIsRefused() {
         PromptRenderer small = new PromptRenderer(io.qwenstream.engine.Engine.loadTokenizer(Fixtures.tokenizer()), 12);
-        Refusal r = assertThrows(Refusal.Exception.class,
-                () -> small.render(List.of(user("one two three four five six seven eight nine ten")), null, true)).refusal();
-        assertEquals(Refusal.PROMPT_TOO_LONG, r.code());
+        var r = assertThrows(RefusedException.class,
+                () -> small.render(List.of(user("one two three four five six seven eight nine ten")), null, true)).error();
+        assertEquals(io.qwenstream.schemas.ErrorCode.PROMPT_TOO_LONG, r.code());
         assertTrue(r.message().contains("context holds 12 tokens"), r.message());
     }
 
     @Test
     void aConversationTheTemplateRefusesIsASchemaViolationOfMessages() {
-        Refusal r = assertThrows(Refusal.Exception.class,
-                () -> renderer.render(List.of(user("hi"), assistantWithoutContent()), null, true)).refusal();
-        assertEquals(Refusal.SCHEMA_VIOLATION, r.code());
+        var r = assertThrows(RefusedException.class,
+                () -> renderer.render(List.of(user("hi"), assistantWithoutContent()), null, true)).error();
+        assertEquals(io.qwenstream.schemas.ErrorCode.SCHEMA_VIOLATION, r.code());
         assertEquals("/messages", r.field());
         assertTrue(r.message().startsWith("the model's chat template refuses these messages: "), r.message());
     }
