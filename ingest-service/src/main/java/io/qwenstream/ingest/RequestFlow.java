@@ -1,5 +1,6 @@
 package io.qwenstream.ingest;
 
+import io.qwenstream.schemas.ChatMessage;
 import io.qwenstream.schemas.ErrorCode;
 import io.qwenstream.schemas.ErrorDetail;
 import io.qwenstream.schemas.InferenceRequest;
@@ -25,6 +26,8 @@ import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -53,6 +56,7 @@ public class RequestFlow {
     private final PromptService prompts;
     private final ConversationStore conversations;
     private final DuplicateFilter duplicates;
+    private final Duration dedupWindow;
     private final IngestMetrics metrics;
     private final Clock clock;
     private final MutinyEmitter<byte[]> inference;
@@ -67,6 +71,7 @@ public class RequestFlow {
         this.prompts = prompts;
         this.conversations = conversations;
         this.duplicates = new DuplicateFilter(config.dedup().window(), config.dedup().capacity());
+        this.dedupWindow = config.dedup().window();
         this.metrics = metrics;
         this.clock = Clock.systemUTC();
         this.inference = inference;
@@ -96,12 +101,10 @@ public class RequestFlow {
     private void accept(Message<byte[]> record, InferenceRequest request, long receivedAtMs) {
         if (duplicates.isDuplicate(request.requestId(), receivedAtMs)) {
             metrics.duplicateDropped();
-            LOG.infof("request %s was accepted within the last %s: duplicate dropped", request.requestId(),
-                    "dedup window");
+            LOG.infof("request %s was already accepted within the last %s: duplicate dropped", request.requestId(), dedupWindow);
             return;
         }
-        var history = request.conversationId() == null ? java.util.List.<io.qwenstream.schemas.ChatMessage>of()
-                : conversations.history(request.conversationId());
+        List<ChatMessage> history = request.conversationId() == null ? List.of() : conversations.history(request.conversationId());
         PreparedRequest prepared = prompts.preparer().prepare(request, history, receivedAtMs);
         String key = prepared.conversationId() != null ? prepared.conversationId() : prepared.requestId();
         inference.sendMessageAndAwait(outgoing(record, key, Messages.toJson(prepared), new RecordHeaders()));
