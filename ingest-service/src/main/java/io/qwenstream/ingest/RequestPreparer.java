@@ -125,8 +125,8 @@ public final class RequestPreparer {
     private static void checkGreedy(Sampling asked, boolean thinking) {
         boolean greedy = asked.temperature() != null && asked.temperature() == 0.0;
         if (greedy && thinking && !Boolean.TRUE.equals(asked.allowGreedy())) {
-            throw new RefusedException(ErrorCode.GREEDY_IN_THINKING_MODE, "temperature 0 (greedy decoding) in thinking mode makes "
-                    + "Qwen3 repeat itself endlessly; use the thinking defaults (temperature 0.6, top_p 0.95, top_k 20), "
+            throw new RefusedException(ErrorCode.GREEDY_IN_THINKING_MODE, "temperature 0 (greedy decoding) in thinking mode can make "
+                    + "Qwen3 repeat itself endlessly (Qwen3 model card); use the thinking defaults (temperature 0.6, top_p 0.95, top_k 20), "
                     + "turn thinking off (thinking.enabled false or /no_think), or set sampling.allow_greedy to insist",
                     "/sampling/temperature");
         }

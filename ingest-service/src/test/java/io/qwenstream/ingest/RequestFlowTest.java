@@ -136,6 +136,7 @@ class RequestFlowTest {
         List<Bad> bad = List.of(
                 new Bad("unparseable", "key-of-broken", "{\"request_id\": \"broken\", ".getBytes(StandardCharsets.UTF_8), "key-of-broken", "invalid_json", null),
                 new Bad("empty", "key-of-empty", new byte[0], "key-of-empty", "invalid_json", null),
+                new Bad("tombstone", "key-of-null", null, "key-of-null", "invalid_json", null),
                 new Bad("no key, no id", null, "[1,2".getBytes(StandardCharsets.UTF_8), "unknown", "invalid_json", null),
                 new Bad("invalid utf-8", "k", invalidUtf8, "bad-utf8", "invalid_utf8", null),
                 new Bad("wrong type", "k", chat("wrong-type", ",'sampling':{'temperature':'hot'}").getBytes(StandardCharsets.UTF_8),
