@@ -25,6 +25,14 @@ public interface IngestConfig {
     @WithDefault("524288")
     int maxRecordBytes();
 
+    /**
+     * Largest PreparedRequest sent to qwen.inference. It carries the prompt and the conversation,
+     * history included, so it can outgrow the request; the topics accept 1 MiB, less headroom for
+     * headers and batch overhead. Larger ones are refused with {@code record_too_large}.
+     */
+    @WithDefault("1040384")
+    int maxPreparedBytes();
+
     Dedup dedup();
 
     Defaults defaults();

@@ -57,6 +57,7 @@ public class RequestFlow {
     private final ConversationStore conversations;
     private final DuplicateFilter duplicates;
     private final Duration dedupWindow;
+    private final int maxPreparedBytes;
     private final IngestMetrics metrics;
     private final Clock clock;
     private final MutinyEmitter<byte[]> inference;
@@ -72,6 +73,7 @@ public class RequestFlow {
         this.conversations = conversations;
         this.duplicates = new DuplicateFilter(config.dedup().window(), config.dedup().capacity());
         this.dedupWindow = config.dedup().window();
+        this.maxPreparedBytes = config.maxPreparedBytes();
         this.metrics = metrics;
         this.clock = Clock.systemUTC();
         this.inference = inference;
@@ -107,7 +109,12 @@ public class RequestFlow {
         List<ChatMessage> history = request.conversationId() == null ? List.of() : conversations.history(request.conversationId());
         PreparedRequest prepared = prompts.preparer().prepare(request, history, receivedAtMs);
         String key = prepared.conversationId() != null ? prepared.conversationId() : prepared.requestId();
-        inference.sendMessageAndAwait(outgoing(record, key, Messages.toJson(prepared), new RecordHeaders()));
+        byte[] json = Messages.toJson(prepared);
+        if (json.length > maxPreparedBytes) {
+            throw new RefusedException(ErrorCode.RECORD_TOO_LARGE, "the prepared request (prompt and conversation, history "
+                    + "included) is " + json.length + " bytes; qwen.inference takes at most " + maxPreparedBytes + " bytes", null);
+        }
+        inference.sendMessageAndAwait(outgoing(record, key, json, new RecordHeaders()));
         duplicates.accepted(request.requestId(), receivedAtMs);
         metrics.accepted(prepared);
     }
