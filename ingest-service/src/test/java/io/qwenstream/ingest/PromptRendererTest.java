@@ -3,6 +3,7 @@ package io.qwenstream.ingest;
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.generation.ChatPrompt;
 import io.qwenstream.engine.generation.ThinkingSwitch;
+import io.qwenstream.schemas.ErrorCode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -89,10 +90,10 @@ class PromptRendererTest {
 
     @Test
     void aPromptThatFillsTheContextIsRefused() {
-        PromptRenderer small = new PromptRenderer(io.qwenstream.engine.Engine.loadTokenizer(Fixtures.tokenizer()), 12);
+        PromptRenderer small = new PromptRenderer(Engine.loadTokenizer(Fixtures.tokenizer()), 12);
         var r = assertThrows(RefusedException.class,
                 () -> small.render(List.of(user("one two three four five six seven eight nine ten")), null, true)).error();
-        assertEquals(io.qwenstream.schemas.ErrorCode.PROMPT_TOO_LONG, r.code());
+        assertEquals(ErrorCode.PROMPT_TOO_LONG, r.code());
         assertTrue(r.message().contains("context holds 12 tokens"), r.message());
     }
 
@@ -100,7 +101,7 @@ class PromptRendererTest {
     void aConversationTheTemplateRefusesIsASchemaViolationOfMessages() {
         var r = assertThrows(RefusedException.class,
                 () -> renderer.render(List.of(user("hi"), assistantWithoutContent()), null, true)).error();
-        assertEquals(io.qwenstream.schemas.ErrorCode.SCHEMA_VIOLATION, r.code());
+        assertEquals(ErrorCode.SCHEMA_VIOLATION, r.code());
         assertEquals("/messages", r.field());
         assertTrue(r.message().startsWith("the model's chat template refuses these messages: "), r.message());
     }
