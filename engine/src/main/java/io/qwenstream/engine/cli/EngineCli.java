@@ -32,6 +32,14 @@ public final class EngineCli {
                   (greedy is refused in thinking mode unless --allow-greedy); --ids are raw tokens
               convert --from HF_DIR --to FILE.gguf --type F32|BF16|Q8_0|Q4_0 [--tokenizer DIR]
                   an HF checkpoint as GGUF with llama.cpp's tensor names and metadata
+              forge --preset NAME [--layers N] [--hidden H --heads N --kv-heads N --head-dim D --ff F
+                    --experts E --experts-used K --expert-ff F --vocab V --tied-embeddings true|false]
+                    --type F32|BF16|Q8_0|Q4_0|Q4_K|Q6_K [--seed S] --out FILE.gguf
+                  random weights with a real model's shapes and the real Qwen3 tokenizer; presets:
+                  qwen3-0.6b, qwen3-1.7b, qwen3-4b, qwen3-8b, qwen3-14b, qwen3-32b, qwen3-30b-a3b, qwen3-235b-a22b
+
+              bench --model PATH --prompt-tokens P --gen-tokens G [--batch B] [--threads T]
+                  prefill and decode tokens/s, batch aggregate, peak RSS (progress on stderr)
 
             MODEL PATH is a GGUF file or a Hugging Face model directory (config.json + safetensors);
             an HF dir without tokenizer files needs --tokenizer DIR.
@@ -61,7 +69,9 @@ public final class EngineCli {
                 case "logits" -> LogitsCommand.run(rest, out);
                 case "generate" -> GenerateCommand.run(rest, out);
                 case "convert" -> ConvertCommand.run(rest, out, err);
-                default -> throw new UsageException("unknown verb '" + verb + "' (tokenize, template, logits, generate, convert; --help lists them)");
+                case "forge" -> ForgeCommand.run(rest, out, err);
+                case "bench" -> BenchCommand.run(rest, out, err);
+                default -> throw new UsageException("unknown verb '" + verb + "' (tokenize, template, logits, generate, convert, forge, bench; --help lists them)");
             }
             out.flush();
             return 0;

@@ -50,7 +50,7 @@ public final class Generator {
         }
         int capacity = (int) Math.min(context, (long) prompt.length + options.maxTokens());
         Qwen3Model.State state = model.newState(capacity);
-        for (int i = 0; i < prompt.length; i++) model.forward(state, prompt[i], i, i == prompt.length - 1);
+        model.prefill(state, prompt, 0);
 
         Sampler sampler = new Sampler(options.sampling(), model.config().vocabSize());
         StreamingDecoder decoder = tokenizer.newStreamingDecoder();

@@ -1,0 +1,136 @@
+package io.qwenstream.engine.cli;
+
+import io.qwenstream.engine.Engine;
+import io.qwenstream.engine.kernels.Parallel;
+import io.qwenstream.engine.kernels.VectorInfo;
+import io.qwenstream.engine.model.Qwen3Model;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * {@code bench --model PATH --prompt-tokens P --gen-tokens G [--batch B] [--threads T]}: prefill
+ * and decode speed of the engine on a model file, after a warm-up, with progress on stderr.
+ */
+final class BenchCommand {
+
+    private BenchCommand() {}
+
+    static void run(String[] argv, PrintStream out, PrintStream err) {
+        Args args = new Args(argv, 0, Set.of("model", "tokenizer", "prompt-tokens", "gen-tokens", "batch", "threads"), Set.of());
+        int promptTokens = positive(args, "prompt-tokens", 128);
+        int genTokens = positive(args, "gen-tokens", 32);
+        int batch = positive(args, "batch", 1);
+        int threads = positive(args, "threads", Runtime.getRuntime().availableProcessors());
+        Parallel.setThreads(threads);
+        err.println("bench: " + VectorInfo.describe() + "; CPU: " + cpuFlags() + "; threads " + threads);
+        try (Engine engine = Engine.load(args.path("model"), args.optionalPath("tokenizer"))) {
+            Qwen3Model model = engine.model();
+            int vocab = model.config().vocabSize();
+            if (promptTokens + genTokens > model.config().contextLength()) {
+                throw new UsageException("prompt + generated tokens exceed the model's context of " + model.config().contextLength());
+            }
+            int[] prompt = new int[promptTokens];
+            for (int i = 0; i < promptTokens; i++) prompt[i] = (int) ((1000L + 7919L * i) % vocab);
+
+            err.println("bench: warm-up");
+            Qwen3Model.State warm = model.newState(promptTokens + 8);
+            model.prefill(warm, prompt, 0);
+            for (int i = 0; i < 8; i++) model.forward(warm, prompt[i], promptTokens + i, true);
+
+            Qwen3Model.State[] states = new Qwen3Model.State[batch];
+            for (int b = 0; b < batch; b++) states[b] = model.newState(promptTokens + genTokens);
+            err.println("bench: prefill " + promptTokens + " tokens");
+            long t0 = System.nanoTime();
+            model.prefill(states[0], prompt, 0);
+            double prefill = promptTokens / seconds(t0);
+            for (int b = 1; b < batch; b++) model.prefill(states[b], prompt, 0);
+
+            // Decode: every sequence advances one token per step, all in one batched forward.
+            Qwen3Model.Batch step = model.newBatch(batch);
+            int[] next = new int[batch];
+            int[] positions = new int[batch];
+            boolean[] want = new boolean[batch];
+            java.util.Arrays.fill(want, true);
+            long t1 = System.nanoTime();
+            for (int g = 0; g < genTokens; g++) {
+                for (int b = 0; b < batch; b++) {
+                    next[b] = argMax(states[b].logits());
+                    positions[b] = promptTokens + g;
+                }
+                model.forward(step, states, next, positions, want, batch);
+                if ((g + 1) % 8 == 0 || g + 1 == genTokens) err.println("bench: decoded " + (g + 1) + "/" + genTokens + " steps");
+            }
+            double elapsed = seconds(t1);
+            double aggregate = (double) batch * genTokens / elapsed;
+            double decode = genTokens / elapsed;
+            var json = Json.object();
+            json.put("prefill_tok_s", round(prefill));
+            json.put("decode_tok_s", round(decode));
+            json.put("batch", batch);
+            json.put("aggregate_tok_s", round(aggregate));
+            json.put("threads", threads);
+            json.put("peak_rss_mb", peakRssMb());
+            json.put("vector", VectorInfo.describe());
+            json.put("cpu_flags", cpuFlags());
+            Json.print(out, json);
+        }
+    }
+
+    private static int argMax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+        return best;
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    private static int positive(Args args, String name, int fallback) {
+        int v = args.integer(name, fallback);
+        if (v <= 0) throw new UsageException("--" + name + " must be positive, got " + v);
+        return v;
+    }
+
+    /** Peak resident set (VmHWM) of this process, in MiB; -1 where /proc is absent. */
+    static long peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** The SIMD flags of this CPU that matter to the kernels (from /proc/cpuinfo). */
+    static String cpuFlags() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("flags")) {
+                    Set<String> wanted = new TreeSet<>();
+                    for (String f : line.substring(line.indexOf(':') + 1).trim().split("\\s+")) {
+                        if (List.of("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16", "avx_vnni").contains(f)) {
+                            wanted.add(f);
+                        }
+                    }
+                    return String.join(" ", wanted);
+                }
+            }
+        } catch (IOException e) {
+            return "unknown";
+        }
+        return "unknown";
+    }
+}

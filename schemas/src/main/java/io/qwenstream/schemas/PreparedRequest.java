@@ -1,0 +1,48 @@
+package io.qwenstream.schemas;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A validated request ready for the engine, on qwen.inference (PreparedRequest.schema.json). {@code prompt}
+ * is the rendered chat-template text; {@code thinking.enabled} the resolved mode; {@code sampling} complete.
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record PreparedRequest(
+    int schemaVersion,
+    String requestId,
+    String conversationId,
+    String tenant,
+    Task task,
+    String prompt,
+    int promptTokens,
+    Thinking thinking,
+    ResolvedSampling sampling,
+    TranslateOptions translate,
+    SummarizeOptions summarize,
+    List<ChatMessage> messages,
+    boolean stream,
+    Long deadlineAtMs,
+    long receivedAtMs,
+    Map<String, Object> metadata) {
+
+  /** Sampling with every default filled; {@code greedy} means argmax (the other values are then unused). */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+  public record ResolvedSampling(
+      double temperature,
+      double topP,
+      int topK,
+      double minP,
+      double presencePenalty,
+      long seed,
+      int maxTokens,
+      List<String> stop,
+      boolean greedy) {}
+}
