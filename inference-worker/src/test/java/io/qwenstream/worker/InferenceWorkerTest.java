@@ -221,6 +221,36 @@ class InferenceWorkerTest {
         assertEquals(1, byRequest.get(id).stream().filter(r -> chunk(r).seq() == 0).count(), "the request ran once");
     }
 
+    /** max-concurrent 2 + queue-capacity 4: a seventh request waits in Kafka, none is dropped, two run at once. */
+    @Test
+    void aFullWorkerRunsTwoQueuesFourAndLeavesTheRestInKafka() throws Exception {
+        List<String> ids = IntStream.range(0, 7).mapToObj(i -> newId()).toList();
+        for (String id : ids) {
+            producer.send(new ProducerRecord<>(Topics.INFERENCE, id, Messages.toJson(request(id, false, null, 1_000_000, 1, null)))).get();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (placesTaken() < 6) {
+            if (System.nanoTime() > deadline) fail("the worker never filled its places");
+            Thread.sleep(100);
+        }
+        Thread.sleep(1_000);
+        poll();
+        assertEquals(6.0, placesTaken(), "a full worker takes no more records");
+        assertEquals(2, ids.stream().filter(id -> byRequest.containsKey(id)).count(), "two sequences run, four wait");
+
+        for (String id : ids) producer.send(new ProducerRecord<>(Topics.CONTROL, id, Messages.toJson(ControlMessage.cancel(id)))).get();
+        for (String id : ids) {
+            assertEquals(FinishReason.CANCELLED, chunks(untilLast(id, Duration.ofSeconds(30))).getLast().finishReason(), id);
+        }
+    }
+
+    private double placesTaken() throws Exception {
+        String exposition = HttpClient.newHttpClient().send(HttpRequest.newBuilder(metrics.toURI()).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return exposition.lines().filter(l -> l.startsWith("qwenstream_worker_places_taken{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
+    }
+
     @Test
     void aRecordThatIsNoPreparedRequestGetsAnErrorChunkUnderItsKey() throws Exception {
         String key = newId();
