@@ -40,16 +40,16 @@ final class BenchCommand {
 
             err.println("bench: warm-up");
             Qwen3Model.State warm = model.newState(promptTokens + 8);
-            model.prefill(warm, prompt, 0);
+            model.prefill(warm, prompt);
             for (int i = 0; i < 8; i++) model.forward(warm, prompt[i], promptTokens + i, true);
 
             Qwen3Model.State[] states = new Qwen3Model.State[batch];
             for (int b = 0; b < batch; b++) states[b] = model.newState(promptTokens + genTokens);
             err.println("bench: prefill " + promptTokens + " tokens");
             long t0 = System.nanoTime();
-            model.prefill(states[0], prompt, 0);
+            model.prefill(states[0], prompt);
             double prefill = promptTokens / seconds(t0);
-            for (int b = 1; b < batch; b++) model.prefill(states[b], prompt, 0);
+            for (int b = 1; b < batch; b++) model.prefill(states[b], prompt);
 
             // Decode: every sequence advances one token per step, all in one batched forward.
             Qwen3Model.Batch step = model.newBatch(batch);

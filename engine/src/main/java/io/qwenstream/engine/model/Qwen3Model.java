@@ -75,6 +75,9 @@ public final class Qwen3Model {
         final int[] expertTokens;
         final float[] cos, sin;
         final float[][] logitsOut;
+        final State[] prefillStates;
+        final int[] prefillTokens, prefillPositions;
+        final boolean[] prefillWant;
 
         Batch(int maxTokens) {
             this.maxTokens = maxTokens;
@@ -101,6 +104,10 @@ public final class Qwen3Model {
             cos = new float[maxTokens * (config.headDim() / 2)];
             sin = new float[maxTokens * (config.headDim() / 2)];
             logitsOut = new float[maxTokens][];
+            prefillStates = new State[maxTokens];
+            prefillTokens = new int[maxTokens];
+            prefillPositions = new int[maxTokens];
+            prefillWant = new boolean[maxTokens];
         }
 
         public int maxTokens() {
@@ -111,28 +118,26 @@ public final class Qwen3Model {
     /** Tokens per prefill batch: large enough to stream each weight once for many tokens, small enough for cache-friendly scratch. */
     public static final int PREFILL_CHUNK = 64;
 
+    /** Runs a whole prompt through the model in batches; the last token's logits land in {@code s.logits()}. */
+    public void prefill(State s, int[] tokens) {
+        Batch b = newBatch(Math.min(tokens.length, PREFILL_CHUNK));
+        for (int from = 0; from < tokens.length; ) from = prefillChunk(b, s, tokens, from);
+    }
+
     /**
-     * Runs a prompt (or its continuation from {@code start}) through the model in batches; the last
-     * token's logits land in {@code s.logits()}.
+     * Runs the next chunk of a prompt, tokens[from ..] up to the batch's size, and returns where the
+     * next chunk starts; the prompt's last token leaves its logits in {@code s.logits()}.
      */
-    public void prefill(State s, int[] tokens, int start) {
-        int remaining = tokens.length - start;
-        if (remaining <= 0) return;
-        Batch b = newBatch(Math.min(remaining, PREFILL_CHUNK));
-        State[] who = new State[b.maxTokens];
-        Arrays.fill(who, s);
-        int[] chunk = new int[b.maxTokens];
-        int[] positions = new int[b.maxTokens];
-        boolean[] want = new boolean[b.maxTokens];
-        for (int from = start; from < tokens.length; from += b.maxTokens) {
-            int n = Math.min(b.maxTokens, tokens.length - from);
-            for (int i = 0; i < n; i++) {
-                chunk[i] = tokens[from + i];
-                positions[i] = from + i;
-                want[i] = from + i == tokens.length - 1;
-            }
-            forward(b, who, chunk, positions, want, n);
+    public int prefillChunk(Batch b, State s, int[] tokens, int from) {
+        int n = Math.min(b.maxTokens, tokens.length - from);
+        for (int i = 0; i < n; i++) {
+            b.prefillStates[i] = s;
+            b.prefillTokens[i] = tokens[from + i];
+            b.prefillPositions[i] = from + i;
+            b.prefillWant[i] = from + i == tokens.length - 1;
         }
+        forward(b, b.prefillStates, b.prefillTokens, b.prefillPositions, b.prefillWant, n);
+        return from + n;
     }
 
     public Batch newBatch(int maxTokens) {
