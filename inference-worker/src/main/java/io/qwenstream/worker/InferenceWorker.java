@@ -9,7 +9,7 @@ import io.opentelemetry.context.Context;
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.generation.GenerationOptions;
 import io.qwenstream.engine.generation.GenerationResult;
-import io.qwenstream.engine.generation.Generator;
+import io.qwenstream.engine.generation.BatchScheduler;
 import io.qwenstream.engine.sampling.SamplingParams;
 import io.qwenstream.schemas.ControlAction;
 import io.qwenstream.schemas.ControlMessage;
@@ -49,18 +49,17 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /**
  * The worker's flow: a PreparedRequest from qwen.inference runs through the engine, its tokens go to
  * qwen.tokens as seq-numbered chunks keyed by request_id, and the record's offset is acknowledged only once
  * the broker has every chunk of it (acks=all). Cancels come from qwen.control.
  *
- * <p>Up to {@code max-concurrent} sequences run at once, each on its own thread; up to {@code queue-capacity}
- * more wait. When both are full the inference channel stops asking for records and SmallRye pauses the
- * consumer, so generation never blocks the polling thread and nothing is dropped.
+ * <p>Up to {@code max-concurrent} sequences run at once in the engine's continuous-batching scheduler (one
+ * batched forward per step for all of them); up to {@code queue-capacity} more wait. When both are full the
+ * inference channel stops asking for records and SmallRye pauses the consumer, so generation never blocks
+ * the polling thread and nothing is dropped.
  */
 @ApplicationScoped
 public class InferenceWorker {
@@ -93,48 +92,50 @@ public class InferenceWorker {
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
     Emitter<String> tokens;
 
-    private Generator generator;
+    private BatchScheduler scheduler;
     private MessageValidator validator;
-    private Admission admission;
-    private ExecutorService sequences;
+    private Admission places;
+    private Admission slots;
+    private ExecutorService preparing;
     private ScheduledExecutorService flushTimer;
     private String modelName;
     private volatile boolean shuttingDown;
 
     @PostConstruct
     void start() {
-        generator = new Generator(engine);
+        scheduler = new BatchScheduler(engine, config.maxConcurrent());
         validator = new MessageValidator(config.maxRecordBytes());
-        admission = new Admission(config.maxConcurrent() + config.queueCapacity());
-        AtomicInteger threadNumber = new AtomicInteger();
-        sequences = Executors.newFixedThreadPool(config.maxConcurrent(),
-                task -> new Thread(task, "qwenstream-sequence-" + threadNumber.incrementAndGet()));
+        places = new Admission(config.maxConcurrent() + config.queueCapacity());
+        slots = new Admission(config.maxConcurrent());
+        // Validation and tokenization run here, off the event loop and off the scheduler's thread.
+        preparing = Executors.newSingleThreadExecutor(task -> new Thread(task, "qwenstream-prepare"));
         flushTimer = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "qwenstream-chunk-flush");
             thread.setDaemon(true);
             return thread;
         });
         modelName = config.model().getFileName().toString();
-        metrics.places(admission::taken, config.maxConcurrent() + config.queueCapacity());
+        metrics.places(places::taken, config.maxConcurrent() + config.queueCapacity());
     }
 
     @PreDestroy
     void stop() throws InterruptedException {
         shuttingDown = true;
-        sequences.shutdown();
-        if (!sequences.awaitTermination(10, TimeUnit.SECONDS)) LOG.warn("generations still running at shutdown");
+        preparing.shutdown();
+        preparing.awaitTermination(10, TimeUnit.SECONDS);
+        scheduler.close();
         flushTimer.shutdownNow();
     }
 
-    /** Takes a record once a place is free; its generation runs on a sequence thread. */
+    /** Takes a record once a place is free; it is prepared on the preparing thread. */
     @Incoming("inference")
     public CompletionStage<Void> accept(Message<byte[]> record) {
-        return admission.acquire().thenRun(() -> {
+        return places.acquire().thenRun(() -> {
             long acceptedAtMs = System.currentTimeMillis();
             try {
-                sequences.execute(() -> process(record, acceptedAtMs));
+                preparing.execute(() -> prepare(record, acceptedAtMs));
             } catch (RejectedExecutionException e) {
-                admission.release();
+                places.release();
                 throw e;
             }
         });
@@ -159,29 +160,38 @@ public class InferenceWorker {
         }
     }
 
-    private void process(Message<byte[]> record, long acceptedAtMs) {
+    /** Validates and tokenizes; a valid request then waits for one of the scheduler's sequence slots. */
+    private void prepare(Message<byte[]> record, long acceptedAtMs) {
         Context parent = TracingMetadata.fromMessage(record).map(TracingMetadata::getCurrentContext).orElse(Context.current());
         try {
-            CompletableFuture<Void> delivered = switch (validator.validate(PreparedRequest.class, record.getPayload())) {
-                case Validation.Valid<PreparedRequest>(PreparedRequest request) -> generate(request, parent, acceptedAtMs);
-                case Validation.Invalid<PreparedRequest>(ErrorDetail error) -> refuse(record, error, parent, acceptedAtMs);
-            };
-            delivered.whenComplete((ok, failure) -> {
-                if (failure == null) {
-                    record.ack();
-                } else {
-                    LOG.errorf(failure, "chunks of a request were not delivered; its record stays uncommitted");
-                    record.nack(failure);
+            switch (validator.validate(PreparedRequest.class, record.getPayload())) {
+                case Validation.Valid<PreparedRequest>(PreparedRequest request) -> {
+                    Run run = new Run(record, request, parent, acceptedAtMs);
+                    if (run.encode()) slots.acquire().thenRun(run::start);
                 }
-            });
-        } catch (ShuttingDown e) {
-            LOG.infof("a request was abandoned at shutdown; its record stays uncommitted and runs again");
+                case Validation.Invalid<PreparedRequest>(ErrorDetail error) -> {
+                    CompletableFuture<Void> delivered = refuse(record, error, parent, acceptedAtMs);
+                    places.release();
+                    settle(record, delivered);
+                }
+            }
         } catch (RuntimeException e) {
+            places.release();
             LOG.error("a record could not be processed", e);
             record.nack(e);
-        } finally {
-            admission.release();
         }
+    }
+
+    /** Acknowledges the record once the broker has all its chunks: only then may its offset be committed. */
+    private static void settle(Message<byte[]> record, CompletableFuture<Void> delivered) {
+        delivered.whenComplete((ok, failure) -> {
+            if (failure == null) {
+                record.ack();
+            } else {
+                LOG.errorf(failure, "chunks of a request were not delivered; its record stays uncommitted");
+                record.nack(failure);
+            }
+        });
     }
 
     /** A record that is no PreparedRequest: one error chunk, under the best request id there is. */
@@ -194,96 +204,154 @@ public class InferenceWorker {
         LOG.warnf("request %s refused: %s %s%s", requestId, error.code().wire(), error.message(),
                 error.field() != null ? " at " + error.field() : "");
         ChunkStream stream = new ChunkStream(requestId, parent);
-        long now = System.currentTimeMillis();
         stream.send(new TokenChunker.Chunk<>(0, io.qwenstream.engine.generation.Phase.ANSWER, "", 0,
-                new Ending(FinishReason.ERROR, new Usage(0, 0, 0, false), error, acceptedAtMs, null, now)));
+                new Ending(FinishReason.ERROR, new Usage(0, 0, 0, false), error, acceptedAtMs, null, System.currentTimeMillis())));
         return stream.allAcknowledged();
     }
 
-    private CompletableFuture<Void> generate(PreparedRequest request, Context parent, long acceptedAtMs) {
-        String requestId = request.requestId();
-        long startedAtMs = System.currentTimeMillis();
-        metrics.queued(startedAtMs - acceptedAtMs);
-        Span span = tracer.spanBuilder("chat " + modelName).setParent(parent).setSpanKind(SpanKind.INTERNAL)
-                .setAttribute("gen_ai.operation.name", "chat")
-                .setAttribute("gen_ai.request.model", modelName)
-                .setAttribute("gen_ai.request.max_tokens", request.sampling().maxTokens())
-                .setAttribute("qwenstream.request_id", requestId)
-                .startSpan();
-        ChunkStream stream = new ChunkStream(requestId, parent.with(span));
-        TokenChunker<Ending> chunker = new TokenChunker<>(config.chunk().maxTokens(), config.chunk().maxDelay().toMillis(),
-                System::currentTimeMillis, request.sampling().stop(), stream::send);
-        long tick = Math.max(1, config.chunk().maxDelay().toMillis() / 4);
-        ScheduledFuture<?> ticker = flushTimer.scheduleAtFixedRate(chunker::flushIfDue, tick, tick, TimeUnit.MILLISECONDS);
-        AtomicLong firstTokenAtMs = new AtomicLong(-1);
-        Long deadline = request.deadlineAtMs();
-        Supplier<GenerationResult.FinishReason> interrupt = () -> {
+    /**
+     * One request from its place in the worker to its last chunk: tokenized on the preparing thread, started
+     * when a sequence slot frees up, then generated by the batch scheduler, whose thread calls the listener, the
+     * interrupt and the completion. Each step hands over to the next, so the fields need no locks.
+     */
+    private final class Run {
+        private final Message<byte[]> record;
+        private final PreparedRequest request;
+        private final String requestId;
+        private final long acceptedAtMs;
+        private final Span span;
+        private final ChunkStream stream;
+        private final TokenChunker<Ending> chunker;
+        private final AtomicLong firstTokenAtMs = new AtomicLong(-1);
+        private int[] prompt;
+        private long startedAtMs;
+        private boolean holdsSlot;
+        private ScheduledFuture<?> ticker;
+
+        Run(Message<byte[]> record, PreparedRequest request, Context parent, long acceptedAtMs) {
+            this.record = record;
+            this.request = request;
+            this.requestId = request.requestId();
+            this.acceptedAtMs = acceptedAtMs;
+            this.span = tracer.spanBuilder("chat " + modelName).setParent(parent).setSpanKind(SpanKind.INTERNAL)
+                    .setAttribute("gen_ai.operation.name", "chat")
+                    .setAttribute("gen_ai.request.model", modelName)
+                    .setAttribute("gen_ai.request.max_tokens", request.sampling().maxTokens())
+                    .setAttribute("qwenstream.request_id", requestId)
+                    .startSpan();
+            this.stream = new ChunkStream(requestId, parent.with(span));
+            this.chunker = new TokenChunker<>(config.chunk().maxTokens(), config.chunk().maxDelay().toMillis(),
+                    System::currentTimeMillis, request.sampling().stop(), stream::send);
+        }
+
+        /** Tokenizes the prompt; false when that failed and the request has already ended with an error chunk. */
+        boolean encode() {
+            try {
+                prompt = engine.tokenizer().encode(request.prompt());
+                return true;
+            } catch (RuntimeException e) {
+                fail(e);
+                return false;
+            }
+        }
+
+        /** A slot is ours: generate, unless the request is already over. */
+        void start() {
+            holdsSlot = true;
+            startedAtMs = System.currentTimeMillis();
+            metrics.queued(startedAtMs - acceptedAtMs);
+            try {
+                int context = engine.config().contextLength();
+                GenerationResult.FinishReason early = interrupt();
+                if (prompt.length >= context) {
+                    finish(null, null, FinishReason.ERROR, new Usage(prompt.length, 0, 0, false), new ErrorDetail(ErrorCode.PROMPT_TOO_LONG,
+                            "the prompt has " + prompt.length + " tokens; the model's context holds " + context));
+                } else if (early != null) {
+                    // Cancelled or past its deadline while it waited: no prefill for nothing.
+                    finish(null, null, FinishReason.valueOf(early.name()), new Usage(prompt.length, 0, 0, false), null);
+                } else {
+                    long tick = Math.max(1, config.chunk().maxDelay().toMillis() / 4);
+                    ticker = flushTimer.scheduleAtFixedRate(chunker::flushIfDue, tick, tick, TimeUnit.MILLISECONDS);
+                    scheduler.submit(prompt, options(request, context - prompt.length), (id, text, phase) -> {
+                        firstTokenAtMs.compareAndSet(-1, System.currentTimeMillis());
+                        chunker.onToken(text, phase);
+                    }, this::interrupt).whenComplete(this::generated);
+                }
+            } catch (ShuttingDown e) {
+                abandon();
+            } catch (RuntimeException e) {
+                fail(e);
+            }
+        }
+
+        private GenerationResult.FinishReason interrupt() {
             if (shuttingDown) throw new ShuttingDown();
             if (cancellations.isCancelled(requestId)) return GenerationResult.FinishReason.CANCELLED;
+            Long deadline = request.deadlineAtMs();
             if (deadline != null && System.currentTimeMillis() >= deadline) return GenerationResult.FinishReason.DEADLINE;
             return null;
-        };
-        int promptTokens = request.promptTokens();
-        Ending ending;
-        try {
-            int[] prompt = engine.tokenizer().encode(request.prompt());
-            promptTokens = prompt.length;
-            int room = engine.config().contextLength() - prompt.length;
-            GenerationResult.FinishReason early = interrupt.get();
-            if (room <= 0) {
-                ending = ending(FinishReason.ERROR, new Usage(prompt.length, 0, 0, false),
-                        new ErrorDetail(ErrorCode.PROMPT_TOO_LONG, "the prompt has " + prompt.length
-                                + " tokens; the model's context holds " + engine.config().contextLength()),
-                        startedAtMs, firstTokenAtMs);
-                chunker.finish(null, null, ending);
-            } else if (early != null) {
-                // Cancelled or past its deadline while it waited: no prefill for nothing.
-                ending = ending(FinishReason.valueOf(early.name()), new Usage(prompt.length, 0, 0, false), null,
-                        startedAtMs, firstTokenAtMs);
-                chunker.finish(null, null, ending);
+        }
+
+        private void generated(GenerationResult result, Throwable failure) {
+            if (shuttingDown) {
+                abandon();
+            } else if (failure != null) {
+                fail(failure);
             } else {
-                GenerationResult result = generator.generate(prompt, options(request, room),
-                        (id, text, phase) -> {
-                            firstTokenAtMs.compareAndSet(-1, System.currentTimeMillis());
-                            chunker.onToken(text, phase);
-                        }, interrupt);
                 GenerationResult.Usage u = result.usage();
-                ending = ending(FinishReason.valueOf(result.finishReason().name()),
-                        new Usage(u.promptTokens(), u.thinkingTokens(), u.answerTokens(), u.thinkingBudgetReached()),
-                        null, startedAtMs, firstTokenAtMs);
-                chunker.finish(u, result.text(), ending);
+                finish(u, result.text(), FinishReason.valueOf(result.finishReason().name()),
+                        new Usage(u.promptTokens(), u.thinkingTokens(), u.answerTokens(), u.thinkingBudgetReached()), null);
             }
-        } catch (ShuttingDown e) {
-            span.end();
-            throw e;
-        } catch (RuntimeException e) {
-            // An engine failure ends this request, never the worker.
+        }
+
+        /** An engine failure ends this request, never the worker. */
+        private void fail(Throwable e) {
             LOG.errorf(e, "request %s: generation failed", requestId);
-            ending = ending(FinishReason.ERROR, new Usage(promptTokens, chunker.thinkingTokens(), chunker.answerTokens(), false),
-                    new ErrorDetail(ErrorCode.INTERNAL, "generation failed: " + e), startedAtMs, firstTokenAtMs);
-            chunker.finish(null, null, ending);
             span.recordException(e);
             span.setStatus(StatusCode.ERROR);
-        } finally {
-            ticker.cancel(false);
+            int promptTokens = prompt != null ? prompt.length : request.promptTokens();
+            finish(null, null, FinishReason.ERROR, new Usage(promptTokens, chunker.thinkingTokens(), chunker.answerTokens(), false),
+                    new ErrorDetail(ErrorCode.INTERNAL, "generation failed: " + e));
         }
-        Usage usage = ending.usage();
-        span.setAttribute("gen_ai.usage.input_tokens", usage.promptTokens());
-        span.setAttribute("gen_ai.usage.output_tokens", usage.thinkingTokens() + usage.answerTokens());
-        span.setAttribute("gen_ai.response.finish_reasons", ending.reason().wire());
-        span.end();
-        try {
-            metrics.finished(ending.reason(), usage.promptTokens(), usage.thinkingTokens(), usage.answerTokens(),
-                    ending.finishedAtMs() - acceptedAtMs, firstTokenAtMs.get() < 0 ? -1 : firstTokenAtMs.get() - acceptedAtMs);
-        } catch (RuntimeException e) {
-            LOG.warnf(e, "request %s: its metrics were not recorded", requestId); // a metric never costs a request
-        }
-        return stream.allAcknowledged();
-    }
 
-    private static Ending ending(FinishReason reason, Usage usage, ErrorDetail error, long startedAtMs, AtomicLong firstTokenAtMs) {
-        long first = firstTokenAtMs.get();
-        return new Ending(reason, usage, error, startedAtMs, first < 0 ? null : first, System.currentTimeMillis());
+        /** The worker is stopping: no last chunk, no acknowledgement, so the request runs again elsewhere. */
+        private void abandon() {
+            if (ticker != null) ticker.cancel(false);
+            span.end();
+            release();
+            LOG.infof("request %s abandoned at shutdown; its record stays uncommitted and runs again", requestId);
+        }
+
+        private void finish(GenerationResult.Usage engineUsage, String engineText, FinishReason reason, Usage usage, ErrorDetail error) {
+            if (ticker != null) ticker.cancel(false);
+            long first = firstTokenAtMs.get();
+            Ending ending = new Ending(reason, usage, error, holdsSlot ? startedAtMs : null, first < 0 ? null : first,
+                    System.currentTimeMillis());
+            CompletableFuture<Void> delivered;
+            try {
+                chunker.finish(engineUsage, engineText, ending);
+                delivered = stream.allAcknowledged();
+            } catch (RuntimeException e) {
+                delivered = CompletableFuture.failedFuture(e);
+            }
+            span.setAttribute("gen_ai.usage.input_tokens", usage.promptTokens());
+            span.setAttribute("gen_ai.usage.output_tokens", usage.thinkingTokens() + usage.answerTokens());
+            span.setAttribute("gen_ai.response.finish_reasons", reason.wire());
+            span.end();
+            try {
+                metrics.finished(reason, usage.promptTokens(), usage.thinkingTokens(), usage.answerTokens(),
+                        ending.finishedAtMs() - acceptedAtMs, first < 0 ? -1 : first - acceptedAtMs);
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "request %s: its metrics were not recorded", requestId); // a metric never costs a request
+            }
+            release();
+            settle(record, delivered);
+        }
+
+        private void release() {
+            if (holdsSlot) slots.release();
+            places.release();
+        }
     }
 
     /** The request's sampling for the engine; max_tokens is capped by the room the context leaves. */

@@ -22,10 +22,7 @@ public interface WorkerConfig {
     /** Threads of the engine's matmul pool; all cores when unset. */
     OptionalInt threads();
 
-    /**
-     * Sequences generated at the same time. The engine has no batched decode yet, so each runs on its own
-     * thread and they share the matmul pool.
-     */
+    /** Sequences generated at the same time: the batch size of the engine's continuous-batching scheduler. */
     @WithDefault("2")
     int maxConcurrent();
 
