@@ -39,28 +39,31 @@ final class BenchCommand {
             for (int i = 0; i < promptTokens; i++) prompt[i] = (int) ((1000L + 7919L * i) % vocab);
 
             err.println("bench: warm-up");
-            Qwen3Model.State warm = model.newState(16);
-            for (int i = 0; i < 16; i++) model.forward(warm, prompt[i % promptTokens], i, true);
+            Qwen3Model.State warm = model.newState(promptTokens + 8);
+            model.prefill(warm, prompt);
+            for (int i = 0; i < 8; i++) model.forward(warm, prompt[i], promptTokens + i, true);
 
             Qwen3Model.State[] states = new Qwen3Model.State[batch];
             for (int b = 0; b < batch; b++) states[b] = model.newState(promptTokens + genTokens);
             err.println("bench: prefill " + promptTokens + " tokens");
             long t0 = System.nanoTime();
-            for (int i = 0; i < promptTokens; i++) model.forward(states[0], prompt[i], i, i == promptTokens - 1);
+            model.prefill(states[0], prompt);
             double prefill = promptTokens / seconds(t0);
-            for (int b = 1; b < batch; b++) {
-                for (int i = 0; i < promptTokens; i++) model.forward(states[b], prompt[i], i, i == promptTokens - 1);
-            }
+            for (int b = 1; b < batch; b++) model.prefill(states[b], prompt);
 
+            // Decode: every sequence advances one token per step, all in one batched forward.
+            Qwen3Model.Batch step = model.newBatch(batch);
             int[] next = new int[batch];
-            for (int b = 0; b < batch; b++) next[b] = argMax(states[b].logits());
+            int[] positions = new int[batch];
+            boolean[] want = new boolean[batch];
+            java.util.Arrays.fill(want, true);
             long t1 = System.nanoTime();
-            double firstSequence = 0;
             for (int g = 0; g < genTokens; g++) {
                 for (int b = 0; b < batch; b++) {
-                    model.forward(states[b], next[b], promptTokens + g, true);
                     next[b] = argMax(states[b].logits());
+                    positions[b] = promptTokens + g;
                 }
+                model.forward(step, states, next, positions, want, batch);
                 if ((g + 1) % 8 == 0 || g + 1 == genTokens) err.println("bench: decoded " + (g + 1) + "/" + genTokens + " steps");
             }
             double elapsed = seconds(t1);

@@ -54,7 +54,7 @@ public final class BF16Kernel {
         for (int bound = n - n % lanes; i < bound; i += lanes) {
             acc0 = load(w, offset, i).fma(FloatVector.fromArray(F_SPECIES, x, xOff + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = VectorInfo.sum(acc0.add(acc1));
         for (; i < n; i++) {
             sum += toFloat(w.get(SHORT, offset + 2L * i)) * x[xOff + i];
         }

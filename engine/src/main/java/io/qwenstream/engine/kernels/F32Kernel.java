@@ -43,7 +43,7 @@ public final class F32Kernel {
         for (int bound = n - n % lanes; i < bound; i += lanes) {
             acc0 = load(w, offset, i).fma(FloatVector.fromArray(F_SPECIES, x, xOff + i), acc0);
         }
-        float sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        float sum = VectorInfo.sum(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             sum += w.get(FLOAT, offset + 4L * i) * x[xOff + i];
         }

@@ -58,18 +58,14 @@ public final class Q4_0Kernel {
             FloatVector blockSum = FloatVector.zero(F_SPECIES);
             for (int j = 0; j < 16; j += lanes) {
                 ByteVector packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN);
-                FloatVector lo = widen(packed.and((byte) 0xF).sub((byte) 8));
-                FloatVector hi = widen(packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8));
+                FloatVector lo = VectorInfo.widen(packed.and((byte) 0xF).sub((byte) 8));
+                FloatVector hi = VectorInfo.widen(packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8));
                 blockSum = lo.fma(FloatVector.fromArray(F_SPECIES, x, xb + j), blockSum);
                 blockSum = hi.fma(FloatVector.fromArray(F_SPECIES, x, xb + 16 + j), blockSum);
             }
             acc = blockSum.fma(FloatVector.broadcast(F_SPECIES, F16Kernel.read(w, block)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    static FloatVector widen(ByteVector v) {
-        return (FloatVector) v.convertShape(VectorOperators.B2F, F_SPECIES, 0);
+        return VectorInfo.sum(acc);
     }
 
     /**

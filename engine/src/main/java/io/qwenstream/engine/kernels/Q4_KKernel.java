@@ -6,6 +6,7 @@ import static io.qwenstream.engine.kernels.VectorInfo.F_SPECIES;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -21,6 +22,8 @@ public final class Q4_KKernel {
     static final int BLOCK = 256;
     static final int BLOCK_BYTES = 144;
     private static final int SCALES = 4;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int QS = 16;
 
     private Q4_KKernel() {}
@@ -82,27 +85,51 @@ public final class Q4_KKernel {
 
     public static float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         int lanes = F_SPECIES.length();
-        FloatVector acc = FloatVector.zero(F_SPECIES);
+        // Four accumulators (two vectors of low nibbles, two of high) keep four independent chains
+        // of fused multiply-adds in flight.
+        FloatVector acc0 = FloatVector.zero(F_SPECIES), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int b = 0; b < n / BLOCK; b++) {
             long block = offset + (long) b * BLOCK_BYTES;
             float d = F16Kernel.read(w, block);
             float dmin = F16Kernel.read(w, block + 2);
+            // The 12 scale bytes in two loads: bytes 0..3 (low scale bits), 4..7 (low min bits), 8..11.
+            long first8 = w.get(LONG, block + SCALES);
+            int scaleBytes = (int) first8, minBytes = (int) (first8 >>> 32), nibbles = w.get(INT, block + SCALES + 8);
             for (int p = 0; p < 4; p++) {
-                FloatVector d1 = FloatVector.broadcast(F_SPECIES, d * scale(w, block, 2 * p));
-                FloatVector m1 = FloatVector.broadcast(F_SPECIES, -(dmin * min(w, block, 2 * p)));
-                FloatVector d2 = FloatVector.broadcast(F_SPECIES, d * scale(w, block, 2 * p + 1));
-                FloatVector m2 = FloatVector.broadcast(F_SPECIES, -(dmin * min(w, block, 2 * p + 1)));
+                // Bytes 32p .. 32p+31 hold sub-block 2p in their low nibbles and 2p+1 in their high ones.
+                FloatVector scaleLo = FloatVector.broadcast(F_SPECIES, d * sixBits(scaleBytes, nibbles, 2 * p));
+                FloatVector shiftLo = FloatVector.broadcast(F_SPECIES, -(dmin * sixBits(minBytes, nibbles >>> 4, 2 * p)));
+                FloatVector scaleHi = FloatVector.broadcast(F_SPECIES, d * sixBits(scaleBytes, nibbles, 2 * p + 1));
+                FloatVector shiftHi = FloatVector.broadcast(F_SPECIES, -(dmin * sixBits(minBytes, nibbles >>> 4, 2 * p + 1)));
+                long qs = block + QS + 32 * p;
                 int xb = xOff + b * BLOCK + 64 * p;
-                for (int l = 0; l < 32; l += lanes) {
-                    ByteVector packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + QS + 32 * p + l, ByteOrder.LITTLE_ENDIAN);
-                    FloatVector lo = Q4_0Kernel.widen(packed.and((byte) 0xF)).fma(d1, m1);
-                    FloatVector hi = Q4_0Kernel.widen(packed.lanewise(VectorOperators.LSHR, 4)).fma(d2, m2);
-                    acc = lo.fma(FloatVector.fromArray(F_SPECIES, x, xb + l), acc);
-                    acc = hi.fma(FloatVector.fromArray(F_SPECIES, x, xb + 32 + l), acc);
+                for (int l = 0; l < 32; l += 2 * lanes) {
+                    ByteVector q0 = ByteVector.fromMemorySegment(B_SPECIES, w, qs + l, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector q1 = ByteVector.fromMemorySegment(B_SPECIES, w, qs + l + lanes, ByteOrder.LITTLE_ENDIAN);
+                    acc0 = term(q0.and((byte) 0xF), scaleLo, shiftLo, x, xb + l, acc0);
+                    acc1 = term(q1.and((byte) 0xF), scaleLo, shiftLo, x, xb + l + lanes, acc1);
+                    acc2 = term(q0.lanewise(VectorOperators.LSHR, 4), scaleHi, shiftHi, x, xb + 32 + l, acc2);
+                    acc3 = term(q1.lanewise(VectorOperators.LSHR, 4), scaleHi, shiftHi, x, xb + 32 + l + lanes, acc3);
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorInfo.sum(acc0.add(acc1).add(acc2.add(acc3)));
+    }
+
+    /** acc + (scale * q + shift) . x */
+    private static FloatVector term(ByteVector q, FloatVector scale, FloatVector shift, float[] x, int xi, FloatVector acc) {
+        return VectorInfo.widen(q).fma(scale, shift).fma(FloatVector.fromArray(F_SPECIES, x, xi), acc);
+    }
+
+    /**
+     * Sub-block j's 6-bit value from packed bytes, as {@link #scale}/{@link #min} decode it: for
+     * j < 4 the low 6 bits of byte j of {@code sixBitBytes}; else 4 bits of byte j-4 of
+     * {@code nibbles} and, above them, the top 2 bits of byte j-4 of {@code sixBitBytes}.
+     */
+    private static int sixBits(int sixBitBytes, int nibbles, int j) {
+        if (j < 4) return (sixBitBytes >>> (8 * j)) & 63;
+        int k = 8 * (j - 4);
+        return ((nibbles >>> k) & 0xF) | ((sixBitBytes >>> (k + 6)) & 3) << 4;
     }
 
     /**
@@ -113,6 +140,7 @@ public final class Q4_KKernel {
     public static void quantize(float[] x, int xOff, int n, MemorySegment out, long outOffset) {
         float[] need = new float[8];
         int[] mins = new int[8];
+        byte[] packed = new byte[12];
         for (int b = 0; b < n / BLOCK; b++) {
             int xb = xOff + b * BLOCK;
             long block = outOffset + (long) b * BLOCK_BYTES;
@@ -133,7 +161,7 @@ public final class Q4_KKernel {
                 maxNeedScale = Math.max(maxNeedScale, need[j]);
             }
             float d = halfAtLeast(maxNeedScale / 63);
-            byte[] packed = new byte[12];
+            Arrays.fill(packed, (byte) 0);
             for (int j = 0; j < 8; j++) {
                 int sc = d == 0f ? 0 : Math.min(63, (int) Math.ceil(need[j] / d));
                 int m = mins[j];

@@ -64,35 +64,38 @@ public final class Q6_KKernel {
 
     public static float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
         int lanes = F_SPECIES.length(); // 8 or 16: a vector never straddles two 16-weight scale groups
-        FloatVector acc = FloatVector.zero(F_SPECIES);
+        // Two accumulators keep two independent chains of fused multiply-adds in flight.
+        FloatVector acc0 = FloatVector.zero(F_SPECIES), acc1 = acc0;
         for (int b = 0; b < n / BLOCK; b++) {
             long block = offset + (long) b * BLOCK_BYTES;
             float d = F16Kernel.read(w, block + D);
             for (int half = 0; half < 2; half++) {
-                long ql = block + 64 * half, qh = block + QH + 32 * half, scales = block + SCALES + 8 * half;
-                int xb = xOff + b * BLOCK + 128 * half;
-                for (int l = 0; l < 32; l += lanes) {
-                    ByteVector a = ByteVector.fromMemorySegment(B_SPECIES, w, ql + l, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector c = ByteVector.fromMemorySegment(B_SPECIES, w, ql + 32 + l, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector h = ByteVector.fromMemorySegment(B_SPECIES, w, qh + l, ByteOrder.LITTLE_ENDIAN);
-                    // Each q is assembled in a byte lane as low | high << 4, then centred on zero.
-                    ByteVector q1 = a.and((byte) 0xF).or(h.and((byte) 0x03).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector q2 = c.and((byte) 0xF).or(h.and((byte) 0x0C).lanewise(VectorOperators.LSHL, 2));
-                    ByteVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(h.and((byte) 0x30));
-                    ByteVector q4 = c.lanewise(VectorOperators.LSHR, 4).or(h.and((byte) 0xC0).lanewise(VectorOperators.LSHR, 2));
-                    int group = l / 16;
-                    acc = term(q1, d, w.get(ValueLayout.JAVA_BYTE, scales + group), x, xb + l, acc);
-                    acc = term(q2, d, w.get(ValueLayout.JAVA_BYTE, scales + 2 + group), x, xb + 32 + l, acc);
-                    acc = term(q3, d, w.get(ValueLayout.JAVA_BYTE, scales + 4 + group), x, xb + 64 + l, acc);
-                    acc = term(q4, d, w.get(ValueLayout.JAVA_BYTE, scales + 6 + group), x, xb + 96 + l, acc);
+                long qh = block + QH + 32 * half, scales = block + SCALES + 8 * half;
+                // One pass per quarter keeps the loop body small enough for C2 to inline every vector op.
+                for (int quarter = 0; quarter < 4; quarter++) {
+                    long ql = block + 64 * half + 32 * (quarter & 1);
+                    int lowShift = 4 * (quarter >> 1), highShift = 2 * quarter;
+                    int xb = xOff + b * BLOCK + 128 * half + 32 * quarter;
+                    for (int l = 0; l < 32; l += 2 * lanes) {
+                        acc0 = term(w, ql + l, qh + l, lowShift, highShift, d * w.get(ValueLayout.JAVA_BYTE, scales + 2 * quarter + l / 16),
+                                x, xb + l, acc0);
+                        int l1 = l + lanes;
+                        acc1 = term(w, ql + l1, qh + l1, lowShift, highShift, d * w.get(ValueLayout.JAVA_BYTE, scales + 2 * quarter + l1 / 16),
+                                x, xb + l1, acc1);
+                    }
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorInfo.sum(acc0.add(acc1));
     }
 
-    private static FloatVector term(ByteVector q, float d, byte scale, float[] x, int xi, FloatVector acc) {
-        FloatVector weights = Q4_0Kernel.widen(q.sub((byte) 32)).mul(d * scale);
+    /** acc + scale * (q - 32) . x for one vector of weights: q = (ql >> lowShift) & 15 | ((qh >> highShift) & 3) << 4. */
+    private static FloatVector term(MemorySegment w, long ql, long qh, int lowShift, int highShift, float scale, float[] x, int xi, FloatVector acc) {
+        ByteVector low = ByteVector.fromMemorySegment(B_SPECIES, w, ql, ByteOrder.LITTLE_ENDIAN)
+                .lanewise(VectorOperators.LSHR, lowShift).and((byte) 0xF);
+        ByteVector high = ByteVector.fromMemorySegment(B_SPECIES, w, qh, ByteOrder.LITTLE_ENDIAN)
+                .lanewise(VectorOperators.LSHR, highShift).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
+        FloatVector weights = VectorInfo.widen(low.or(high).sub((byte) 32)).mul(scale);
         return weights.fma(FloatVector.fromArray(F_SPECIES, x, xi), acc);
     }
 

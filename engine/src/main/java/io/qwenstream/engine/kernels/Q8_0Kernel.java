@@ -58,7 +58,7 @@ public final class Q8_0Kernel {
             }
             acc = blockSum.fma(FloatVector.broadcast(F_SPECIES, F16Kernel.read(w, block)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorInfo.sum(acc);
     }
 
     /** ggml's quantize_row_q8_0_ref: d = max|x| / 127, q = round-half-away(x / d) with 1/d computed from the unrounded d. */

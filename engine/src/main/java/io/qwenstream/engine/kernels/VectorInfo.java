@@ -2,7 +2,9 @@ package io.qwenstream.engine.kernels;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -29,6 +31,22 @@ public final class VectorInfo {
             && supportedWidth(FloatVector.SPECIES_PREFERRED.vectorBitSize()) && compiledByC2();
 
     private VectorInfo() {}
+
+    /** Signed bytes (one per float lane) as floats. */
+    static FloatVector widen(ByteVector bytes) {
+        return (FloatVector) bytes.convertShape(VectorOperators.B2F, F_SPECIES, 0);
+    }
+
+    /**
+     * The sum of the lanes, always in lane order. {@code reduceLanes(ADD)} leaves the order open, and
+     * the interpreter and C2 do pick different ones: the same dot product would change its last bits
+     * once the kernel gets compiled.
+     */
+    static float sum(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
+        return s;
+    }
 
     private static VectorSpecies<Float> pickSpecies() {
         VectorSpecies<Float> preferred = FloatVector.SPECIES_PREFERRED;

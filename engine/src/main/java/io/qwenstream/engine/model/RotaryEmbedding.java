@@ -44,23 +44,25 @@ public final class RotaryEmbedding {
         return attentionScaling;
     }
 
-    /** cos/sin of every frequency at {@code position}, already multiplied by the attention scaling. */
-    public void angles(int position, float[] cos, float[] sin) {
+    /** cos/sin of every frequency at {@code position} into cos/sin[offset..], already multiplied by the attention scaling. */
+    public void angles(int position, float[] cos, float[] sin, int offset) {
         for (int i = 0; i < invFreq.length; i++) {
             float angle = invFreq[i] * (float) position;
-            cos[i] = (float) Math.cos(angle) * attentionScaling;
-            sin[i] = (float) Math.sin(angle) * attentionScaling;
+            cos[offset + i] = (float) Math.cos(angle) * attentionScaling;
+            sin[offset + i] = (float) Math.sin(angle) * attentionScaling;
         }
     }
 
-    /** Rotates one head in place: pairs (i, i + half), as transformers' rotate_half does. */
-    public static void rotate(float[] v, int offset, int headDim, float[] cos, float[] sin) {
+    /** Rotates one head in place: pairs (i, i + half), as transformers' rotate_half does; angles from cos/sin[anglesOffset..]. */
+    public static void rotate(float[] v, int offset, int headDim, float[] cos, float[] sin, int anglesOffset) {
         int half = headDim / 2;
         for (int i = 0; i < half; i++) {
             float x0 = v[offset + i];
             float x1 = v[offset + i + half];
-            v[offset + i] = x0 * cos[i] - x1 * sin[i];
-            v[offset + i + half] = x1 * cos[i] + x0 * sin[i];
+            float c = cos[anglesOffset + i];
+            float s = sin[anglesOffset + i];
+            v[offset + i] = x0 * c - x1 * s;
+            v[offset + i + half] = x1 * c + x0 * s;
         }
     }
 

@@ -1,0 +1,77 @@
+package io.qwenstream.local;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.StreamHandler;
+
+/**
+ * Entry point of the broker's child JVM: sets up logging to stdout (which {@link LocalKafka}
+ * sends to broker.log), formats the data directory if needed ({@code kafka.tools.StorageTool}),
+ * then runs the broker ({@code kafka.Kafka}).
+ *
+ * <p>On the launcher's class path slf4j binds to slf4j-simple, configured by system properties.
+ * On a Quarkus test class path it binds to JBoss LogManager, whose root handler buffers every
+ * record until a Quarkus application activates it, which never happens in the broker: replace it
+ * with a plain handler.
+ */
+public final class BrokerMain {
+
+    private BrokerMain() {
+    }
+
+    /**
+     * @param args the server.properties path and the cluster id to format a new data directory
+     *             with, or {@code -} for one already formatted (formatting here saves a JVM start)
+     */
+    public static void main(String[] args) throws Exception {
+        if (LogManager.getLogManager().getClass().getName().startsWith("org.jboss.logmanager")) {
+            logToStdout();
+        }
+        String properties = args[0];
+        String clusterId = args[1];
+        if (!clusterId.equals("-")) {
+            int formatted = kafka.tools.StorageTool.execute(
+                    new String[] {"format", "--cluster-id", clusterId, "--config", properties}, System.out);
+            if (formatted != 0) {
+                System.out.println("formatting the data directory failed (exit " + formatted + ")");
+                System.exit(formatted);
+            }
+        }
+        kafka.Kafka.main(new String[] {properties});
+    }
+
+    private static void logToStdout() {
+        Logger root = Logger.getLogger("");
+        for (Handler handler : root.getHandlers()) root.removeHandler(handler);
+        DateTimeFormatter time = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
+        Formatter oneLine = new Formatter() {
+            @Override
+            public String format(LogRecord record) {
+                String line = time.format(Instant.ofEpochMilli(record.getMillis())) + " [" + Thread.currentThread().getName() + "] "
+                        + record.getLevel() + " " + record.getLoggerName() + " - " + formatMessage(record) + System.lineSeparator();
+                if (record.getThrown() == null) return line;
+                var trace = new java.io.StringWriter();
+                record.getThrown().printStackTrace(new java.io.PrintWriter(trace));
+                return line + trace;
+            }
+        };
+        Handler stdout = new StreamHandler(System.out, oneLine) {
+            @Override
+            public synchronized void publish(LogRecord record) {
+                super.publish(record);
+                flush();
+            }
+        };
+        stdout.setLevel(Level.INFO);
+        root.addHandler(stdout);
+        root.setLevel(Level.INFO);
+        Logger.getLogger("org.apache.kafka.clients").setLevel(Level.WARNING);
+    }
+}

@@ -1,0 +1,286 @@
+package io.qwenstream.local;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code up} and {@code down}: a detached broker and the three services as background
+ * processes, recorded in {@code <state dir>/state.json}; their logs in {@code <state dir>/logs}.
+ */
+final class Cluster {
+
+    /** The services in start order; each is {@code <repo>/<name>/target/quarkus-app/quarkus-run.jar}. */
+    static final List<String> SERVICES = List.of("ingest-service", "inference-worker", "postprocess-service");
+    /** The service whose HTTP port {@code up} prints (OpenAI-compatible API). */
+    static final String HTTP_SERVICE = "ingest-service";
+
+    private static final Duration SERVICE_STOP_GRACE = Duration.ofSeconds(10);
+    private static final Duration BROKER_STOP_GRACE = Duration.ofSeconds(15);
+    private static final int LOG_TAIL_LINES = 30;
+
+    /** The model a run uses: a GGUF file or HF dir, and a tokenizer dir when the model lacks one. */
+    record Model(Path path, Path tokenizer) {
+    }
+
+    private final Path root;
+    private final Path stateDir;
+
+    /**
+     * @param root     the repository root (where the service modules are)
+     * @param stateDir where state.json and the logs go ({@code <root>/.qwenstream})
+     */
+    Cluster(Path root, Path stateDir) {
+        this.root = root;
+        this.stateDir = stateDir;
+    }
+
+    Path stateFile() {
+        return stateDir.resolve("state.json");
+    }
+
+    Optional<ClusterState> state() {
+        return ClusterState.read(stateFile());
+    }
+
+    /**
+     * The model {@code up} uses without {@code --model}: for now the tiny random-weight
+     * Qwen3-MoE fixture with the real Qwen3 tokenizer (its answers are noise). Point this at the
+     * generated demo model once it exists.
+     */
+    static Model defaultModel(Path root) {
+        String fixtures = System.getProperty("qwenstream.fixtures");
+        Path base = fixtures != null ? Path.of(fixtures) : root.resolve("../shared/fixtures");
+        return new Model(base.resolve("models/tiny-qwen3-moe").toAbsolutePath().normalize(),
+                base.resolve("tokenizer/qwen3").toAbsolutePath().normalize());
+    }
+
+    Model chooseModel(UpOptions options) {
+        if (options.model() == null) {
+            Model model = defaultModel(root);
+            if (!Files.exists(model.path())) {
+                throw new LauncherException("no default model at " + model.path() + ": pass --model PATH");
+            }
+            return options.tokenizer() != null ? new Model(model.path(), options.tokenizer()) : model;
+        }
+        if (!Files.exists(options.model())) throw new LauncherException("--model " + options.model() + " does not exist");
+        if (options.tokenizer() != null && !Files.isDirectory(options.tokenizer())) {
+            throw new LauncherException("--tokenizer " + options.tokenizer() + " is not a directory");
+        }
+        return new Model(options.model(), options.tokenizer());
+    }
+
+    Path serviceJar(String service) {
+        return root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    /** Starts broker, topics and services; returns once every service reports ready. On failure stops what it started. */
+    ClusterState up(UpOptions options, PrintStream out) {
+        Optional<ClusterState> existing = state();
+        if (existing.isPresent()) {
+            if (anyRunning(existing.get())) {
+                throw new LauncherException("qwenstream is already up (" + stateFile() + "): run ./qwenstream down first");
+            }
+            out.println("qwenstream: clearing the state of an earlier run whose processes are gone");
+            down(out);
+        }
+        List<String> missing = SERVICES.stream().filter(s -> !Files.exists(serviceJar(s))).toList();
+        if (!missing.isEmpty()) {
+            throw new LauncherException("not built: " + missing.stream().map(this::serviceJar).toList()
+                    + " (run ./mvnw -DskipTests install)");
+        }
+        Model model = chooseModel(options);
+        out.println("qwenstream: model " + model.path() + (model.tokenizer() != null ? " (tokenizer " + model.tokenizer() + ")" : "")
+                + (options.model() == null ? " [embedded default: a random-weight test model, its answers are noise]" : ""));
+
+        Path logs = stateDir.resolve("logs");
+        try {
+            Files.createDirectories(logs);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        LocalKafka kafka = LocalKafka.startDetached(options.dataDir());
+        Topics topics = Topics.fromSystemProperties();
+        ClusterState state = new ClusterState(kafka.bootstrapServers(), kafka.dataDir().toString(), kafka.isTemporary(),
+                model.path().toString(), model.tokenizer() == null ? null : model.tokenizer().toString(),
+                ClusterState.Proc.of(ProcessHandle.of(kafka.pid()).orElseThrow(), kafka.logFile()),
+                List.of(), topics.asConfig(), Instant.now().toString());
+        state.write(stateFile());
+        try {
+            out.println("qwenstream: kafka broker up at " + kafka.bootstrapServers() + " (data " + kafka.dataDir() + ")");
+            kafka.createTopics(topics);
+            List<Process> processes = new ArrayList<>();
+            for (String service : SERVICES) {
+                int port = freePort();
+                Path log = logs.resolve(service + ".log");
+                Process process = startService(service, port, state, model, log);
+                processes.add(process);
+                state = state.withService(new ClusterState.Service(service, ClusterState.Proc.of(process.toHandle(), log), port));
+                state.write(stateFile());
+            }
+            awaitReady(state, processes, options.timeout(), out);
+        } catch (RuntimeException e) {
+            out.println("qwenstream: up failed, stopping what it started");
+            down(out);
+            throw e;
+        }
+        return state;
+    }
+
+    private Process startService(String service, int port, ClusterState state, Model model, Path log) {
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) command.add("/usr/bin/setsid"); // no terminal signals
+        command.add(LocalKafka.javaBinary());
+        command.addAll(List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"));
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("kafka.bootstrap.servers", state.bootstrapServers());
+        properties.put("quarkus.http.host", "127.0.0.1");
+        properties.put("quarkus.http.port", Integer.toString(port));
+        if (!service.equals("postprocess-service")) {
+            properties.put("qwenstream.model", model.path().toString());
+            if (model.tokenizer() != null) properties.put("qwenstream.tokenizer", model.tokenizer().toString());
+        }
+        if (service.equals("postprocess-service")) {
+            properties.put("kafka-streams.state.dir", stateDir.resolve("kafka-streams").toString());
+        }
+        properties.putAll(state.topics());
+        properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.addAll(List.of("-jar", serviceJar(service).toString()));
+        try {
+            return new ProcessBuilder(command)
+                    .directory(root.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + service, e);
+        }
+    }
+
+    /** Polls every service's {@code /q/health/ready} until all answer 200, one dies, or the timeout passes. */
+    private void awaitReady(ClusterState state, List<Process> processes, Duration timeout, PrintStream out) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<ClusterState.Service> waiting = new ArrayList<>(state.services());
+        while (!waiting.isEmpty()) {
+            for (int i = 0; i < waiting.size(); i++) {
+                ClusterState.Service service = waiting.get(i);
+                Process process = processes.get(state.services().indexOf(service));
+                if (!process.isAlive()) {
+                    throw new LauncherException(service.name() + " exited (" + process.exitValue() + ") while starting; last lines of "
+                            + service.process().log() + ":\n" + LocalKafka.logTail(Path.of(service.process().log()), LOG_TAIL_LINES));
+                }
+                if (isReady(http, service.httpPort())) {
+                    out.println("qwenstream: " + service.name() + " ready (pid " + service.process().pid() + ", http port "
+                            + service.httpPort() + ")");
+                    waiting.remove(i--);
+                }
+            }
+            if (waiting.isEmpty()) break;
+            if (System.nanoTime() > deadline) {
+                ClusterState.Service late = waiting.getFirst();
+                throw new LauncherException(late.name() + " was not ready within " + timeout.toSeconds() + " s (GET http://127.0.0.1:"
+                        + late.httpPort() + "/q/health/ready); last lines of " + late.process().log() + ":\n"
+                        + LocalKafka.logTail(Path.of(late.process().log()), LOG_TAIL_LINES));
+            }
+            sleep(250);
+        }
+    }
+
+    private static boolean isReady(HttpClient http, int port) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
+                .timeout(Duration.ofSeconds(5)).GET().build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false; // not listening yet
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LauncherException("interrupted while waiting for the services");
+        }
+    }
+
+    /**
+     * Stops the services, then the broker (SIGTERM, SIGKILL after a grace period), deletes a
+     * temporary data dir and the state file. Returns false when there was nothing to stop.
+     */
+    boolean down(PrintStream out) {
+        Optional<ClusterState> found = state();
+        if (found.isEmpty()) return false;
+        ClusterState state = found.get();
+        // Services first, all at once: each stops its consumers while the broker still answers.
+        List<Thread> stopping = new ArrayList<>();
+        for (ClusterState.Service service : state.services()) {
+            service.process().live().ifPresent(handle -> stopping.add(Thread.ofVirtual().start(() -> {
+                LocalKafka.stopProcess(handle, SERVICE_STOP_GRACE);
+                out.println("qwenstream: stopped " + service.name() + " (pid " + handle.pid() + ")");
+            })));
+        }
+        for (Thread thread : stopping) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LauncherException("interrupted while stopping the services");
+            }
+        }
+        state.broker().live().ifPresent(handle -> {
+            LocalKafka.stopProcess(handle, state.temporaryDataDir() ? Duration.ZERO : BROKER_STOP_GRACE);
+            out.println("qwenstream: stopped the kafka broker (pid " + handle.pid() + ")");
+        });
+        Path dataDir = Path.of(state.dataDir());
+        if (state.temporaryDataDir()) {
+            LocalKafka.deleteRecursively(dataDir);
+        } else {
+            try {
+                Files.deleteIfExists(dataDir.resolve(LocalKafka.PID_FILE));
+            } catch (IOException ignored) {
+                // The broker is stopped; a stale pid file is harmless.
+            }
+        }
+        try {
+            Files.deleteIfExists(stateFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return true;
+    }
+
+    static boolean anyRunning(ClusterState state) {
+        return state.broker().live().isPresent()
+                || state.services().stream().anyMatch(service -> service.process().live().isPresent());
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free local port", e);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LauncherException("interrupted");
+        }
+    }
+}

@@ -1,0 +1,240 @@
+package io.qwenstream.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qwenstream.schemas.MessageValidator;
+import io.qwenstream.schemas.Messages;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+import io.qwenstream.local.CommandLine.UsageException;
+
+/**
+ * The pipeline verbs of {@code ./qwenstream}: {@code up}, {@code ask}, {@code send}, {@code down},
+ * {@code demo}. Exit status: 0 done (for {@code ask}: status ok), 1 the pipeline answered with an
+ * error ({@code ask}, {@code demo}), 2 bad arguments, 3 the launcher could not do its job (not
+ * up, timeout, a process died).
+ */
+public final class Launcher {
+
+    static final int OK = 0;
+    static final int ERROR_RESPONSE = 1;
+    static final int USAGE = 2;
+    static final int FAILED = 3;
+
+    private static final String USAGE_TEXT = """
+            usage: ./qwenstream <verb> …
+
+              up [--model PATH] [--tokenizer DIR] [--data DIR] [--timeout S]
+                  Starts a real Kafka broker (KRaft), creates the topics, starts ingest-service, inference-worker
+                  and postprocess-service in the background; returns when all are ready. Without --model: the
+                  embedded default model. --data keeps the broker's data in DIR (default: a temporary dir).
+                  State and logs: .qwenstream/ (state.json, logs/).
+              ask [--json] [--no-think] [--thinking-budget N] [--max-tokens N]
+                  [--task translate --to LANG | --task summarize [--style bullets|paragraph|issue_resolution]]
+                  [--conversation ID] [--timeout S] [--bootstrap-server HOST:PORT] "TEXT"
+                  Sends one request through Kafka and prints the thinking (dimmed) and the answer as they stream;
+                  --json prints only the final InferenceResponse. Exit 1 if the response is an error.
+              send --file F [--key K] [--timeout S] [--bootstrap-server HOST:PORT]
+                  Produces F's bytes unchanged as one record to qwen.requests and prints the final
+                  InferenceResponse JSON for it, error or not (exit 0 once a response is printed).
+              down
+                  Stops everything up started and deletes a temporary data dir.
+              demo [--model PATH] [--tokenizer DIR]
+                  up, a few scripted asks (thinking on, off, /no_think, budget, translate, summarise), down.
+
+            Exit status: 0 ok, 1 error response, 2 bad arguments, 3 not up / timeout / a process failed.
+            """;
+
+    private final Cluster cluster;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final ObjectMapper json = new ObjectMapper(); // tolerant reading of what the services write
+
+    Launcher(Path root, Path stateDir, PrintStream out, PrintStream err) {
+        this.cluster = new Cluster(root, stateDir);
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        // Our own Kafka clients: their warnings (e.g. retries while a broker is down) would drown our messages.
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
+        Path root = Path.of(System.getProperty("qwenstream.root", ".")).toAbsolutePath().normalize();
+        Path stateDir = Path.of(System.getProperty("qwenstream.state-dir", root.resolve(".qwenstream").toString()));
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        System.exit(new Launcher(root, stateDir, out, System.err).run(Arrays.asList(args)));
+    }
+
+    int run(List<String> args) {
+        if (args.isEmpty()) {
+            err.print(USAGE_TEXT);
+            return USAGE;
+        }
+        String verb = args.getFirst();
+        List<String> rest = args.subList(1, args.size());
+        if (rest.contains("--help") || rest.contains("-h") || verb.equals("--help") || verb.equals("-h") || verb.equals("help")) {
+            out.print(USAGE_TEXT);
+            return OK;
+        }
+        try {
+            return switch (verb) {
+                case "up" -> up(UpOptions.parse(rest));
+                case "ask" -> ask(AskOptions.parse(rest));
+                case "send" -> send(SendOptions.parse(rest));
+                case "down" -> {
+                    CommandLine.parse(rest, Set.of(), Set.of()).noPositional("down");
+                    yield down();
+                }
+                case "demo" -> demo(UpOptions.parse(rest));
+                default -> throw new UsageException("unknown verb '" + verb + "'");
+            };
+        } catch (UsageException e) {
+            err.println("error: " + e.getMessage());
+            err.print(USAGE_TEXT);
+            return USAGE;
+        } catch (LauncherException e) {
+            err.println("error: " + e.getMessage());
+            return FAILED;
+        } catch (RuntimeException e) {
+            err.println("error: " + e);
+            return FAILED;
+        }
+    }
+
+    private int up(UpOptions options) {
+        ClusterState state = cluster.up(options, out);
+        out.println("qwenstream is up");
+        out.println("  bootstrap servers: " + state.bootstrapServers());
+        out.println("  http port:         " + state.httpPort(Cluster.HTTP_SERVICE) + " (" + Cluster.HTTP_SERVICE + ", http://127.0.0.1:"
+                + state.httpPort(Cluster.HTTP_SERVICE) + ")");
+        out.println("  state:             " + cluster.stateFile() + " (logs beside it)");
+        out.println("  stop with:         ./qwenstream down");
+        return OK;
+    }
+
+    private int down() {
+        if (cluster.down(out)) {
+            out.println("qwenstream is down");
+        } else {
+            out.println("qwenstream: nothing to stop (no " + cluster.stateFile() + ")");
+        }
+        return OK;
+    }
+
+    int ask(AskOptions options) {
+        String requestId = UUID.randomUUID().toString();
+        byte[] payload = Messages.toJson(options.toRequest(requestId));
+        StreamPrinter printer = new StreamPrinter(out, System.getenv("NO_COLOR") == null);
+        PipelineClient.Response response;
+        try (PipelineClient client = client(options.bootstrapServer())) {
+            response = client.exchange(requestId.getBytes(StandardCharsets.UTF_8), payload, Set.of(requestId),
+                    options.json() ? delta -> { } : printer::delta, options.timeout());
+        }
+        if (options.json()) {
+            out.println(new String(response.raw(), StandardCharsets.UTF_8));
+        } else {
+            printer.finish(response.json());
+        }
+        if (response.ok()) return OK;
+        err.println("error: " + describeError(response.json()));
+        return ERROR_RESPONSE;
+    }
+
+    private int send(SendOptions options) {
+        byte[] payload;
+        try {
+            payload = Files.readAllBytes(options.file());
+        } catch (IOException e) {
+            throw new UsageException("cannot read --file " + options.file() + ": " + e.getMessage());
+        }
+        Set<String> ids = responseIds(payload, options.key());
+        PipelineClient.Response response;
+        try (PipelineClient client = client(options.bootstrapServer())) {
+            byte[] key = options.key() == null ? null : options.key().getBytes(StandardCharsets.UTF_8);
+            response = client.exchange(key, payload, ids, delta -> { }, options.timeout());
+        }
+        out.println(new String(response.raw(), StandardCharsets.UTF_8));
+        return OK;
+    }
+
+    /**
+     * The request_ids the response to a raw record can carry: the payload's own request_id when
+     * readable, else the record key, else {@code "unknown"} (PIPELINE.md). The key is accepted
+     * even with a readable id, in case the ingest service finds the id unusable after all.
+     */
+    static Set<String> responseIds(byte[] payload, String key) {
+        Set<String> ids = new LinkedHashSet<>();
+        MessageValidator.readableRequestId(payload).ifPresent(ids::add);
+        if (key != null) {
+            ids.add(key);
+        } else {
+            ids.add("unknown");
+        }
+        return ids;
+    }
+
+    static String describeError(JsonNode response) {
+        JsonNode error = response.path("error");
+        if (error.isMissingNode() || error.isNull()) {
+            return "status " + response.path("status").asText("?") + ", finish_reason " + response.path("finish_reason").asText("?");
+        }
+        String text = error.path("code").asText("error") + ": " + error.path("message").asText("");
+        return error.hasNonNull("field") ? text + " (field " + error.path("field").asText() + ")" : text;
+    }
+
+    private PipelineClient client(String bootstrapOverride) {
+        if (bootstrapOverride != null) return new PipelineClient(bootstrapOverride, Topics.fromSystemProperties(), json);
+        ClusterState state = cluster.state().orElseThrow(() ->
+                new LauncherException("qwenstream is not up (no " + cluster.stateFile() + "): run ./qwenstream up first"));
+        return new PipelineClient(state.bootstrapServers(), state.topicNames(), json);
+    }
+
+    /** The demo's scripted asks: each is what a user would type after {@code ./qwenstream ask}. */
+    static final List<List<String>> DEMO_ASKS = List.of(
+            List.of("--max-tokens", "48", "What is the capital of France?"),
+            List.of("--no-think", "--max-tokens", "32", "Name three primary colours."),
+            List.of("--max-tokens", "32", "Tell me a one-line joke. /no_think"),
+            List.of("--thinking-budget", "8", "--max-tokens", "48", "Why is the sky blue?"),
+            List.of("--task", "translate", "--to", "French", "--max-tokens", "32", "Good morning, how are you?"),
+            List.of("--task", "summarize", "--style", "bullets", "--max-tokens", "48",
+                    "Kafka is a distributed event log. Producers append records to topics split into partitions; "
+                            + "consumers read them at their own pace and commit offsets. Records are kept for a "
+                            + "configured time, so several services can process the same stream independently."));
+
+    private int demo(UpOptions options) {
+        int status = OK;
+        try {
+            up(options);
+            for (List<String> ask : DEMO_ASKS) {
+                out.println();
+                out.println("$ ./qwenstream ask " + String.join(" ", ask.stream().map(Launcher::shellQuote).toList()));
+                try {
+                    int result = ask(AskOptions.parse(ask));
+                    if (result != OK) status = ERROR_RESPONSE;
+                } catch (LauncherException e) {
+                    err.println("error: " + e.getMessage());
+                    status = FAILED;
+                }
+            }
+        } finally {
+            out.println();
+            cluster.down(out);
+            out.println("qwenstream is down");
+        }
+        return status;
+    }
+
+    static String shellQuote(String arg) {
+        return arg.matches("[A-Za-z0-9_./:=-]+") ? arg : "'" + arg.replace("'", "'\\''") + "'";
+    }
+}

@@ -1,0 +1,74 @@
+package io.qwenstream.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.io.PrintStream;
+
+/**
+ * Prints an answer as it streams: ResponseDelta thinking dimmed ({@code ESC[2m…ESC[0m}), content
+ * plain. The final InferenceResponse then fills in whatever the deltas did not show (the final
+ * record can overtake the last deltas, which travel on another topic, and a request may stream
+ * nothing at all).
+ */
+final class StreamPrinter {
+
+    static final String DIM = "\u001b[2m";
+    static final String RESET = "\u001b[0m";
+
+    private final PrintStream out;
+    private final boolean color;
+    private final StringBuilder thinking = new StringBuilder();
+    private final StringBuilder content = new StringBuilder();
+    private char lastPrinted = '\n';
+    private String lastKind;
+
+    /** @param color whether to dim thinking with ANSI codes (off with NO_COLOR) */
+    StreamPrinter(PrintStream out, boolean color) {
+        this.out = out;
+        this.color = color;
+    }
+
+    void delta(JsonNode delta) {
+        String kind = delta.path("kind").asText();
+        String text = delta.path("text").asText("");
+        switch (kind) {
+            case "thinking" -> {
+                thinking.append(text);
+                print("thinking", text);
+            }
+            case "tool_call" -> print("tool_call", text);
+            default -> {
+                content.append(text);
+                print("content", text);
+            }
+        }
+    }
+
+    /** Prints the rest of the final response's thinking and content and ends the line. */
+    void finish(JsonNode response) {
+        String finalThinking = response.path("thinking").asText("");
+        String finalContent = response.path("content").asText("");
+        if (finalThinking.startsWith(thinking.toString())) print("thinking", finalThinking.substring(thinking.length()));
+        if (finalContent.startsWith(content.toString())) print("content", finalContent.substring(content.length()));
+        if (finalContent.isEmpty() && content.isEmpty()) {
+            // A task's own result when the model's content was empty.
+            String result = response.path("translation").path("text").asText(response.path("summary").path("text").asText(""));
+            print("content", result);
+        }
+        if (lastPrinted != '\n') out.println();
+        out.flush();
+    }
+
+    private void print(String kind, String text) {
+        if (text.isEmpty()) return;
+        if (lastKind != null && !lastKind.equals(kind) && lastPrinted != '\n') out.println();
+        lastKind = kind;
+        if (kind.equals("thinking") && color) {
+            out.print(DIM + text + RESET);
+        } else {
+            out.print(text);
+        }
+        out.flush();
+        lastPrinted = text.charAt(text.length() - 1);
+    }
+}

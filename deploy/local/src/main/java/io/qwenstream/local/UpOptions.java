@@ -1,0 +1,34 @@
+package io.qwenstream.local;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code up [--model PATH] [--tokenizer DIR] [--data DIR] [--timeout S]}.
+ *
+ * @param model     null: the embedded default model
+ * @param tokenizer null: the model's own tokenizer (or the default model's)
+ * @param dataDir   null: a temporary broker data directory that {@code down} deletes
+ * @param timeout   how long each service may take to report ready
+ */
+record UpOptions(Path model, Path tokenizer, Path dataDir, Duration timeout) {
+
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(180);
+
+    static UpOptions parse(List<String> args) {
+        CommandLine line = CommandLine.parse(args, Set.of("--model", "--tokenizer", "--data", "--timeout"), Set.of());
+        line.noPositional("up");
+        Integer timeout = line.intValue("--timeout", 1, 86_400);
+        return new UpOptions(path(line, "--model"), path(line, "--tokenizer"), path(line, "--data"),
+                timeout == null ? DEFAULT_TIMEOUT : Duration.ofSeconds(timeout));
+    }
+
+    private static Path path(CommandLine line, String name) {
+        String value = line.value(name);
+        if (value == null) return null;
+        if (value.isBlank()) throw new CommandLine.UsageException(name + " needs a path");
+        return Path.of(value).toAbsolutePath().normalize();
+    }
+}

@@ -1,0 +1,164 @@
+package io.qwenstream.engine.generation;
+
+import io.qwenstream.engine.Engine;
+import io.qwenstream.engine.model.Qwen3Model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Continuous batching: one thread runs every active sequence's next token in a single batched
+ * forward, so N concurrent generations share each weight read. New sequences are admitted between
+ * decode steps; their prompts are prefilled one chunk per step, so a long prompt never stalls the
+ * running decodes; finished sequences retire at once.
+ */
+public final class BatchScheduler implements AutoCloseable {
+
+    private record Job(Sequence sequence, CompletableFuture<GenerationResult> result) {}
+
+    private final Engine engine;
+    private final Qwen3Model model;
+    private final int maxSequences;
+    private final LinkedBlockingQueue<Runnable> submissions = new LinkedBlockingQueue<>();
+    private final List<Job> prefilling = new ArrayList<>();
+    private final List<Job> decoding = new ArrayList<>();
+    private final List<Job> waiting = new ArrayList<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private int prefillFrom;
+
+    /** Runs at most {@code maxSequences} sequences at once; more wait, in order, for a free slot. */
+    public BatchScheduler(Engine engine, int maxSequences) {
+        if (maxSequences <= 0) throw new IllegalArgumentException("max sequences must be positive, got " + maxSequences);
+        this.engine = engine;
+        this.model = engine.model();
+        this.maxSequences = maxSequences;
+        this.thread = Thread.ofPlatform().name("qwenstream-batch-scheduler").daemon().start(this::loop);
+    }
+
+    /**
+     * Queues a generation; the future completes with its result, or exceptionally when its input is
+     * refused (e.g. a prompt longer than the context) or the engine fails on it. The listener and
+     * interrupt are called on the scheduler's thread: keep them short.
+     */
+    public CompletableFuture<GenerationResult> submit(int[] prompt, GenerationOptions options, TokenListener listener,
+                                                      Supplier<GenerationResult.FinishReason> interrupt) {
+        CompletableFuture<GenerationResult> result = new CompletableFuture<>();
+        if (!running) {
+            result.completeExceptionally(new IllegalStateException("the scheduler is closed"));
+            return result;
+        }
+        submissions.add(() -> {
+            try {
+                waiting.add(new Job(new Sequence(model, engine.tokenizer(), prompt, options, listener, interrupt), result));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    /** Sequences admitted and not yet finished (prefilling or decoding). */
+    public int active() {
+        return prefilling.size() + decoding.size();
+    }
+
+    private void loop() {
+        Qwen3Model.Batch prefillBatch = model.newBatch(Qwen3Model.PREFILL_CHUNK);
+        Qwen3Model.Batch decodeBatch = model.newBatch(maxSequences);
+        Qwen3Model.State[] states = new Qwen3Model.State[maxSequences];
+        int[] tokens = new int[maxSequences];
+        int[] positions = new int[maxSequences];
+        boolean[] want = new boolean[maxSequences];
+        java.util.Arrays.fill(want, true);
+        while (running) {
+            try {
+                Runnable submission = active() == 0 && waiting.isEmpty()
+                        ? submissions.poll(100, TimeUnit.MILLISECONDS) : submissions.poll();
+                while (submission != null) {
+                    submission.run();
+                    submission = submissions.poll();
+                }
+            } catch (InterruptedException e) {
+                break;
+            }
+            while (active() < maxSequences && !waiting.isEmpty()) prefilling.add(waiting.removeFirst());
+            if (!prefilling.isEmpty()) prefillOneChunk(prefillBatch);
+            if (!decoding.isEmpty()) decodeOneStep(decodeBatch, states, tokens, positions, want);
+        }
+        for (Runnable submission = submissions.poll(); submission != null; submission = submissions.poll()) submission.run();
+        RuntimeException closed = new IllegalStateException("the scheduler was closed");
+        for (List<Job> jobs : List.of(waiting, prefilling, decoding)) {
+            for (Job job : jobs) job.result().completeExceptionally(closed);
+        }
+    }
+
+    private void prefillOneChunk(Qwen3Model.Batch batch) {
+        Job job = prefilling.getFirst();
+        Sequence s = job.sequence();
+        try {
+            prefillFrom = model.prefillChunk(batch, s.state, s.prompt, prefillFrom);
+            if (prefillFrom < s.prompt.length) return;
+            prefilling.removeFirst();
+            prefillFrom = 0;
+            advance(job);
+        } catch (RuntimeException e) {
+            prefilling.removeFirst();
+            prefillFrom = 0;
+            job.result().completeExceptionally(e);
+        }
+    }
+
+    /** Asks the sequence for its next token: a finished one retires, the others wait for the next step. */
+    private void advance(Job job) {
+        Sequence s = job.sequence();
+        int token = s.next();
+        if (token < 0) {
+            decoding.remove(job);
+            job.result().complete(s.result());
+        } else {
+            s.pendingToken = token;
+            if (!decoding.contains(job)) decoding.add(job);
+        }
+    }
+
+    private void decodeOneStep(Qwen3Model.Batch batch, Qwen3Model.State[] states, int[] tokens, int[] positions, boolean[] want) {
+        int n = decoding.size();
+        for (int i = 0; i < n; i++) {
+            Sequence s = decoding.get(i).sequence();
+            states[i] = s.state;
+            tokens[i] = s.pendingToken;
+            positions[i] = s.takePosition();
+        }
+        try {
+            model.forward(batch, states, tokens, positions, want, n);
+        } catch (RuntimeException e) {
+            for (Job job : decoding) job.result().completeExceptionally(e);
+            decoding.clear();
+            return;
+        }
+        for (Job job : List.copyOf(decoding)) {
+            try {
+                advance(job);
+            } catch (RuntimeException e) {
+                decoding.remove(job);
+                job.result().completeExceptionally(e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package io.qwenstream.engine.generation;
+
+import io.qwenstream.engine.model.Qwen3Model;
+import io.qwenstream.engine.sampling.Sampler;
+import io.qwenstream.engine.tokenizer.Qwen3Tokenizer;
+import io.qwenstream.engine.tokenizer.StreamingDecoder;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.function.Supplier;
+
+/**
+ * One generation's rules, token by token: forced tokens (the opening {@code <think>\n}, the
+ * budget's closing sentence), sampling, thinking and answer counts, eos, stop strings, max tokens
+ * and the KV cache's capacity. The caller runs the model; {@link #next()} says what to feed it.
+ */
+final class Sequence {
+
+    static final int THINK_START = 151667;
+    static final int THINK_END = 151668;
+    static final int IM_END = 151645;
+    static final int END_OF_TEXT = 151643;
+
+    /** Qwen's sentence that ends the reasoning when the thinking budget is spent. */
+    static final String BUDGET_CLOSING =
+            "\n\nConsidering the limited time by the user, I have to give the solution based on the thinking directly now.\n</think>\n\n";
+
+    final Qwen3Model.State state;
+    final int[] prompt;
+    private final GenerationOptions options;
+    private final Qwen3Tokenizer tokenizer;
+    private final TokenListener listener;
+    private final Supplier<GenerationResult.FinishReason> interrupt;
+    private final Sampler sampler;
+    private final StreamingDecoder decoder;
+    private final ArrayDeque<Integer> forced = new ArrayDeque<>();
+    private final int[] ids;
+    private final StringBuilder text = new StringBuilder();
+    private int count;
+    private int position;
+    private Phase phase = Phase.ANSWER;
+    private int thinkingTokens;
+    private int answerTokens;
+    private boolean budgetReached;
+    private GenerationResult.FinishReason finish;
+    /** The token {@link #next()} chose, waiting for the scheduler's next batched step. */
+    int pendingToken;
+
+    Sequence(Qwen3Model model, Qwen3Tokenizer tokenizer, int[] prompt, GenerationOptions options,
+             TokenListener listener, Supplier<GenerationResult.FinishReason> interrupt) {
+        if (prompt.length == 0) throw new IllegalArgumentException("the prompt holds no tokens");
+        int context = model.config().contextLength();
+        if (prompt.length >= context) {
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens, the model's context is " + context);
+        }
+        this.prompt = prompt;
+        this.options = options;
+        this.tokenizer = tokenizer;
+        this.listener = listener;
+        this.interrupt = interrupt;
+        this.state = model.newState((int) Math.min(context, (long) prompt.length + options.maxTokens()));
+        this.sampler = new Sampler(options.sampling(), model.config().vocabSize());
+        this.decoder = tokenizer.newStreamingDecoder();
+        this.ids = new int[options.maxTokens()];
+        this.position = prompt.length;
+        if (Boolean.TRUE.equals(options.thinking())) {
+            forced.add(THINK_START);
+            for (int id : tokenizer.encode("\n")) forced.add(id);
+        }
+    }
+
+    /**
+     * Chooses the next token from the logits of the last one fed and applies every rule to it.
+     * Returns the token to feed at {@link #position()} next, or -1 when the generation is over.
+     */
+    int next() {
+        GenerationResult.FinishReason stopped = interrupt.get();
+        if (stopped != null) return end(stopped);
+        int token = forced.isEmpty() ? sampler.sample(state.logits()) : forced.poll();
+        ids[count++] = token;
+        sampler.accept(token);
+        if (token == THINK_START) phase = Phase.THINKING;
+        Phase tokenPhase = phase;
+        if (tokenPhase == Phase.THINKING) thinkingTokens++; else answerTokens++;
+        if (token == THINK_END) phase = Phase.ANSWER;
+        if (!options.ignoreEos() && (token == IM_END || token == END_OF_TEXT)) return end(GenerationResult.FinishReason.STOP);
+
+        String piece = decoder.push(token);
+        int before = text.length();
+        text.append(piece);
+        int stopAt = stopStringStart(before);
+        if (stopAt >= 0) {
+            String kept = piece.substring(0, Math.max(0, stopAt - before));
+            text.setLength(stopAt);
+            if (!kept.isEmpty()) listener.onToken(token, kept, tokenPhase);
+            return end(GenerationResult.FinishReason.STOP);
+        }
+        listener.onToken(token, piece, tokenPhase);
+        if (phase == Phase.THINKING && options.thinkingBudget() != null && !budgetReached
+                && thinkingTokens >= options.thinkingBudget()) {
+            budgetReached = true;
+            forced.clear();
+            for (int id : tokenizer.encode(BUDGET_CLOSING)) forced.add(id);
+        }
+        if (count == options.maxTokens() || position == state.capacity()) return end(GenerationResult.FinishReason.LENGTH);
+        return token;
+    }
+
+    /** Where the token returned by {@link #next()} goes in the cache; advances. */
+    int takePosition() {
+        return position++;
+    }
+
+    boolean finished() {
+        return finish != null;
+    }
+
+    private int end(GenerationResult.FinishReason reason) {
+        finish = reason;
+        if (reason != GenerationResult.FinishReason.STOP) text.append(decoder.flush());
+        return -1;
+    }
+
+    /** Where a stop string starts if one now ends in the text appended after {@code before}, else -1. */
+    private int stopStringStart(int before) {
+        int best = -1;
+        for (String stop : options.stop()) {
+            if (stop.isEmpty()) continue;
+            int at = text.indexOf(stop, Math.max(0, before - stop.length() + 1));
+            if (at >= 0 && (best < 0 || at < best)) best = at;
+        }
+        return best;
+    }
+
+    GenerationResult result() {
+        if (finish == null) throw new IllegalStateException("the generation has not finished");
+        return new GenerationResult(Arrays.copyOf(ids, count), text.toString(), finish,
+                new GenerationResult.Usage(prompt.length, thinkingTokens, answerTokens, budgetReached));
+    }
+}

@@ -1,0 +1,90 @@
+package io.qwenstream.worker;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.qwenstream.schemas.FinishReason;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * The worker's meters. OpenTelemetry GenAI semantic-convention names where one exists
+ * ({@code gen_ai.server.*}, {@code gen_ai.client.token.usage}), {@code qwenstream.worker.*} for the rest.
+ */
+@ApplicationScoped
+public class WorkerMetrics {
+
+    private final MeterRegistry registry;
+    private final Tags common;
+
+    @Inject
+    public WorkerMetrics(MeterRegistry registry, WorkerConfig config) {
+        this.registry = registry;
+        this.common = Tags.of("gen_ai.operation.name", "chat",
+                "gen_ai.request.model", config.model().getFileName().toString());
+    }
+
+    /** Gauges of the places in use and the places of a full worker. */
+    void places(Supplier<Number> taken, int capacity) {
+        Gauge.builder("qwenstream.worker.places.taken", taken).description("Requests running or waiting for a sequence")
+                .tags(common).strongReference(true).register(registry);
+        Gauge.builder("qwenstream.worker.places.capacity", () -> capacity).description("Running plus waiting requests a worker takes")
+                .tags(common).strongReference(true).register(registry);
+    }
+
+    /** Time from taking the record to starting its generation. */
+    void queued(long millis) {
+        Timer.builder("qwenstream.worker.queue.time").description("Time a request waited in the worker for a free sequence")
+                .tags(common).register(registry).record(Duration.ofMillis(millis));
+    }
+
+    /**
+     * One finished request: request counts by finish reason, token usage by type (input / output, and
+     * thinking / answer of the output), and the GenAI server latencies.
+     *
+     * @param firstTokenAfterMs time from taking the record to the first token, or -1 when none came
+     */
+    void finished(FinishReason reason, int promptTokens, int thinkingTokens, int answerTokens,
+                  long durationMs, long firstTokenAfterMs) {
+        Counter.builder("qwenstream.worker.requests").description("Requests finished, by finish reason")
+                .tags(common).tag("finish_reason", reason.wire()).register(registry).increment();
+        tokenUsage("input", promptTokens);
+        tokenUsage("output", thinkingTokens + answerTokens);
+        generated("thinking", thinkingTokens);
+        generated("answer", answerTokens);
+        Timer.builder("gen_ai.server.request.duration").description("Generative AI server request duration")
+                .tags(common).register(registry).record(Duration.ofMillis(durationMs));
+        if (firstTokenAfterMs >= 0) {
+            Timer.builder("gen_ai.server.time_to_first_token").description("Time to generate the first token")
+                    .tags(common).register(registry).record(Duration.ofMillis(firstTokenAfterMs));
+            int output = thinkingTokens + answerTokens;
+            if (output > 1) {
+                Timer.builder("gen_ai.server.time_per_output_token").description("Time per output token after the first")
+                        .tags(common).register(registry)
+                        .record(Duration.ofNanos((durationMs - firstTokenAfterMs) * 1_000_000L / (output - 1)));
+            }
+        }
+    }
+
+    /** A record on qwen.inference or qwen.control that could not be read. */
+    void invalidRecord(String topic, String code) {
+        Counter.builder("qwenstream.worker.invalid.records").description("Records refused as unreadable")
+                .tags("topic", topic, "code", code).register(registry).increment();
+    }
+
+    private void tokenUsage(String type, int tokens) {
+        DistributionSummary.builder("gen_ai.client.token.usage").description("Number of input and output tokens used")
+                .baseUnit("tokens").tags(common).tag("gen_ai.token.type", type).register(registry).record(tokens);
+    }
+
+    private void generated(String phase, int tokens) {
+        Counter.builder("qwenstream.worker.generated.tokens").description("Generated tokens, by phase")
+                .baseUnit("tokens").tags(common).tag("phase", phase).register(registry).increment(tokens);
+    }
+}
