@@ -121,8 +121,8 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
         }
         Progress current = loadProgress(requestId);
         if (current == null) current = Progress.start(requestId, now);
-        Long startedAt = tree.path("started_at_ms").isIntegralNumber() ? tree.get("started_at_ms").asLong() : null;
-        ChunkRecord chunkRecord = new ChunkRecord(chunk, record.timestamp(), startedAt, traceparentOf(record.headers()));
+        ChunkRecord chunkRecord = new ChunkRecord(chunk, record.timestamp(), traceparentOf(record.headers()),
+                epochMs(tree, "started_at_ms"), epochMs(tree, "first_token_at_ms"), epochMs(tree, "finished_at_ms"));
         Step step = ChunkReassembly.accept(requestId, current, chunkRecord, now);
         if (step.duplicate()) {
             metrics.duplicateChunk();
@@ -279,6 +279,10 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
         String traceparent = p.traceparent() != null ? p.traceparent() : traceparentOf(headers);
         return new Progress(p.nextSeq(), p.waiting(), p.splitter(), p.nextDeltaSeq(), p.last(), p.firstTokenAtMs(),
                 p.lastChunkAtMs(), p.startedAtMs(), traceparent, p.updatedAtMs(), p.doneAtMs());
+    }
+
+    private static Long epochMs(JsonNode chunk, String field) {
+        return chunk.path(field).isIntegralNumber() ? chunk.get(field).asLong() : null;
     }
 
     static String deltaKey(String requestId, long seq) {

@@ -1,6 +1,8 @@
 package io.qwenstream.postprocess;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.qwenstream.local.LocalKafka;
+import io.qwenstream.local.Topics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -9,13 +11,10 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Stream;
 
-/**
- * A real KRaft broker with the pipeline's topics for one test class, and a fresh Kafka Streams state dir.
- * Uses {@link StandInKafka} until local-cluster's LocalKafka is on main.
- */
+/** A real KRaft broker (LocalKafka) with the pipeline's topics for one test class, and a fresh Kafka Streams state dir. */
 public class LocalKafkaResource implements QuarkusTestResourceLifecycleManager {
 
-    private static StandInKafka kafka;
+    private static LocalKafka kafka;
     private Path stateDir;
 
     static String bootstrapServers() {
@@ -24,7 +23,8 @@ public class LocalKafkaResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        kafka = StandInKafka.start();
+        kafka = LocalKafka.start();
+        kafka.createTopics(Topics.defaults());
         try {
             stateDir = Files.createTempDirectory("postprocess-streams-state");
         } catch (IOException e) {

@@ -20,8 +20,12 @@ public final class ChunkReassembly {
     /** Outcome of one chunk. {@code duplicate}: already seen (by seq), nothing changed. */
     public record Step(Progress progress, List<ResponseDelta> deltas, boolean duplicate) {}
 
-    /** Extra facts of a chunk record that are not in the TokenChunk itself. */
-    public record ChunkRecord(TokenChunk chunk, long timestampMs, Long startedAtMs, String traceparent) {}
+    /**
+     * A chunk with the facts of its record: its time, its trace, and the worker's own clock readings, which
+     * the last chunk carries as extra fields (started_at_ms, first_token_at_ms, finished_at_ms; null if absent).
+     */
+    public record ChunkRecord(TokenChunk chunk, long timestampMs, String traceparent, Long startedAtMs, Long firstTokenAtMs,
+                              Long finishedAtMs) {}
 
     private ChunkReassembly() {}
 
@@ -34,12 +38,15 @@ public final class ChunkReassembly {
 
         String traceparent = progress.traceparent() != null ? progress.traceparent() : record.traceparent();
         Long startedAt = progress.startedAtMs() != null ? progress.startedAtMs() : record.startedAtMs();
+        // The worker's clock readings are exact; record times are the fallback (flush delays included).
         Long firstTokenAt = progress.firstTokenAtMs();
-        if (chunk.tokenCount() > 0 && (firstTokenAt == null || record.timestampMs() < firstTokenAt)) {
+        if (record.firstTokenAtMs() != null) {
+            firstTokenAt = record.firstTokenAtMs();
+        } else if (chunk.tokenCount() > 0 && (firstTokenAt == null || record.timestampMs() < firstTokenAt)) {
             firstTokenAt = record.timestampMs();
         }
-        Long lastChunkAt = progress.lastChunkAtMs() == null ? record.timestampMs()
-                : Math.max(progress.lastChunkAtMs(), record.timestampMs());
+        Long lastChunkAt = record.finishedAtMs() != null ? record.finishedAtMs()
+                : progress.lastChunkAtMs() == null ? record.timestampMs() : Math.max(progress.lastChunkAtMs(), record.timestampMs());
 
         List<TokenChunk> waiting = new ArrayList<>(progress.waiting());
         waiting.add(chunk);

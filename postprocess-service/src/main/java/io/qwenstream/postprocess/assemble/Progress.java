@@ -12,9 +12,10 @@ import java.util.List;
  * @param splitter the splitter's state after chunk {@code nextSeq - 1}
  * @param nextDeltaSeq seq of the next ResponseDelta (gap-free per request)
  * @param last the last chunk (finish_reason set) once it has been split, else null
- * @param firstTokenAtMs record time of the first chunk that carried tokens, or null
- * @param lastChunkAtMs record time of the newest chunk split so far
- * @param startedAtMs when the worker began (the first chunk's optional {@code started_at_ms}), or null
+ * @param firstTokenAtMs when the first token came: the worker's {@code first_token_at_ms}, else the record time of
+ *     the first chunk with tokens; null while none
+ * @param lastChunkAtMs when generation ended: the worker's {@code finished_at_ms}, else the newest chunk's record time
+ * @param startedAtMs when the worker began generating (its {@code started_at_ms}), or null
  * @param traceparent W3C trace context of the chunks, carried to every output
  * @param updatedAtMs wall time of the last change, for the sweeps
  * @param doneAtMs wall time the response went out; later chunks of the request are duplicates

@@ -15,9 +15,10 @@ import java.util.regex.Pattern;
  *     (a "Here is a summary:" preamble) are dropped; a text without such lines gives one bullet per sentence.
  *     {@code text} is the list as "- item" lines.</li>
  * <li>paragraph: one paragraph, list markers and line breaks gone; no bullets.</li>
- * <li>issue_resolution: the parts after "Issue:"/"Problem:" and "Resolution:"/"Solution:"/"Fix:" labels
- *     (markdown bold allowed); without labels the first sentence is the issue and the rest the resolution.
- *     {@code text} is "Issue: …\nResolution: …".</li>
+ * <li>issue_resolution: the lines labelled "Problem:"/"Issue:" (with "Cause: …" appended) and
+ *     "Resolution:"/"Solution:"/"Fix:" (with "Open questions: …" appended unless it says none), bullet
+ *     markers and markdown bold allowed, as ingest asks the model for them; without labels the first sentence
+ *     is the issue and the rest the resolution. {@code text} is "Issue: …\nResolution: …".</li>
  * </ul>
  * The limit counts every word of {@code text}, markers and labels included, so {@code text} itself is never
  * over it; {@code bullets}, {@code issue} and {@code resolution} are parts of it.
@@ -32,7 +33,11 @@ public final class SummaryFormatter {
     private static final Pattern BULLET = Pattern.compile("^\\s*(?:[-*•‣◦·–]|\\d{1,3}[.)])\\s+(.*\\S)\\s*$");
     private static final String BOLD = "(?:\\*\\*|__)?";
     private static final Pattern ISSUE = label("issue|problem|the issue|the problem");
+    private static final Pattern CAUSE = label("cause|root cause|the cause");
     private static final Pattern RESOLUTION = label("resolution|solution|fix|the resolution|the solution|resolved by");
+    private static final Pattern OPEN_QUESTIONS = label("open questions?|remaining questions?|follow[- ]?ups?");
+    /** An "Open questions" value that says there are none. */
+    private static final Pattern NOTHING = Pattern.compile("\\W*(?:none|n/?a|nothing|no)\\W*", Pattern.CASE_INSENSITIVE);
     private static final Pattern PREAMBLE = Pattern.compile(
             "^(?:sure|okay|ok|certainly)?[!,.]?\\s*(?:here(?:'s| is| are)\\b[^\\n]{0,60}|(?:\\w+\\s+)?summary[^\\n]{0,40}):\\s*$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
@@ -94,13 +99,21 @@ public final class SummaryFormatter {
         StringBuilder target = null;
         for (String line : answer.strip().split("\\R")) {
             Matcher isIssue = ISSUE.matcher(line);
+            Matcher isCause = CAUSE.matcher(line);
             Matcher isResolution = RESOLUTION.matcher(line);
+            Matcher isOpen = OPEN_QUESTIONS.matcher(line);
             if (isIssue.matches()) {
                 target = issue;
                 line = isIssue.group(1);
+            } else if (isCause.matches()) {
+                target = issue;
+                line = "Cause: " + isCause.group(1);
             } else if (isResolution.matches()) {
                 target = resolution;
                 line = isResolution.group(1);
+            } else if (isOpen.matches()) {
+                target = NOTHING.matcher(isOpen.group(1)).matches() ? null : resolution;
+                line = "Open questions: " + isOpen.group(1);
             }
             if (target != null) target.append(' ').append(stripMarker(line));
         }

@@ -69,6 +69,17 @@ class SummaryFormatterTest {
     }
 
     @Test
+    void issueResolutionReadsTheFourLabelledBulletsIngestAsksFor() {
+        String answer = "- Problem: Orders failed at checkout.\n- Cause: An expired TLS certificate.\n"
+                + "- Resolution: The certificate was renewed.\n- Open questions: none";
+        Summary summary = SummaryFormatter.format(answer, Style.ISSUE_RESOLUTION, null);
+        assertEquals("Orders failed at checkout. Cause: An expired TLS certificate.", summary.issue());
+        assertEquals("The certificate was renewed.", summary.resolution());
+        Summary open = SummaryFormatter.format(answer.replace("none", "Why did monitoring miss it?"), Style.ISSUE_RESOLUTION, null);
+        assertEquals("The certificate was renewed. Open questions: Why did monitoring miss it?", open.resolution());
+    }
+
+    @Test
     void issueResolutionWithoutLabelsSplitsAfterTheFirstSentence() {
         Summary summary = SummaryFormatter.format("The login page crashed. We rolled back the release. It works now.",
                 Style.ISSUE_RESOLUTION, null);
