@@ -5,7 +5,15 @@ import io.qwenstream.engine.tokenizer.*;
 import java.nio.file.*;
 import java.util.*;
 
-/** Records token streams as (phase, text) per token, the way the engine's Generator labels them. */
+/**
+ * Records the token streams of src/test/resources/streams: (phase, text) per token, labelled the way the
+ * engine's Generator labels them. Realistic texts go through the real Qwen3 tokenizer; three streams are
+ * real generations of the tiny random-weight model. Run from the repository root after an install:
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp ~/.m2/repository/io/qwenstream/engine/0.1.0-SNAPSHOT/engine-0.1.0-SNAPSHOT.jar:JACKSON_JARS \
+ *     postprocess-service/tools/RecordStreams.java postprocess-service/src/test/resources/streams ../shared/fixtures
+ * </pre>
+ */
 public class RecordStreams {
     static String json(String s) {
         StringBuilder b = new StringBuilder("\"");

@@ -26,6 +26,10 @@ public interface PostprocessConfig {
     @WithDefault("5s")
     Duration sweepInterval();
 
+    /** How long start-up waits for qwen.tokens to exist (its partition count sizes the repartition topic). */
+    @WithDefault("60s")
+    Duration topicsWait();
+
     /** Records larger than this are refused (record_too_large), as every service does. */
     @WithDefault("524288")
     int maxRecordBytes();

@@ -8,6 +8,7 @@ import io.qwenstream.schemas.PreparedRequest;
 import io.qwenstream.schemas.Validation;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -81,7 +82,7 @@ public class PostprocessTopology {
                 }, Named.as("validate-and-key-by-request-id"))
                 .repartition(Repartitioned.<String, byte[]>as("prepared-by-request")
                         .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray())
-                        .withNumberOfPartitions(partitionsOf(tokensTopic)))
+                        .withNumberOfPartitions(partitionsOf(tokensTopic, config.topicsWait())))
                 .mapValues(Inbound.Prepared::new, Named.as("as-prepared"));
         KStream<String, Inbound> chunks = builder
                 .stream(tokensTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("token-chunks-in"))
@@ -108,12 +109,24 @@ public class PostprocessTopology {
         return builder.build();
     }
 
-    /** Partition count of a topic; Quarkus has waited for the topics to exist before building the topology. */
-    private int partitionsOf(String topic) {
+    /**
+     * Partition count of a topic. The topology is built before Quarkus waits for the topics, so this
+     * waits itself (up to {@code postprocess.topics-wait}) for a launcher that is still creating them.
+     */
+    private int partitionsOf(String topic, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions().size();
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot read the partition count of " + topic + " at " + bootstrapServers, e);
+            while (true) {
+                try {
+                    return admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions().size();
+                } catch (ExecutionException | TimeoutException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("cannot read the partition count of " + topic + " at " + bootstrapServers, e);
+                    }
+                    LOG.infof("waiting for topic %s: %s", topic, e.getMessage());
+                    Thread.sleep(1000);
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while reading the partition count of " + topic, e);
