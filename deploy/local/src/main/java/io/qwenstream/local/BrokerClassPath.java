@@ -2,9 +2,9 @@ package io.qwenstream.local;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,28 +12,48 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * The broker JVM's class path and its class-data-sharing (AppCDS) archive.
  *
- * <p>The class path is the jars of this JVM's class path plus {@link BrokerMain}: whoever has
- * local-cluster on its class path has the broker's jars too. Loading the broker's classes is most
- * of its start time (about 6 s on a busy 2-core machine against 2 s with an archive), so the first
- * broker of a given class path records an archive when it stops, and later ones map it. A JVM
- * cannot archive classes from directories, so BrokerMain, when it comes from a class directory
- * (this module's own tests), is packed into a small jar first. Archives live in
- * {@code <tmpdir>/qwenstream-kafka-cds}, keyed by JDK and class path (names, sizes, times), so a
- * rebuilt jar gets a new one. {@code -Dqwenstream.kafka.cds=false} turns archives off.
+ * <p>The class path is {@link BrokerMain} plus the jars of this JVM's class path that belong to
+ * the broker: the runtime dependencies of kafka_2.13 (listed at build time in
+ * {@code broker-dependencies.txt}, matched by artifactId so that a BOM's other version still
+ * counts) and the slf4j binding at hand. Whoever has local-cluster on its class path has those
+ * jars too. Leaving everything else out keeps a Quarkus test class path's hundreds of jars (and
+ * their service files) away from the broker, and keeps the class path stable while our own
+ * modules are rebuilt.
+ *
+ * <p>Loading the broker's classes is most of its start time (about 6 s on a busy 2-core machine
+ * against 2 s with an archive), so the first broker of a given class path records an archive when
+ * it stops, and later ones map it. Archives live in {@code <tmpdir>/qwenstream-kafka-cds}, keyed
+ * by JDK and class path (names, sizes, times). {@code -Dqwenstream.kafka.cds=false} turns them
+ * off. A JVM cannot archive classes from directories, and local-cluster's own jar changes with
+ * every build, so BrokerMain travels in a small jar named by its content.
  */
 final class BrokerClassPath {
 
     private static final Path CACHE = Path.of(System.getProperty("java.io.tmpdir"), "qwenstream-kafka-cds");
     private static final int ARCHIVES_KEPT = 6;
+    /**
+     * The slf4j binding of Quarkus test class paths (JBoss LogManager and what it needs), for the
+     * broker to log through there; on the launcher's class path slf4j-simple (in the list) does.
+     */
+    private static final Set<String> LOGGING_BINDINGS = Set.of("slf4j-jboss-logmanager", "jboss-logmanager", "jboss-logging",
+            "smallrye-common-constraint", "smallrye-common-cpu", "smallrye-common-expression", "smallrye-common-function",
+            "smallrye-common-net", "smallrye-common-os", "smallrye-common-ref");
+    private static final Pattern LISTED = Pattern.compile("^\\s*([\\w.\\-]+):([\\w.\\-]+):jar:");
 
     private final List<Path> entries;
     private final Path archive;
@@ -44,53 +64,79 @@ final class BrokerClassPath {
     }
 
     static BrokerClassPath ofThisJvm() {
-        List<Path> entries = new ArrayList<>();
+        Set<String> brokerArtifacts = brokerArtifacts();
+        Map<String, Path> jarsByName = new LinkedHashMap<>();
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path path = Path.of(entry);
-            if (entry.endsWith(".jar") && Files.isRegularFile(path)) entries.add(path.toAbsolutePath());
+            if (!entry.endsWith(".jar")) continue;
+            Path path = Path.of(entry).toAbsolutePath();
+            String name = path.getFileName().toString();
+            if (Files.isRegularFile(path) && (brokerArtifacts == null || belongs(name, brokerArtifacts))) {
+                jarsByName.putIfAbsent(name, path);
+            }
         }
-        Path home = brokerMainHome();
-        if (home != null && Files.isDirectory(home)) {
-            entries.addFirst(packBrokerMain(home));
-        } else if (home != null && !entries.contains(home)) {
-            entries.addFirst(home);
-        }
+        List<Path> entries = new ArrayList<>();
+        entries.add(brokerMainJar());
+        entries.addAll(jarsByName.values());
         return new BrokerClassPath(List.copyOf(entries), CACHE.resolve("kafka-" + key(entries) + ".jsa"));
     }
 
-    /** Where BrokerMain was loaded from: a jar or a class directory; null if unknown. */
-    private static Path brokerMainHome() {
-        var source = BrokerMain.class.getProtectionDomain().getCodeSource();
-        if (source == null || source.getLocation() == null) return null;
-        try {
-            return Path.of(source.getLocation().toURI()).toAbsolutePath();
-        } catch (URISyntaxException | IllegalArgumentException e) {
+    /** The artifactIds of the broker's runtime dependencies, or null when the list is missing (then every jar goes). */
+    private static Set<String> brokerArtifacts() {
+        try (InputStream in = BrokerMain.class.getResourceAsStream("broker-dependencies.txt")) {
+            if (in == null) return null;
+            Set<String> artifacts = new java.util.HashSet<>(LOGGING_BINDINGS);
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                Matcher matcher = LISTED.matcher(line);
+                if (matcher.find()) artifacts.add(matcher.group(2));
+            }
+            return artifacts;
+        } catch (IOException e) {
             return null;
         }
     }
 
-    /** BrokerMain's class files from a class directory, in a jar named by their content. */
-    private static Path packBrokerMain(Path classDir) {
-        Path packageDir = classDir.resolve(BrokerMain.class.getPackageName().replace('.', '/'));
-        try (Stream<Path> files = Files.list(packageDir)) {
-            List<Path> classes = files.filter(f -> f.getFileName().toString().matches("BrokerMain(\\$.*)?\\.class")).sorted().toList();
+    /** Whether a jar file name is {@code <artifactId>-<version>.jar} of one of the artifacts. */
+    static boolean belongs(String jarName, Set<String> artifacts) {
+        for (int dash = jarName.indexOf('-'); dash > 0; dash = jarName.indexOf('-', dash + 1)) {
+            if (dash + 1 < jarName.length() && Character.isDigit(jarName.charAt(dash + 1))
+                    && artifacts.contains(jarName.substring(0, dash))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** BrokerMain and its nested classes in a jar named by their content. */
+    private static Path brokerMainJar() {
+        try {
+            Map<String, byte[]> classes = new LinkedHashMap<>();
+            List<Class<?>> types = new ArrayList<>(List.of(BrokerMain.class));
+            types.addAll(List.of(BrokerMain.class.getDeclaredClasses()));
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (Path file : classes) digest.update(Files.readAllBytes(file));
+            for (Class<?> type : types) {
+                String file = type.getName().replace('.', '/') + ".class";
+                try (InputStream in = BrokerMain.class.getClassLoader().getResourceAsStream(file)) {
+                    if (in == null) throw new IllegalStateException("class file " + file + " not found");
+                    byte[] bytes = in.readAllBytes();
+                    classes.put(file, bytes);
+                    digest.update(bytes);
+                }
+            }
             Path jar = CACHE.resolve("broker-main-" + HexFormat.of().formatHex(digest.digest(), 0, 8) + ".jar");
             if (Files.exists(jar)) return jar;
             Files.createDirectories(CACHE);
             Path partial = Files.createTempFile(CACHE, "broker-main-", ".partial");
             try (OutputStream out = Files.newOutputStream(partial); JarOutputStream jarOut = new JarOutputStream(out)) {
-                for (Path file : classes) {
-                    jarOut.putNextEntry(new JarEntry(classDir.relativize(file).toString().replace(File.separatorChar, '/')));
-                    jarOut.write(Files.readAllBytes(file));
+                for (var entry : classes.entrySet()) {
+                    jarOut.putNextEntry(new JarEntry(entry.getKey()));
+                    jarOut.write(entry.getValue());
                     jarOut.closeEntry();
                 }
             }
             Files.move(partial, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return jar;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot pack " + BrokerMain.class.getName() + " from " + classDir, e);
+            throw new UncheckedIOException("cannot pack " + BrokerMain.class.getName() + " into " + CACHE, e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -110,6 +156,10 @@ final class BrokerClassPath {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    List<Path> entries() {
+        return entries;
     }
 
     /** The class path as one {@code -cp} value. */
@@ -145,8 +195,7 @@ final class BrokerClassPath {
 
     /**
      * Makes a finished recording the archive (atomically: a starting broker never maps half a
-     * file), and drops all but the newest {@link #ARCHIVES_KEPT} archives (about 50 MB each; every
-     * rebuild of a jar on a class path makes a new one).
+     * file), and drops all but the newest {@link #ARCHIVES_KEPT} archives (about 50 MB each).
      */
     void publish(Path recording) {
         try {
@@ -157,11 +206,16 @@ final class BrokerClassPath {
         } catch (IOException e) {
             // Another broker published the same archive meanwhile, or the disk is full: either way start-up still works.
         } finally {
-            try {
-                Files.deleteIfExists(recording);
-            } catch (IOException ignored) {
-                // A stray recording in the temp dir is harmless.
-            }
+            discard(recording);
+        }
+    }
+
+    /** Drops a recording of a broker that never ran properly. */
+    void discard(Path recording) {
+        try {
+            Files.deleteIfExists(recording);
+        } catch (IOException ignored) {
+            // A stray recording in the temp dir is harmless.
         }
     }
 
@@ -170,7 +224,7 @@ final class BrokerClassPath {
         try (Stream<Path> files = Files.list(CACHE)) {
             archives = files.filter(f -> f.getFileName().toString().matches("kafka-[0-9a-f]+\\.jsa")).toList();
         }
-        List<Path> oldestFirst = archives.stream().sorted(java.util.Comparator.comparing(BrokerClassPath::modified)).toList();
+        List<Path> oldestFirst = archives.stream().sorted(Comparator.comparing(BrokerClassPath::modified)).toList();
         for (Path old : oldestFirst.subList(0, Math.max(0, oldestFirst.size() - ARCHIVES_KEPT))) {
             // A broker that maps it keeps its mapping; the next one of that class path records a new archive.
             Files.deleteIfExists(old);

@@ -50,28 +50,39 @@ public final class BrokerMain {
     private static void logToStdout() {
         Logger root = Logger.getLogger("");
         for (Handler handler : root.getHandlers()) root.removeHandler(handler);
-        DateTimeFormatter time = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
-        Formatter oneLine = new Formatter() {
-            @Override
-            public String format(LogRecord record) {
-                String line = time.format(Instant.ofEpochMilli(record.getMillis())) + " [" + Thread.currentThread().getName() + "] "
-                        + record.getLevel() + " " + record.getLoggerName() + " - " + formatMessage(record) + System.lineSeparator();
-                if (record.getThrown() == null) return line;
-                var trace = new java.io.StringWriter();
-                record.getThrown().printStackTrace(new java.io.PrintWriter(trace));
-                return line + trace;
-            }
-        };
-        Handler stdout = new StreamHandler(System.out, oneLine) {
-            @Override
-            public synchronized void publish(LogRecord record) {
-                super.publish(record);
-                flush();
-            }
-        };
+        Handler stdout = new StdoutHandler();
         stdout.setLevel(Level.INFO);
         root.addHandler(stdout);
         root.setLevel(Level.INFO);
         Logger.getLogger("org.apache.kafka.clients").setLevel(Level.WARNING);
+    }
+
+    /** One line per record on stdout, flushed at once (the log must be current when a start fails). */
+    static final class StdoutHandler extends StreamHandler {
+        StdoutHandler() {
+            super(System.out, new OneLineFormatter());
+        }
+
+        @Override
+        public synchronized void publish(LogRecord record) {
+            super.publish(record);
+            flush();
+        }
+    }
+
+    /** {@code time [thread] LEVEL logger - message}, then the stack trace if any. */
+    static final class OneLineFormatter extends Formatter {
+        private static final DateTimeFormatter TIME =
+                DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
+
+        @Override
+        public String format(LogRecord record) {
+            String line = TIME.format(Instant.ofEpochMilli(record.getMillis())) + " [" + Thread.currentThread().getName() + "] "
+                    + record.getLevel() + " " + record.getLoggerName() + " - " + formatMessage(record) + System.lineSeparator();
+            if (record.getThrown() == null) return line;
+            var trace = new java.io.StringWriter();
+            record.getThrown().printStackTrace(new java.io.PrintWriter(trace));
+            return line + trace;
+        }
     }
 }

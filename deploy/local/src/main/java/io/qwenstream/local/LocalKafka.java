@@ -65,6 +65,8 @@ public final class LocalKafka implements AutoCloseable {
     private final Thread shutdownHook;
     private final BrokerClassPath classPath;
     private final Path archiveRecording;
+    /** Set once the broker answered: only a broker that ran records a class archive worth keeping. */
+    private volatile boolean started;
     private boolean closed;
 
     private LocalKafka(Process process, Path dataDir, boolean temporary, int brokerPort, int controllerPort,
@@ -158,6 +160,7 @@ public final class LocalKafka implements AutoCloseable {
         try {
             Files.writeString(dataDir.resolve(PID_FILE), Long.toString(process.pid()));
             kafka.awaitReady(logFile);
+            kafka.started = true;
             return kafka;
         } catch (IOException | RuntimeException e) {
             kafka.stop();
@@ -438,8 +441,13 @@ public final class LocalKafka implements AutoCloseable {
 
     private void stop() {
         // A temporary broker's data is thrown away: no need for a clean shutdown, unless it records the class archive.
-        stopProcess(process.toHandle(), temporary && archiveRecording == null ? Duration.ZERO : STOP_GRACE);
-        if (archiveRecording != null) classPath.publish(archiveRecording);
+        boolean recording = archiveRecording != null && started;
+        stopProcess(process.toHandle(), temporary && !recording ? Duration.ZERO : STOP_GRACE);
+        if (recording) {
+            classPath.publish(archiveRecording);
+        } else if (archiveRecording != null) {
+            classPath.discard(archiveRecording);
+        }
         if (temporary) {
             deleteRecursively(dataDir);
         } else {
