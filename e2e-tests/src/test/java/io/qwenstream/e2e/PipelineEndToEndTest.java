@@ -10,8 +10,11 @@ import io.qwenstream.schemas.MessageValidator;
 import io.qwenstream.schemas.Validation;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +30,8 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,6 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * assert what the pipeline guarantees whatever the model says: thinking control, the budget,
  * formatting, tracing, error handling, deduplication and the launcher's output.
  */
+@TestClassOrder(ClassOrderer.OrderAnnotation.class)
 class PipelineEndToEndTest {
 
     @TempDir
@@ -462,6 +468,28 @@ class PipelineEndToEndTest {
                 process.destroyForcibly();
             }
             return new LauncherRun(process.exitValue(), Files.readString(out), Files.readString(err));
+        }
+    }
+
+    /** Last, after the others have sent their traffic: what the services logged about it. */
+    @Nested
+    @Order(Integer.MAX_VALUE)
+    class ServiceLogs {
+
+        private static final Pattern ERROR_LINE = Pattern.compile("^\\d{4}-\\d\\d-\\d\\d \\S+ (ERROR|FATAL|SEVERE) .*");
+
+        /**
+         * Bad input is refused with a warning, never an error; and spans are not pushed at a collector that
+         * nobody configured (a run's default is to export nothing, where the OTLP default warns every few seconds).
+         */
+        @Test
+        void noServiceLoggedAnErrorOrAFailedSpanExport() {
+            assertAll(Stream.of("ingest-service", "inference-worker", "postprocess-service").map(service -> (Executable) () -> {
+                List<String> flagged = pipeline.log(service).lines()
+                        .filter(line -> ERROR_LINE.matcher(line).matches() || line.contains("Failed to export"))
+                        .limit(5).toList();
+                assertTrue(flagged.isEmpty(), () -> service + " logged:\n" + String.join("\n", flagged));
+            }));
         }
     }
 
