@@ -156,7 +156,8 @@ final class Cluster {
             if (model.tokenizer() != null) properties.put("qwenstream.tokenizer", model.tokenizer().toString());
         }
         if (service.equals("postprocess-service")) {
-            properties.put("kafka-streams.state.dir", stateDir.resolve("kafka-streams").toString());
+            // Local state belongs with the broker data it was built from: it goes (or stays) with the data dir.
+            properties.put("kafka-streams.state.dir", Path.of(state.dataDir()).resolve("kafka-streams").toString());
         }
         properties.putAll(state.topics());
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
