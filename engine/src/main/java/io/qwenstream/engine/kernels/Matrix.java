@@ -56,8 +56,10 @@ public record Matrix(String name, GGMLType type, int rows, int cols, MemorySegme
     }
 
     /**
-     * outs[b] = this * xs[b] for b < count. Each thread takes a range of rows and, row by row, multiplies
-     * it with every vector while the row is in cache: the weights stream from memory once per batch.
+     * outs[b] = this * xs[b] for b < count, each entry bit for bit {@code dot(r, xs[b], 0)}. Each thread
+     * takes a range of rows and, row by row, multiplies it with the vectors four at a time while the
+     * row is in cache: the weights stream from memory once per batch, and each is decoded once per
+     * four vectors.
      */
     public void matmul(float[][] xs, float[][] outs, int count) {
         if (count > xs.length || count > outs.length) {
@@ -72,10 +74,18 @@ public record Matrix(String name, GGMLType type, int rows, int cols, MemorySegme
     }
 
     private void rowsTimesBatch(float[][] xs, float[][] outs, int count, int start, int end) {
+        float[] dots = new float[4];
+        int last = count - 1;
         for (int r = start; r < end; r++) {
             long offset = rowOffset(r);
-            for (int b = 0; b < count; b++) {
-                outs[b][r] = Quants.dot(type, data, offset, xs[b], 0, cols);
+            for (int b = 0; b < count; b += 4) {
+                if (b == last) {
+                    outs[b][r] = Quants.dot(type, data, offset, xs[b], 0, cols);
+                    break;
+                }
+                // A short last tile of two or three repeats its last vector: one decode still serves them all.
+                Quants.dot4(type, data, offset, xs[b], xs[b + 1], xs[Math.min(b + 2, last)], xs[Math.min(b + 3, last)], cols, dots, 0);
+                for (int k = 0; k < 4 && b + k <= last; k++) outs[b + k][r] = dots[k];
             }
         }
     }

@@ -37,6 +37,11 @@ public final class VectorInfo {
         return (FloatVector) bytes.convertShape(VectorOperators.B2F, F_SPECIES, 0);
     }
 
+    /** acc + w * x[i .. i + lanes): one weight vector into one activation vector's accumulator. */
+    static FloatVector fma(FloatVector w, float[] x, int i, FloatVector acc) {
+        return w.fma(FloatVector.fromArray(F_SPECIES, x, i), acc);
+    }
+
     /**
      * The sum of the lanes, always in lane order. {@code reduceLanes(ADD)} leaves the order open, and
      * the interpreter and C2 do pick different ones: the same dot product would change its last bits
