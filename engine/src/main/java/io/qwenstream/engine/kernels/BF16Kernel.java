@@ -35,6 +35,17 @@ public final class BF16Kernel {
         }
     }
 
+    /** {@link #dequantize} with vectors: the same float32 values, bit for bit. */
+    public static void decode(MemorySegment w, long offset, float[] out, int outOff, int n) {
+        int i = 0;
+        for (int bound = n - n % F_SPECIES.length(); i < bound; i += F_SPECIES.length()) {
+            load(w, offset, i).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = toFloat(w.get(SHORT, offset + 2L * i));
+        }
+    }
+
     public static float dotScalar(MemorySegment w, long offset, float[] x, int xOff, int n) {
         float sum = 0f;
         for (int i = 0; i < n; i++) {
@@ -57,47 +68,6 @@ public final class BF16Kernel {
         float sum = VectorInfo.sum(acc0.add(acc1));
         for (; i < n; i++) {
             sum += toFloat(w.get(SHORT, offset + 2L * i)) * x[xOff + i];
-        }
-        return sum;
-    }
-
-    /**
-     * out[outOff + k] = dot(w, offset, xk, 0, n) for k < 4, bit for bit: each vector keeps dot's two
-     * accumulators, and every weight vector is widened once for all four.
-     */
-    public static void dot4(MemorySegment w, long offset, float[] x0, float[] x1, float[] x2, float[] x3, int n, float[] out, int outOff) {
-        int lanes = F_SPECIES.length();
-        // a<k><j>: vector k's accumulator j.
-        FloatVector a00 = FloatVector.zero(F_SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        int i = 0;
-        for (int bound = n - n % (2 * lanes); i < bound; i += 2 * lanes) {
-            FloatVector w0 = load(w, offset, i), w1 = load(w, offset, i + lanes);
-            a00 = VectorInfo.fma(w0, x0, i, a00);
-            a01 = VectorInfo.fma(w1, x0, i + lanes, a01);
-            a10 = VectorInfo.fma(w0, x1, i, a10);
-            a11 = VectorInfo.fma(w1, x1, i + lanes, a11);
-            a20 = VectorInfo.fma(w0, x2, i, a20);
-            a21 = VectorInfo.fma(w1, x2, i + lanes, a21);
-            a30 = VectorInfo.fma(w0, x3, i, a30);
-            a31 = VectorInfo.fma(w1, x3, i + lanes, a31);
-        }
-        for (int bound = n - n % lanes; i < bound; i += lanes) {
-            FloatVector w0 = load(w, offset, i);
-            a00 = VectorInfo.fma(w0, x0, i, a00);
-            a10 = VectorInfo.fma(w0, x1, i, a10);
-            a20 = VectorInfo.fma(w0, x2, i, a20);
-            a30 = VectorInfo.fma(w0, x3, i, a30);
-        }
-        out[outOff] = tail(VectorInfo.sum(a00.add(a01)), w, offset, x0, i, n);
-        out[outOff + 1] = tail(VectorInfo.sum(a10.add(a11)), w, offset, x1, i, n);
-        out[outOff + 2] = tail(VectorInfo.sum(a20.add(a21)), w, offset, x2, i, n);
-        out[outOff + 3] = tail(VectorInfo.sum(a30.add(a31)), w, offset, x3, i, n);
-    }
-
-    /** sum + the scalar products of elements i .. n, in order, as dot ends. */
-    private static float tail(float sum, MemorySegment w, long offset, float[] x, int i, int n) {
-        for (; i < n; i++) {
-            sum += toFloat(w.get(SHORT, offset + 2L * i)) * x[i];
         }
         return sum;
     }

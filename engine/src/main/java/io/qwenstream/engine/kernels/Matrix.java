@@ -56,17 +56,21 @@ public record Matrix(String name, GGMLType type, int rows, int cols, MemorySegme
     }
 
     /**
-     * outs[b] = this * xs[b] for b < count, each entry bit for bit {@code dot(r, xs[b], 0)}. Each thread
-     * takes a range of rows and, row by row, multiplies it with the vectors four at a time while the
-     * row is in cache: the weights stream from memory once per batch, and each is decoded once per
-     * four vectors.
+     * outs[b] = this * xs[b] for b < count. Each thread takes a range of rows; it decodes four rows at a
+     * time to float32 and multiplies them with the vectors four at a time. The weights stream from
+     * memory once per batch and are decoded once per batch, so a batch costs little more than one
+     * vector until the multiply-adds themselves dominate. An entry equals {@code dot(r, xs[b], 0)} up
+     * to the rounding of a different summation order (a block's scale multiplies each weight here,
+     * the block's sum in dot). A batch of one is {@link #matvec}.
      */
     public void matmul(float[][] xs, float[][] outs, int count) {
         if (count > xs.length || count > outs.length) {
             throw new IllegalArgumentException(name + ": batch of " + count + " but " + xs.length + " inputs and " + outs.length + " outputs");
         }
         for (int b = 0; b < count; b++) checkVectors(xs[b], outs[b]);
-        if ((long) rows * cols * count < PARALLEL_MIN_WEIGHTS) {
+        if (count == 1) {
+            matvec(xs[0], outs[0]);
+        } else if ((long) rows * cols * count < PARALLEL_MIN_WEIGHTS) {
             rowsTimesBatch(xs, outs, count, 0, rows);
         } else {
             Parallel.parallelForRange(rows, (start, end) -> rowsTimesBatch(xs, outs, count, start, end));
@@ -74,18 +78,19 @@ public record Matrix(String name, GGMLType type, int rows, int cols, MemorySegme
     }
 
     private void rowsTimesBatch(float[][] xs, float[][] outs, int count, int start, int end) {
-        float[] dots = new float[4];
+        float[][] decoded = new float[4][cols];
+        float[] dots = new float[16];
         int last = count - 1;
-        for (int r = start; r < end; r++) {
-            long offset = rowOffset(r);
+        for (int r = start; r < end; r += 4) {
+            // Past the range's end the row slots keep older rows: their products are computed and dropped.
+            int rowsHere = Math.min(4, end - r);
+            for (int k = 0; k < rowsHere; k++) Quants.decode(type, data, rowOffset(r + k), decoded[k], 0, cols);
             for (int b = 0; b < count; b += 4) {
-                if (b == last) {
-                    outs[b][r] = Quants.dot(type, data, offset, xs[b], 0, cols);
-                    break;
+                // A short last tile repeats its last vector, likewise dropped.
+                Quants.dot4x4(decoded, xs[b], xs[Math.min(b + 1, last)], xs[Math.min(b + 2, last)], xs[Math.min(b + 3, last)], cols, dots);
+                for (int k = 0; k < rowsHere; k++) {
+                    for (int v = 0; v < 4 && b + v <= last; v++) outs[b + v][r + k] = dots[4 * k + v];
                 }
-                // A short last tile of two or three repeats its last vector: one decode still serves them all.
-                Quants.dot4(type, data, offset, xs[b], xs[b + 1], xs[Math.min(b + 2, last)], xs[Math.min(b + 3, last)], cols, dots, 0);
-                for (int k = 0; k < 4 && b + k <= last; k++) outs[b + k][r] = dots[k];
             }
         }
     }
@@ -98,7 +103,7 @@ public record Matrix(String name, GGMLType type, int rows, int cols, MemorySegme
         if (outOffset < 0 || outOffset > out.length - cols) {
             throw new IllegalArgumentException(name + ": row of " + cols + " does not fit at offset " + outOffset + " of " + out.length);
         }
-        Quants.dequantize(type, data, rowOffset(row), out, outOffset, cols);
+        Quants.decode(type, data, rowOffset(row), out, outOffset, cols);
     }
 
     private void checkVectors(float[] x, float[] out) {

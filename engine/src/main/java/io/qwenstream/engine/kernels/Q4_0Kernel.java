@@ -34,6 +34,20 @@ public final class Q4_0Kernel {
         }
     }
 
+    /** {@link #dequantize} with vectors: the same float32 values, bit for bit. */
+    public static void decode(MemorySegment w, long offset, float[] out, int outOff, int n) {
+        for (int b = 0; b < n / BLOCK; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            float d = F16Kernel.read(w, block);
+            int o = outOff + b * BLOCK;
+            for (int j = 0; j < 16; j += F_SPECIES.length()) {
+                ByteVector packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN);
+                VectorInfo.widen(packed.and((byte) 0xF).sub((byte) 8)).mul(d).intoArray(out, o + j);
+                VectorInfo.widen(packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)).mul(d).intoArray(out, o + 16 + j);
+            }
+        }
+    }
+
     public static float dotScalar(MemorySegment w, long offset, float[] x, int xOff, int n) {
         float sum = 0f;
         for (int b = 0; b < n / BLOCK; b++) {
@@ -66,38 +80,6 @@ public final class Q4_0Kernel {
             acc = blockSum.fma(FloatVector.broadcast(F_SPECIES, F16Kernel.read(w, block)), acc);
         }
         return VectorInfo.sum(acc);
-    }
-
-    /**
-     * out[outOff + k] = dot(w, offset, xk, 0, n) for k < 4, bit for bit: the same operations per
-     * vector as {@link #dot}, but every block is unpacked to floats once for all four.
-     */
-    public static void dot4(MemorySegment w, long offset, float[] x0, float[] x1, float[] x2, float[] x3, int n, float[] out, int outOff) {
-        int lanes = F_SPECIES.length();
-        FloatVector acc0 = FloatVector.zero(F_SPECIES), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        for (int b = 0; b < n / BLOCK; b++) {
-            long block = offset + (long) b * BLOCK_BYTES;
-            int xb = b * BLOCK;
-            FloatVector sum0 = FloatVector.zero(F_SPECIES), sum1 = sum0, sum2 = sum0, sum3 = sum0;
-            for (int j = 0; j < 16; j += lanes) {
-                ByteVector packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN);
-                FloatVector lo = VectorInfo.widen(packed.and((byte) 0xF).sub((byte) 8));
-                FloatVector hi = VectorInfo.widen(packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8));
-                sum0 = VectorInfo.fma(hi, x0, xb + 16 + j, VectorInfo.fma(lo, x0, xb + j, sum0));
-                sum1 = VectorInfo.fma(hi, x1, xb + 16 + j, VectorInfo.fma(lo, x1, xb + j, sum1));
-                sum2 = VectorInfo.fma(hi, x2, xb + 16 + j, VectorInfo.fma(lo, x2, xb + j, sum2));
-                sum3 = VectorInfo.fma(hi, x3, xb + 16 + j, VectorInfo.fma(lo, x3, xb + j, sum3));
-            }
-            FloatVector d = FloatVector.broadcast(F_SPECIES, F16Kernel.read(w, block));
-            acc0 = sum0.fma(d, acc0);
-            acc1 = sum1.fma(d, acc1);
-            acc2 = sum2.fma(d, acc2);
-            acc3 = sum3.fma(d, acc3);
-        }
-        out[outOff] = VectorInfo.sum(acc0);
-        out[outOff + 1] = VectorInfo.sum(acc1);
-        out[outOff + 2] = VectorInfo.sum(acc2);
-        out[outOff + 3] = VectorInfo.sum(acc3);
     }
 
     /**

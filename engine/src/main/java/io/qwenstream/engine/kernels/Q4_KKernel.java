@@ -64,6 +64,28 @@ public final class Q4_KKernel {
         }
     }
 
+    /** {@link #dequantize} with vectors: the same float32 values, bit for bit. */
+    public static void decode(MemorySegment w, long offset, float[] out, int outOff, int n) {
+        for (int b = 0; b < n / BLOCK; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            float d = F16Kernel.read(w, block);
+            float dmin = F16Kernel.read(w, block + 2);
+            long first8 = w.get(LONG, block + SCALES);
+            int scaleBytes = (int) first8, minBytes = (int) (first8 >>> 32), nibbles = w.get(INT, block + SCALES + 8);
+            for (int p = 0; p < 4; p++) {
+                float d1 = d * sixBits(scaleBytes, nibbles, 2 * p), m1 = dmin * sixBits(minBytes, nibbles >>> 4, 2 * p);
+                float d2 = d * sixBits(scaleBytes, nibbles, 2 * p + 1), m2 = dmin * sixBits(minBytes, nibbles >>> 4, 2 * p + 1);
+                int o = outOff + b * BLOCK + 64 * p;
+                for (int l = 0; l < 32; l += F_SPECIES.length()) {
+                    ByteVector q = ByteVector.fromMemorySegment(B_SPECIES, w, block + QS + 32 * p + l, ByteOrder.LITTLE_ENDIAN);
+                    // Multiply, then subtract (two roundings), as dequantize does; an fma would round once.
+                    VectorInfo.widen(q.and((byte) 0xF)).mul(d1).sub(m1).intoArray(out, o + l);
+                    VectorInfo.widen(q.lanewise(VectorOperators.LSHR, 4)).mul(d2).sub(m2).intoArray(out, o + 32 + l);
+                }
+            }
+        }
+    }
+
     public static float dotScalar(MemorySegment w, long offset, float[] x, int xOff, int n) {
         float sum = 0f;
         for (int b = 0; b < n / BLOCK; b++) {
@@ -116,67 +138,9 @@ public final class Q4_KKernel {
         return VectorInfo.sum(acc0.add(acc1).add(acc2.add(acc3)));
     }
 
-    /**
-     * out[outOff + k] = dot(w, offset, xk, 0, n) for k < 4, bit for bit: each vector keeps dot's four
-     * accumulators, and every weight vector is decoded once for all four.
-     */
-    public static void dot4(MemorySegment w, long offset, float[] x0, float[] x1, float[] x2, float[] x3, int n, float[] out, int outOff) {
-        int lanes = F_SPECIES.length();
-        // a<k><j>: vector k's accumulator j.
-        FloatVector a00 = FloatVector.zero(F_SPECIES), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        for (int b = 0; b < n / BLOCK; b++) {
-            long block = offset + (long) b * BLOCK_BYTES;
-            float d = F16Kernel.read(w, block);
-            float dmin = F16Kernel.read(w, block + 2);
-            long first8 = w.get(LONG, block + SCALES);
-            int scaleBytes = (int) first8, minBytes = (int) (first8 >>> 32), nibbles = w.get(INT, block + SCALES + 8);
-            for (int p = 0; p < 4; p++) {
-                FloatVector scaleLo = FloatVector.broadcast(F_SPECIES, d * sixBits(scaleBytes, nibbles, 2 * p));
-                FloatVector shiftLo = FloatVector.broadcast(F_SPECIES, -(dmin * sixBits(minBytes, nibbles >>> 4, 2 * p)));
-                FloatVector scaleHi = FloatVector.broadcast(F_SPECIES, d * sixBits(scaleBytes, nibbles, 2 * p + 1));
-                FloatVector shiftHi = FloatVector.broadcast(F_SPECIES, -(dmin * sixBits(minBytes, nibbles >>> 4, 2 * p + 1)));
-                long qs = block + QS + 32 * p;
-                for (int l = 0; l < 32; l += 2 * lanes) {
-                    ByteVector q0 = ByteVector.fromMemorySegment(B_SPECIES, w, qs + l, ByteOrder.LITTLE_ENDIAN);
-                    ByteVector q1 = ByteVector.fromMemorySegment(B_SPECIES, w, qs + l + lanes, ByteOrder.LITTLE_ENDIAN);
-                    FloatVector w0 = weights(q0.and((byte) 0xF), scaleLo, shiftLo), w1 = weights(q1.and((byte) 0xF), scaleLo, shiftLo);
-                    FloatVector w2 = weights(q0.lanewise(VectorOperators.LSHR, 4), scaleHi, shiftHi);
-                    FloatVector w3 = weights(q1.lanewise(VectorOperators.LSHR, 4), scaleHi, shiftHi);
-                    int i = b * BLOCK + 64 * p + l;
-                    a00 = VectorInfo.fma(w0, x0, i, a00);
-                    a01 = VectorInfo.fma(w1, x0, i + lanes, a01);
-                    a02 = VectorInfo.fma(w2, x0, i + 32, a02);
-                    a03 = VectorInfo.fma(w3, x0, i + 32 + lanes, a03);
-                    a10 = VectorInfo.fma(w0, x1, i, a10);
-                    a11 = VectorInfo.fma(w1, x1, i + lanes, a11);
-                    a12 = VectorInfo.fma(w2, x1, i + 32, a12);
-                    a13 = VectorInfo.fma(w3, x1, i + 32 + lanes, a13);
-                    a20 = VectorInfo.fma(w0, x2, i, a20);
-                    a21 = VectorInfo.fma(w1, x2, i + lanes, a21);
-                    a22 = VectorInfo.fma(w2, x2, i + 32, a22);
-                    a23 = VectorInfo.fma(w3, x2, i + 32 + lanes, a23);
-                    a30 = VectorInfo.fma(w0, x3, i, a30);
-                    a31 = VectorInfo.fma(w1, x3, i + lanes, a31);
-                    a32 = VectorInfo.fma(w2, x3, i + 32, a32);
-                    a33 = VectorInfo.fma(w3, x3, i + 32 + lanes, a33);
-                }
-            }
-        }
-        out[outOff] = VectorInfo.sum(a00.add(a01).add(a02.add(a03)));
-        out[outOff + 1] = VectorInfo.sum(a10.add(a11).add(a12.add(a13)));
-        out[outOff + 2] = VectorInfo.sum(a20.add(a21).add(a22.add(a23)));
-        out[outOff + 3] = VectorInfo.sum(a30.add(a31).add(a32.add(a33)));
-    }
-
     /** acc + (scale * q + shift) . x */
     private static FloatVector term(ByteVector q, FloatVector scale, FloatVector shift, float[] x, int xi, FloatVector acc) {
-        return VectorInfo.fma(weights(q, scale, shift), x, xi, acc);
-    }
-
-    /** The weights scale * q + shift of one vector of 4-bit levels q. */
-    private static FloatVector weights(ByteVector q, FloatVector scale, FloatVector shift) {
-        return VectorInfo.widen(q).fma(scale, shift);
+        return VectorInfo.widen(q).fma(scale, shift).fma(FloatVector.fromArray(F_SPECIES, x, xi), acc);
     }
 
     /**

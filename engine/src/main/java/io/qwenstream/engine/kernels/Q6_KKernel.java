@@ -50,6 +50,26 @@ public final class Q6_KKernel {
         }
     }
 
+    /** {@link #dequantize} with vectors: the same float32 values, bit for bit. */
+    public static void decode(MemorySegment w, long offset, float[] out, int outOff, int n) {
+        for (int b = 0; b < n / BLOCK; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            float d = F16Kernel.read(w, block + D);
+            for (int half = 0; half < 2; half++) {
+                long qh = block + QH + 32 * half, scales = block + SCALES + 8 * half;
+                for (int quarter = 0; quarter < 4; quarter++) {
+                    long ql = block + 64 * half + 32 * (quarter & 1);
+                    int lowShift = 4 * (quarter >> 1), highShift = 2 * quarter;
+                    int o = outOff + b * BLOCK + 128 * half + 32 * quarter;
+                    for (int l = 0; l < 32; l += F_SPECIES.length()) {
+                        float scale = d * w.get(ValueLayout.JAVA_BYTE, scales + 2 * quarter + l / 16);
+                        weights(w, ql + l, qh + l, lowShift, highShift, scale).intoArray(out, o + l);
+                    }
+                }
+            }
+        }
+    }
+
     public static float dotScalar(MemorySegment w, long offset, float[] x, int xOff, int n) {
         float sum = 0f;
         for (int b = 0; b < n / BLOCK; b++) {
@@ -89,48 +109,9 @@ public final class Q6_KKernel {
         return VectorInfo.sum(acc0.add(acc1));
     }
 
-    /**
-     * out[outOff + k] = dot(w, offset, xk, 0, n) for k < 4, bit for bit: each vector keeps dot's two
-     * accumulators, and every weight vector is decoded once for all four.
-     */
-    public static void dot4(MemorySegment w, long offset, float[] x0, float[] x1, float[] x2, float[] x3, int n, float[] out, int outOff) {
-        int lanes = F_SPECIES.length();
-        // a<k><j>: vector k's accumulator j.
-        FloatVector a00 = FloatVector.zero(F_SPECIES), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        for (int b = 0; b < n / BLOCK; b++) {
-            long block = offset + (long) b * BLOCK_BYTES;
-            float d = F16Kernel.read(w, block + D);
-            for (int half = 0; half < 2; half++) {
-                long qh = block + QH + 32 * half, scales = block + SCALES + 8 * half;
-                for (int quarter = 0; quarter < 4; quarter++) {
-                    long ql = block + 64 * half + 32 * (quarter & 1);
-                    int lowShift = 4 * (quarter >> 1), highShift = 2 * quarter;
-                    int xb = b * BLOCK + 128 * half + 32 * quarter;
-                    for (int l = 0; l < 32; l += 2 * lanes) {
-                        int l1 = l + lanes;
-                        FloatVector w0 = weights(w, ql + l, qh + l, lowShift, highShift, d * w.get(ValueLayout.JAVA_BYTE, scales + 2 * quarter + l / 16));
-                        FloatVector w1 = weights(w, ql + l1, qh + l1, lowShift, highShift, d * w.get(ValueLayout.JAVA_BYTE, scales + 2 * quarter + l1 / 16));
-                        a00 = VectorInfo.fma(w0, x0, xb + l, a00);
-                        a01 = VectorInfo.fma(w1, x0, xb + l1, a01);
-                        a10 = VectorInfo.fma(w0, x1, xb + l, a10);
-                        a11 = VectorInfo.fma(w1, x1, xb + l1, a11);
-                        a20 = VectorInfo.fma(w0, x2, xb + l, a20);
-                        a21 = VectorInfo.fma(w1, x2, xb + l1, a21);
-                        a30 = VectorInfo.fma(w0, x3, xb + l, a30);
-                        a31 = VectorInfo.fma(w1, x3, xb + l1, a31);
-                    }
-                }
-            }
-        }
-        out[outOff] = VectorInfo.sum(a00.add(a01));
-        out[outOff + 1] = VectorInfo.sum(a10.add(a11));
-        out[outOff + 2] = VectorInfo.sum(a20.add(a21));
-        out[outOff + 3] = VectorInfo.sum(a30.add(a31));
-    }
-
     /** acc + scale * (q - 32) . x for one vector of weights. */
     private static FloatVector term(MemorySegment w, long ql, long qh, int lowShift, int highShift, float scale, float[] x, int xi, FloatVector acc) {
-        return VectorInfo.fma(weights(w, ql, qh, lowShift, highShift, scale), x, xi, acc);
+        return weights(w, ql, qh, lowShift, highShift, scale).fma(FloatVector.fromArray(F_SPECIES, x, xi), acc);
     }
 
     /** scale * (q - 32) for one vector of weights: q = (ql >> lowShift) & 15 | ((qh >> highShift) & 3) << 4. */

@@ -31,6 +31,18 @@ public final class Q8_0Kernel {
         }
     }
 
+    /** {@link #dequantize} with vectors: the same float32 values, bit for bit. */
+    public static void decode(MemorySegment w, long offset, float[] out, int outOff, int n) {
+        for (int b = 0; b < n / BLOCK; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            float d = F16Kernel.read(w, block);
+            for (int j = 0; j < BLOCK; j += F_SPECIES.length()) {
+                VectorInfo.widen(ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN)).mul(d)
+                        .intoArray(out, outOff + b * BLOCK + j);
+            }
+        }
+    }
+
     public static float dotScalar(MemorySegment w, long offset, float[] x, int xOff, int n) {
         float sum = 0f;
         for (int b = 0; b < n / BLOCK; b++) {
@@ -59,36 +71,6 @@ public final class Q8_0Kernel {
             acc = blockSum.fma(FloatVector.broadcast(F_SPECIES, F16Kernel.read(w, block)), acc);
         }
         return VectorInfo.sum(acc);
-    }
-
-    /**
-     * out[outOff + k] = dot(w, offset, xk, 0, n) for k < 4, bit for bit: the same operations per
-     * vector as {@link #dot}, but every block is widened to floats once for all four.
-     */
-    public static void dot4(MemorySegment w, long offset, float[] x0, float[] x1, float[] x2, float[] x3, int n, float[] out, int outOff) {
-        int lanes = F_SPECIES.length();
-        FloatVector acc0 = FloatVector.zero(F_SPECIES), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        for (int b = 0; b < n / BLOCK; b++) {
-            long block = offset + (long) b * BLOCK_BYTES;
-            int xb = b * BLOCK;
-            FloatVector sum0 = FloatVector.zero(F_SPECIES), sum1 = sum0, sum2 = sum0, sum3 = sum0;
-            for (int j = 0; j < BLOCK; j += lanes) {
-                FloatVector q = VectorInfo.widen(ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN));
-                sum0 = VectorInfo.fma(q, x0, xb + j, sum0);
-                sum1 = VectorInfo.fma(q, x1, xb + j, sum1);
-                sum2 = VectorInfo.fma(q, x2, xb + j, sum2);
-                sum3 = VectorInfo.fma(q, x3, xb + j, sum3);
-            }
-            FloatVector d = FloatVector.broadcast(F_SPECIES, F16Kernel.read(w, block));
-            acc0 = sum0.fma(d, acc0);
-            acc1 = sum1.fma(d, acc1);
-            acc2 = sum2.fma(d, acc2);
-            acc3 = sum3.fma(d, acc3);
-        }
-        out[outOff] = VectorInfo.sum(acc0);
-        out[outOff + 1] = VectorInfo.sum(acc1);
-        out[outOff + 2] = VectorInfo.sum(acc2);
-        out[outOff + 3] = VectorInfo.sum(acc3);
     }
 
     /** ggml's quantize_row_q8_0_ref: d = max|x| / 127, q = round-half-away(x / d) with 1/d computed from the unrounded d. */

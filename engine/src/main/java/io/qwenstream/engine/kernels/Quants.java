@@ -37,37 +37,6 @@ public final class Quants {
         };
     }
 
-    /**
-     * out[outOff + k] = dot(type, w, offset, xk, 0, n) for k < 4, bit for bit. The vector kernels
-     * decode each weight once and multiply it into all four vectors: a batch costs little more
-     * than one vector in decoding, and the weights stream from memory once.
-     */
-    public static void dot4(GGMLType type, MemorySegment w, long offset, float[] x0, float[] x1, float[] x2, float[] x3, int n,
-                            float[] out, int outOff) {
-        if (!VectorInfo.ENABLED) {
-            dot4Scalar(type, w, offset, x0, x1, x2, x3, n, out, outOff);
-            return;
-        }
-        switch (type) {
-            case F32 -> F32Kernel.dot4(w, offset, x0, x1, x2, x3, n, out, outOff);
-            case F16 -> F16Kernel.dot4(w, offset, x0, x1, x2, x3, n, out, outOff);
-            case BF16 -> BF16Kernel.dot4(w, offset, x0, x1, x2, x3, n, out, outOff);
-            case Q8_0 -> Q8_0Kernel.dot4(w, offset, x0, x1, x2, x3, n, out, outOff);
-            case Q4_0 -> Q4_0Kernel.dot4(w, offset, x0, x1, x2, x3, n, out, outOff);
-            case Q4_K -> Q4_KKernel.dot4(w, offset, x0, x1, x2, x3, n, out, outOff);
-            case Q6_K -> Q6_KKernel.dot4(w, offset, x0, x1, x2, x3, n, out, outOff);
-        }
-    }
-
-    /** The scalar reference of {@link #dot4}: {@link #dotScalar} per vector. */
-    public static void dot4Scalar(GGMLType type, MemorySegment w, long offset, float[] x0, float[] x1, float[] x2, float[] x3, int n,
-                                  float[] out, int outOff) {
-        out[outOff] = dotScalar(type, w, offset, x0, 0, n);
-        out[outOff + 1] = dotScalar(type, w, offset, x1, 0, n);
-        out[outOff + 2] = dotScalar(type, w, offset, x2, 0, n);
-        out[outOff + 3] = dotScalar(type, w, offset, x3, 0, n);
-    }
-
     /** Writes the n weights as float32 into out[outOff ..): the meaning of each format. */
     public static void dequantize(GGMLType type, MemorySegment w, long offset, float[] out, int outOff, int n) {
         switch (type) {
@@ -79,6 +48,32 @@ public final class Quants {
             case Q4_K -> Q4_KKernel.dequantize(w, offset, out, outOff, n);
             case Q6_K -> Q6_KKernel.dequantize(w, offset, out, outOff, n);
         }
+    }
+
+    /** {@link #dequantize} with vectors where they are on: the same values, bit for bit. */
+    public static void decode(GGMLType type, MemorySegment w, long offset, float[] out, int outOff, int n) {
+        if (!VectorInfo.ENABLED) {
+            dequantize(type, w, offset, out, outOff, n);
+            return;
+        }
+        switch (type) {
+            case F32 -> F32Kernel.decode(w, offset, out, outOff, n);
+            case F16 -> F16Kernel.decode(w, offset, out, outOff, n);
+            case BF16 -> BF16Kernel.decode(w, offset, out, outOff, n);
+            case Q8_0 -> Q8_0Kernel.decode(w, offset, out, outOff, n);
+            case Q4_0 -> Q4_0Kernel.decode(w, offset, out, outOff, n);
+            case Q4_K -> Q4_KKernel.decode(w, offset, out, outOff, n);
+            case Q6_K -> Q6_KKernel.decode(w, offset, out, outOff, n);
+        }
+    }
+
+    /**
+     * out[4 * r + k] = sum over i < n of rows[r][i] * xk[i] for r, k < 4, in float32: four decoded rows
+     * times four vectors (vector or scalar kernel by {@link VectorInfo#ENABLED}).
+     */
+    public static void dot4x4(float[][] rows, float[] x0, float[] x1, float[] x2, float[] x3, int n, float[] out) {
+        if (VectorInfo.ENABLED) F32Kernel.dot4x4(rows, x0, x1, x2, x3, n, out);
+        else F32Kernel.dot4x4Scalar(rows, x0, x1, x2, x3, n, out);
     }
 
     /**

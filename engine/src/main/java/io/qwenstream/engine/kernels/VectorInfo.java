@@ -37,11 +37,6 @@ public final class VectorInfo {
         return (FloatVector) bytes.convertShape(VectorOperators.B2F, F_SPECIES, 0);
     }
 
-    /** acc + w * x[i .. i + lanes): one weight vector into one activation vector's accumulator. */
-    static FloatVector fma(FloatVector w, float[] x, int i, FloatVector acc) {
-        return w.fma(FloatVector.fromArray(F_SPECIES, x, i), acc);
-    }
-
     /**
      * The sum of the lanes, always in lane order. {@code reduceLanes(ADD)} leaves the order open, and
      * the interpreter and C2 do pick different ones: the same dot product would change its last bits
@@ -49,7 +44,9 @@ public final class VectorInfo {
      */
     static float sum(FloatVector v) {
         float s = 0f;
-        for (int i = 0; i < v.length(); i++) s += v.lane(i);
+        // Through an array: v.lane(i) at a variable index compiles to a switch over every lane, a
+        // size that stops C2 from inlining the rest of a large kernel.
+        for (float lane : v.toArray()) s += lane;
         return s;
     }
 
