@@ -109,6 +109,29 @@ public final class F32Kernel {
         out[15] = tail(VectorInfo.sum(a33), w3, x3, i, n);
     }
 
+    /** out[r] = sum over i < n of rows[r][i] * x[i], for r < 4: four rows times one vector, for a batch's last one or two. */
+    public static void dot4x1(float[][] rows, float[] x, int n, float[] out) {
+        float[] w0 = rows[0], w1 = rows[1], w2 = rows[2], w3 = rows[3];
+        FloatVector a0 = FloatVector.zero(F_SPECIES), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (int bound = n - n % F_SPECIES.length(); i < bound; i += F_SPECIES.length()) {
+            FloatVector v = FloatVector.fromArray(F_SPECIES, x, i);
+            a0 = FloatVector.fromArray(F_SPECIES, w0, i).fma(v, a0);
+            a1 = FloatVector.fromArray(F_SPECIES, w1, i).fma(v, a1);
+            a2 = FloatVector.fromArray(F_SPECIES, w2, i).fma(v, a2);
+            a3 = FloatVector.fromArray(F_SPECIES, w3, i).fma(v, a3);
+        }
+        out[0] = tail(VectorInfo.sum(a0), w0, x, i, n);
+        out[1] = tail(VectorInfo.sum(a1), w1, x, i, n);
+        out[2] = tail(VectorInfo.sum(a2), w2, x, i, n);
+        out[3] = tail(VectorInfo.sum(a3), w3, x, i, n);
+    }
+
+    /** The scalar reference of {@link #dot4x1}. */
+    public static void dot4x1Scalar(float[][] rows, float[] x, int n, float[] out) {
+        for (int r = 0; r < 4; r++) out[r] = tail(0f, rows[r], x, 0, n);
+    }
+
     /** The scalar reference of {@link #dot4x4}. */
     public static void dot4x4Scalar(float[][] rows, float[] x0, float[] x1, float[] x2, float[] x3, int n, float[] out) {
         for (int r = 0; r < 4; r++) {

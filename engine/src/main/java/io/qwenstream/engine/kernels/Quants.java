@@ -76,6 +76,12 @@ public final class Quants {
         else F32Kernel.dot4x4Scalar(rows, x0, x1, x2, x3, n, out);
     }
 
+    /** out[r] = sum over i < n of rows[r][i] * x[i] for r < 4, in float32 (vector or scalar kernel). */
+    public static void dot4x1(float[][] rows, float[] x, int n, float[] out) {
+        if (VectorInfo.ENABLED) F32Kernel.dot4x1(rows, x, n, out);
+        else F32Kernel.dot4x1Scalar(rows, x, n, out);
+    }
+
     /**
      * Encodes x[xOff .. xOff + n) into {@code type.bytesFor(n)} bytes at out[outOffset ..). F32,
      * F16, BF16, Q8_0 and Q4_0 are bit-exact with ggml's reference quantizers; Q4_K and Q6_K use a

@@ -29,21 +29,26 @@ class BatchKernelsTest {
     }
 
     @Test
-    void dot4x4VectorMatchesScalarForOddSizes() {
+    void rowsTimesVectorsMatchTheScalarReferenceForOddSizes() {
         Random random = new Random(17);
         for (int n : new int[] {1, 5, 15, 16, 17, 63, 64, 65, 100, 257, 1000}) {
             float[][] rows = new float[4][];
             for (int r = 0; r < 4; r++) rows[r] = VectorKernelsTest.randomVector(n + r, random); // longer rows and vectors: only n used
             float[][] xs = new float[4][];
             for (int k = 0; k < 4; k++) xs[k] = VectorKernelsTest.randomVector(n + k, random);
-            float[] vector = new float[16], scalar = new float[16];
+            float[] vector = new float[16], scalar = new float[16], one = new float[4], oneScalar = new float[4];
             F32Kernel.dot4x4(rows, xs[0], xs[1], xs[2], xs[3], n, vector);
             F32Kernel.dot4x4Scalar(rows, xs[0], xs[1], xs[2], xs[3], n, scalar);
-            for (int r = 0; r < 4; r++) {
-                for (int k = 0; k < 4; k++) {
+            for (int k = 0; k < 4; k++) {
+                F32Kernel.dot4x1(rows, xs[k], n, one);
+                F32Kernel.dot4x1Scalar(rows, xs[k], n, oneScalar);
+                for (int r = 0; r < 4; r++) {
                     double magnitude = 0;
                     for (int i = 0; i < n; i++) magnitude += Math.abs((double) rows[r][i] * xs[k][i]);
-                    assertEquals(scalar[4 * r + k], vector[4 * r + k], 1e-5 * magnitude, "n=" + n + " row " + r + " vector " + k);
+                    String where = "n=" + n + " row " + r + " vector " + k;
+                    assertEquals(scalar[4 * r + k], vector[4 * r + k], 1e-5 * magnitude, "dot4x4 " + where);
+                    assertEquals(oneScalar[r], one[r], 1e-5 * magnitude, "dot4x1 " + where);
+                    assertEquals(scalar[4 * r + k], oneScalar[r], 0f, "scalar references " + where);
                 }
             }
         }
