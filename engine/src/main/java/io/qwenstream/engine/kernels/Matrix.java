@@ -61,7 +61,8 @@ public record Matrix(String name, GGMLType type, int rows, int cols, MemorySegme
      * memory once per batch and are decoded once per batch, so a batch costs little more than one
      * vector until the multiply-adds themselves dominate. An entry equals {@code dot(r, xs[b], 0)} up
      * to the rounding of a different summation order (a block's scale multiplies each weight here,
-     * the block's sum in dot). A batch of one is {@link #matvec}.
+     * the block's sum in dot). A batch of one is {@link #matvec}; a batch of two, except in the
+     * K-quants, is {@link #dot} per vector.
      */
     public void matmul(float[][] xs, float[][] outs, int count) {
         if (count > xs.length || count > outs.length) {
