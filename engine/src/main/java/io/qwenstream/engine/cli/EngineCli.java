@@ -40,6 +40,8 @@ public final class EngineCli {
 
               bench --model PATH --prompt-tokens P --gen-tokens G [--batch B] [--threads T]
                   prefill and decode tokens/s, batch aggregate, peak RSS (progress on stderr)
+              bandwidth [--mb 1024] [--threads T] [--runs 9]
+                  DRAM read bandwidth (vectorised), for the decode bound: bytes per token / bandwidth
 
             MODEL PATH is a GGUF file or a Hugging Face model directory (config.json + safetensors);
             an HF dir without tokenizer files needs --tokenizer DIR.
@@ -71,7 +73,8 @@ public final class EngineCli {
                 case "convert" -> ConvertCommand.run(rest, out, err);
                 case "forge" -> ForgeCommand.run(rest, out, err);
                 case "bench" -> BenchCommand.run(rest, out, err);
-                default -> throw new UsageException("unknown verb '" + verb + "' (tokenize, template, logits, generate, convert, forge, bench; --help lists them)");
+                case "bandwidth" -> BandwidthCommand.run(rest, out, err);
+                default -> throw new UsageException("unknown verb '" + verb + "' (tokenize, template, logits, generate, convert, forge, bench, bandwidth; --help lists them)");
             }
             out.flush();
             return 0;
