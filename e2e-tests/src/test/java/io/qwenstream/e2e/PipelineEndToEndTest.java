@@ -117,6 +117,8 @@ class PipelineEndToEndTest {
         /**
          * /no_think in turn 1 holds in turn 2 (which has no switch, the history carries it) and /think
          * in turn 3 turns thinking back on; the stored history has every turn's answer and no thinking.
+         * Each turn is sent as soon as the previous response is in, as a client would: the history
+         * must already hold that turn (the post-processor commits both together; ingest reads to the end).
          */
         @Test
         void softSwitchHoldsAcrossTurnsAndHistoryKeepsAnswersOnly() {
@@ -124,16 +126,14 @@ class PipelineEndToEndTest {
 
             JsonNode first = turn(conversation, "Hello, who are you? /no_think", 24, null);
             assertNoThinking(first);
-            awaitStoredMessages(conversation, 2);
 
             JsonNode second = turn(conversation, "Tell me more.", 24, null);
+            assertHistorySent(second, 3);
             assertNoThinking(second);
-            JsonNode secondPrepared = onTopic(pipeline.topics.inference(), second.path("request_id").asText()).getFirst().json();
-            assertEquals(3, secondPrepared.path("messages").size(), () -> "turn 2 did not get turn 1's history: " + secondPrepared);
-            awaitStoredMessages(conversation, 4);
 
             // A small budget closes the reasoning early, so that this turn has an answer beside its thinking.
             JsonNode third = turn(conversation, "Now think it over. /think", 48, 4);
+            assertHistorySent(third, 5);
             assertFalse(third.path("thinking").asText("").isEmpty(), () -> "turn 3 has no thinking: " + third);
             assertTrue(third.path("usage").path("thinking_tokens").asInt() > 0, () -> "usage " + third.path("usage"));
 
@@ -162,6 +162,14 @@ class PipelineEndToEndTest {
             if (budget != null) request.putObject("thinking").put("budget_tokens", budget);
             pipeline.send(request);
             return okResponse(id);
+        }
+
+        /** The turn went to the worker with the stored history before its own message. */
+        private static void assertHistorySent(JsonNode response, int messages) {
+            JsonNode prepared = onTopic(pipeline.topics.inference(), response.path("request_id").asText()).getFirst().json();
+            assertEquals(messages, prepared.path("messages").size(), () -> "the turn did not get the stored history: " + prepared.path("messages")
+                    + "; stored so far: " + pipeline.recorder.records(pipeline.topics.conversations(), r -> true).stream()
+                    .map(r -> r.key() + " @" + r.offset() + ": " + r.json().path("messages").size() + " messages").toList());
         }
 
         private static void assertNoThinking(JsonNode response) {
