@@ -99,6 +99,7 @@ class PipelineEndToEndTest {
             assertTrue(response.path("usage").path("thinking_tokens").asInt() > 0, () -> "usage " + response.path("usage"));
         }
 
+        /** thinking.enabled=false wins over a /think in the text (the soft switches are ignored then). */
         @Test
         void hardSwitchOffGivesNoThinking() {
             String id = Requests.id("thinking-off");
