@@ -108,7 +108,7 @@ final class PipelineBench {
         double loadAfterEngine = Machine.loadAverage();
 
         Report report = new Report(options, state.model(), prompt.ids().length, machine, new double[] {loadBefore, loadAfterPipeline,
-                loadAfterEngine}, Measures.of(pipeline.samples()), Throughput.of(pipeline.samples()), pipeline.errors(),
+                loadAfterEngine}, Measures.of(pipeline.samples()), pipeline.stages(), Throughput.of(pipeline.samples()), pipeline.errors(),
                 Measures.of(engineSamples), Throughput.of(engineSamples));
         if (options.json()) {
             out.println(report.toJson(json));
@@ -133,8 +133,25 @@ final class PipelineBench {
                 null, null, new Thinking(options.thinking(), null), sampling, null, null, null, true, null, null);
     }
 
-    /** The pipeline's samples (measured requests with an ok response) and the error responses, described. */
-    record PipelineResult(List<Sample> samples, List<String> errors) {
+    /** The pipeline's samples (measured requests with an ok response), the error responses described, where the TTFT went. */
+    record PipelineResult(List<Sample> samples, List<String> errors, TtftStages stages) {
+    }
+
+    /**
+     * The pipeline's time to first token in three legs, by when this client sees each record:
+     * produce → the PreparedRequest on qwen.inference (ingest), → the first TokenChunk on qwen.tokens
+     * (worker: its queue, prefill, first tokens, chunking), → the first ResponseDelta (postprocess).
+     * Also the worker's own first token and time per token, from the responses' timings.
+     */
+    record TtftStages(Summary ingest, Summary worker, Summary postprocess, Summary workerFirstToken, Summary workerPerToken) {
+
+        static TtftStages of(List<double[]> legs, List<double[]> workerOwn) {
+            return new TtftStages(leg(legs, 0), leg(legs, 1), leg(legs, 2), leg(workerOwn, 0), leg(workerOwn, 1));
+        }
+
+        private static Summary leg(List<double[]> legs, int index) {
+            return LatencyStats.summarize(legs.stream().mapToDouble(leg -> leg[index]).toArray());
+        }
     }
 
     /**
@@ -150,6 +167,8 @@ final class PipelineBench {
             final long sentNanos;
             final List<Long> deltaNanos = new ArrayList<>();
             long lastSeq = -1;
+            long preparedNanos = -1;
+            long firstChunkNanos = -1;
             long doneNanos = -1;
             JsonNode response;
 
@@ -198,6 +217,9 @@ final class PipelineBench {
             List<TopicPartition> streamPartitions = assignAtEnd(topics.responsesStream());
             List<TopicPartition> partitions = new ArrayList<>(streamPartitions);
             partitions.addAll(assignAtEnd(topics.responses()));
+            // The two inner topics too, only to see where the time to first token goes.
+            partitions.addAll(assignAtEnd(topics.inference()));
+            partitions.addAll(assignAtEnd(topics.tokens()));
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position); // resolve the end offsets before any request exists
@@ -220,6 +242,8 @@ final class PipelineBench {
 
             List<Sample> samples = new ArrayList<>();
             List<String> errors = new ArrayList<>();
+            List<double[]> stages = new ArrayList<>();
+            List<double[]> worker = new ArrayList<>();
             for (InFlight request : requests.subList(options.warmup(), total)) {
                 JsonNode response = request.response;
                 if (!"ok".equals(response.path("status").asText())) {
@@ -227,10 +251,35 @@ final class PipelineBench {
                     continue;
                 }
                 JsonNode usage = response.path("usage");
+                int tokens = usage.path("thinking_tokens").asInt() + usage.path("answer_tokens").asInt();
                 samples.add(new Sample(request.sentNanos, request.deltaNanos.stream().mapToLong(Long::longValue).toArray(),
-                        usage.path("thinking_tokens").asInt() + usage.path("answer_tokens").asInt(), request.doneNanos));
+                        tokens, request.doneNanos));
+                worker.add(workerOwnTimes(response.path("timings"), tokens));
+                long firstDelta = request.deltaNanos.isEmpty() ? -1 : request.deltaNanos.getFirst();
+                stages.add(new double[] {
+                        span(request.sentNanos, request.preparedNanos),
+                        span(request.preparedNanos, request.firstChunkNanos),
+                        span(request.firstChunkNanos, firstDelta)});
             }
-            return new PipelineResult(samples, errors);
+            return new PipelineResult(samples, errors, TtftStages.of(stages, worker));
+        }
+
+        /**
+         * The worker's own clock, from the response's timings (ms since ingest received the request):
+         * started → first token (ttft − queue), and (last chunk − first token) / (tokens − 1). Whole
+         * milliseconds; they tell a slower engine (sharing the CPU with the rest) from slower delivery.
+         */
+        private static double[] workerOwnTimes(JsonNode timings, int tokens) {
+            if (!timings.hasNonNull("ttft_ms")) return new double[] {Double.NaN, Double.NaN};
+            double ttft = timings.path("ttft_ms").asDouble();
+            double firstToken = ttft - timings.path("queue_ms").asDouble();
+            double perToken = tokens < 2 ? Double.NaN : (timings.path("total_ms").asDouble() - ttft) / (tokens - 1);
+            return new double[] {firstToken, perToken};
+        }
+
+        /** Milliseconds from one observed moment to the next; NaN when either was not observed. */
+        private static double span(long from, long to) {
+            return from < 0 || to < 0 ? Double.NaN : LatencyStats.millis(to - from);
         }
 
         private List<TopicPartition> assignAtEnd(String topic) {
@@ -267,7 +316,11 @@ final class PipelineBench {
                 if (message == null) continue;
                 InFlight request = byId.get(message.path("request_id").asText(""));
                 if (request == null) continue; // another client's traffic
-                if (record.topic().equals(topics.responses())) {
+                if (record.topic().equals(topics.inference())) {
+                    if (request.preparedNanos < 0) request.preparedNanos = now;
+                } else if (record.topic().equals(topics.tokens())) {
+                    if (request.firstChunkNanos < 0) request.firstChunkNanos = now;
+                } else if (record.topic().equals(topics.responses())) {
                     if (request.response != null) continue; // a redelivered response
                     request.response = message;
                     request.doneNanos = now;
@@ -342,7 +395,7 @@ final class PipelineBench {
 
     /** Everything measured, printed as a table or as JSON. */
     record Report(PipelineBenchOptions options, String model, int promptTokens, Machine machine, double[] loads,
-                  Measures pipeline, Throughput pipelineThroughput, List<String> pipelineErrors,
+                  Measures pipeline, TtftStages stages, Throughput pipelineThroughput, List<String> pipelineErrors,
                   Measures engine, Throughput engineThroughput) {
 
         double addedTtftP50() {
@@ -373,6 +426,11 @@ final class PipelineBench {
             row(out, "", "time per output token", pipeline.perToken());
             row(out, "", "gap between deltas", pipeline.gaps());
             row(out, "", "send to final response", pipeline.total());
+            row(out, " TTFT leg", "ingest (to inference)", stages.ingest());
+            row(out, "", "worker (to 1st chunk)", stages.worker());
+            row(out, "", "postprocess (to delta)", stages.postprocess());
+            row(out, " worker", "first token, own clock", stages.workerFirstToken());
+            row(out, "", "per token, own clock", stages.workerPerToken());
             row(out, "engine", "time to first token", engine.ttft());
             row(out, "", "time per output token", engine.perToken());
             row(out, "", "gap between tokens", engine.gaps());
@@ -422,6 +480,12 @@ final class PipelineBench {
             host.put("load_after_engine", loads[2]);
             ObjectNode pipelineNode = measures(json, root.putObject("pipeline"), pipeline, pipelineThroughput, "inter_delta_ms");
             pipelineNode.put("error_responses", pipelineErrors.size());
+            ObjectNode legs = pipelineNode.putObject("ttft_legs_ms");
+            legs.set("ingest", summary(json, stages.ingest()));
+            legs.set("worker", summary(json, stages.worker()));
+            legs.set("postprocess", summary(json, stages.postprocess()));
+            pipelineNode.set("worker_first_token_ms", summary(json, stages.workerFirstToken()));
+            pipelineNode.set("worker_per_token_ms", summary(json, stages.workerPerToken()));
             measures(json, root.putObject("engine"), engine, engineThroughput, "inter_token_ms");
             ObjectNode added = root.putObject("added_by_pipeline");
             added.put("ttft_p50_ms", addedTtftP50());
