@@ -55,20 +55,16 @@ final class EngineAloneBench implements AutoCloseable {
         return prompt;
     }
 
-    /**
-     * Runs {@code warmup + requests} generations, {@code concurrency} at a time; returns the samples
-     * of the measured ones (the warm-up ones come first and are dropped).
-     */
-    List<LatencyStats.Sample> run(int requests, int warmup, int concurrency, int maxTokens, long seed, Duration timeout) {
-        int total = warmup + requests;
+    /** Runs {@code count} generations, {@code concurrency} at a time (closed loop); returns their samples in order. */
+    List<LatencyStats.Sample> run(int count, int concurrency, int maxTokens, long seed, Duration timeout) {
         SamplingParams sampling = prompt.thinking() ? SamplingParams.thinkingDefaults(seed) : SamplingParams.nonThinkingDefaults(seed);
         int room = engine.config().contextLength() - prompt.ids().length;
         GenerationOptions options = new GenerationOptions(Math.min(maxTokens, room), sampling, false, List.of(), prompt.thinking(), null);
         try (BatchScheduler scheduler = new BatchScheduler(engine, concurrency)) {
-            ClosedLoop loop = new ClosedLoop(scheduler, options, total);
-            for (int i = 0; i < Math.min(concurrency, total); i++) loop.submitNext();
+            ClosedLoop loop = new ClosedLoop(scheduler, options, count);
+            for (int i = 0; i < Math.min(concurrency, count); i++) loop.submitNext();
             loop.await(timeout);
-            return List.of(loop.samples).subList(warmup, total);
+            return List.of(loop.samples);
         }
     }
 

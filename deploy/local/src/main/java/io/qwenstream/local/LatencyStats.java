@@ -87,18 +87,27 @@ final class LatencyStats {
     }
 
     /**
-     * Requests and generated tokens per second over a run's wall time: from the first measured
-     * request sent to the last one done.
+     * Requests and generated tokens per second over the wall time of the rounds: each round from its
+     * first request sent to its last one done (the time between rounds, spent on the other side of
+     * the comparison, is not counted).
      */
     record Throughput(double seconds, double requestsPerSecond, double tokensPerSecond) {
 
-        static Throughput of(List<Sample> samples) {
-            if (samples.isEmpty()) return new Throughput(Double.NaN, Double.NaN, Double.NaN);
-            long start = samples.stream().mapToLong(Sample::sentNanos).min().orElseThrow();
-            long end = samples.stream().mapToLong(Sample::doneNanos).max().orElseThrow();
-            double seconds = (end - start) / 1e9;
-            long tokens = samples.stream().mapToLong(Sample::tokens).sum();
-            return new Throughput(seconds, samples.size() / seconds, tokens / seconds);
+        static Throughput of(List<List<Sample>> rounds) {
+            long nanos = 0;
+            long requests = 0;
+            long tokens = 0;
+            for (List<Sample> round : rounds) {
+                if (round.isEmpty()) continue;
+                long start = round.stream().mapToLong(Sample::sentNanos).min().orElseThrow();
+                long end = round.stream().mapToLong(Sample::doneNanos).max().orElseThrow();
+                nanos += end - start;
+                requests += round.size();
+                tokens += round.stream().mapToLong(Sample::tokens).sum();
+            }
+            if (requests == 0) return new Throughput(Double.NaN, Double.NaN, Double.NaN);
+            double seconds = nanos / 1e9;
+            return new Throughput(seconds, requests / seconds, tokens / seconds);
         }
     }
 

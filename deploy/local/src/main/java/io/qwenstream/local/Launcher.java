@@ -51,8 +51,8 @@ public final class Launcher {
                   Stops everything up started and deletes a temporary data dir.
               demo [--model PATH] [--tokenizer DIR]
                   up, a few scripted asks (thinking on, off, /no_think, budget, translate, summarise), down.
-              bench-pipeline [--requests N] [--concurrency C] [--max-tokens T] [--warmup W] [--prompt TEXT] [--think]
-                  [--timeout S] [--json]
+              bench-pipeline [--requests N] [--concurrency C] [--max-tokens T] [--warmup W] [--rounds R] [--prompt TEXT]
+                  [--think] [--timeout S] [--json]
                   Latency through the running pipeline against the engine alone (same model and prompt): time to first
                   token, time per output token, p50/p90/p99 (docs/performance.md).
 

@@ -88,28 +88,39 @@ final class PipelineBench {
 
     int run() {
         Machine machine = Machine.current();
-        double loadBefore = Machine.loadAverage();
-        err.printf("bench-pipeline: pipeline, %d requests + %d warm-up, %d in flight…%n", options.requests(), options.warmup(),
-                options.concurrency());
-        PipelineResult pipeline;
-        try (PipelineLoad load = new PipelineLoad(state.bootstrapServers(), state.topicNames())) {
-            pipeline = load.run();
-        }
-        double loadAfterPipeline = Machine.loadAverage();
-        err.printf("bench-pipeline: engine alone, same prompt, %d slots…%n", options.concurrency());
-        List<Sample> engineSamples;
+        List<Double> loads = new ArrayList<>(List.of(Machine.loadAverage()));
+        List<Integer> rounds = roundSizes(options.requests(), options.rounds());
+        List<List<Sample>> pipelineRounds = new ArrayList<>();
+        List<List<Sample>> engineRounds = new ArrayList<>();
+        List<PipelineLoad.Done> pipelineDone = new ArrayList<>();
         EngineAloneBench.Prompt prompt;
-        try (EngineAloneBench engine = EngineAloneBench.load(Path.of(state.model()),
-                state.tokenizer() == null ? null : Path.of(state.tokenizer()), options.prompt(), options.thinking())) {
+        try (PipelineLoad pipeline = new PipelineLoad(state.bootstrapServers(), state.topicNames());
+             EngineAloneBench engine = EngineAloneBench.load(Path.of(state.model()),
+                     state.tokenizer() == null ? null : Path.of(state.tokenizer()), options.prompt(), options.thinking())) {
             prompt = engine.prompt();
-            engineSamples = engine.run(options.requests(), options.warmup(), options.concurrency(), options.maxTokens(), SEED,
-                    options.timeout());
+            if (options.warmup() > 0) {
+                err.printf("bench-pipeline: warm-up, %d requests through the pipeline and the engine alone…%n", options.warmup());
+                pipeline.round(options.warmup());
+                engine.run(options.warmup(), options.concurrency(), options.maxTokens(), SEED, options.timeout());
+            }
+            // Rounds alternate pipeline and engine alone, so that a load change on a shared machine hits both alike.
+            for (int i = 0; i < rounds.size(); i++) {
+                err.printf("bench-pipeline: round %d of %d: %d requests, %d in flight, through the pipeline, then the engine alone…%n",
+                        i + 1, rounds.size(), rounds.get(i), options.concurrency());
+                List<PipelineLoad.Done> done = pipeline.round(rounds.get(i));
+                pipelineDone.addAll(done);
+                pipelineRounds.add(done.stream().filter(PipelineLoad.Done::ok).map(PipelineLoad.Done::sample).toList());
+                loads.add(Machine.loadAverage());
+                engineRounds.add(engine.run(rounds.get(i), options.concurrency(), options.maxTokens(), SEED, options.timeout()));
+                loads.add(Machine.loadAverage());
+            }
         }
-        double loadAfterEngine = Machine.loadAverage();
+        PipelineResult pipeline = PipelineResult.of(pipelineDone);
+        List<Sample> engineSamples = engineRounds.stream().flatMap(List::stream).toList();
 
-        Report report = new Report(options, state.model(), prompt.ids().length, machine, new double[] {loadBefore, loadAfterPipeline,
-                loadAfterEngine}, Measures.of(pipeline.samples()), pipeline.stages(), Throughput.of(pipeline.samples()), pipeline.errors(),
-                Measures.of(engineSamples), Throughput.of(engineSamples));
+        Report report = new Report(options, state.model(), prompt.ids().length, machine, loads.stream().mapToDouble(Double::doubleValue).toArray(),
+                Measures.of(pipeline.samples()), pipeline.stages(), Throughput.of(pipelineRounds), pipeline.errors(),
+                Measures.of(engineSamples), Throughput.of(engineRounds));
         if (options.json()) {
             out.println(report.toJson(json));
         } else {
@@ -121,6 +132,14 @@ final class PipelineBench {
             return Launcher.ERROR_RESPONSE;
         }
         return Launcher.OK;
+    }
+
+    /** {@code requests} split into {@code rounds} nearly equal rounds (at most one per request), the larger ones first. */
+    static List<Integer> roundSizes(int requests, int rounds) {
+        int n = Math.min(requests, rounds);
+        List<Integer> sizes = new ArrayList<>();
+        for (int i = 0; i < n; i++) sizes.add(requests / n + (i < requests % n ? 1 : 0));
+        return sizes;
     }
 
     /** The request the bench sends: what {@code ask --no-think --max-tokens T} sends, plus explicit sampling with a fixed seed. */
@@ -135,6 +154,23 @@ final class PipelineBench {
 
     /** The pipeline's samples (measured requests with an ok response), the error responses described, where the TTFT went. */
     record PipelineResult(List<Sample> samples, List<String> errors, TtftStages stages) {
+
+        static PipelineResult of(List<PipelineLoad.Done> done) {
+            List<Sample> samples = new ArrayList<>();
+            List<String> errors = new ArrayList<>();
+            List<double[]> legs = new ArrayList<>();
+            List<double[]> workerOwn = new ArrayList<>();
+            for (PipelineLoad.Done request : done) {
+                if (!request.ok()) {
+                    errors.add(request.error());
+                    continue;
+                }
+                samples.add(request.sample());
+                legs.add(request.legs());
+                workerOwn.add(request.workerOwn());
+            }
+            return new PipelineResult(samples, errors, TtftStages.of(legs, workerOwn));
+        }
     }
 
     /**
@@ -163,7 +199,6 @@ final class PipelineBench {
 
         /** One request on its way. */
         private final class InFlight {
-            final int index;
             final long sentNanos;
             final List<Long> deltaNanos = new ArrayList<>();
             long lastSeq = -1;
@@ -172,8 +207,7 @@ final class PipelineBench {
             long doneNanos = -1;
             JsonNode response;
 
-            InFlight(int index, long sentNanos) {
-                this.index = index;
+            InFlight(long sentNanos) {
                 this.sentNanos = sentNanos;
             }
         }
@@ -186,7 +220,8 @@ final class PipelineBench {
         private final Map<String, InFlight> byId = new HashMap<>();
         private final List<InFlight> requests = new ArrayList<>();
         private final AtomicReference<Exception> produceFailure = new AtomicReference<>();
-        private final int total = options.warmup() + options.requests();
+        private List<TopicPartition> streamPartitions;
+        private int roundEnd;
         private int finished;
 
         PipelineLoad(String bootstrapServers, Topics topics) {
@@ -213,20 +248,22 @@ final class PipelineBench {
             consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         }
 
-        PipelineResult run() {
-            List<TopicPartition> streamPartitions = assignAtEnd(topics.responsesStream());
-            List<TopicPartition> partitions = new ArrayList<>(streamPartitions);
-            partitions.addAll(assignAtEnd(topics.responses()));
-            // The two inner topics too, only to see where the time to first token goes.
-            partitions.addAll(assignAtEnd(topics.inference()));
-            partitions.addAll(assignAtEnd(topics.tokens()));
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position); // resolve the end offsets before any request exists
+        /**
+         * A finished request: ok with its sample, TTFT legs and the worker's own times, or the error
+         * response described.
+         */
+        record Done(boolean ok, Sample sample, double[] legs, double[] workerOwn, String error) {
+        }
 
-            for (int i = 0; i < Math.min(options.concurrency(), total); i++) produceNext();
+        /** Sends {@code count} requests, C in flight, and returns them once every one has its final response and deltas. */
+        List<Done> round(int count) {
+            if (streamPartitions == null) assignAtEnd();
+            int first = requests.size();
+            roundEnd = first + count;
+            finished = 0;
+            for (int i = 0; i < Math.min(options.concurrency(), count); i++) produceNext();
             long lastProgress = System.nanoTime();
-            while (finished < total) {
+            while (finished < count) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(5));
                 long now = System.nanoTime();
                 if (handle(records, now)) lastProgress = now;
@@ -234,34 +271,29 @@ final class PipelineBench {
                     throw new LauncherException("cannot produce to " + topics.requests() + ": " + produceFailure.get().getMessage());
                 }
                 if (now - lastProgress > options.timeout().toNanos()) {
-                    throw new LauncherException("no response within " + options.timeout().toSeconds() + " s (" + finished + " of " + total
-                            + " requests done; is every service up? logs in .qwenstream/logs)");
+                    throw new LauncherException("no response within " + options.timeout().toSeconds() + " s (" + finished + " of " + count
+                            + " requests of this round done; is every service up? logs in .qwenstream/logs)");
                 }
             }
-            drain(streamPartitions);
+            drain();
+            return requests.subList(first, roundEnd).stream().map(this::done).toList();
+        }
 
-            List<Sample> samples = new ArrayList<>();
-            List<String> errors = new ArrayList<>();
-            List<double[]> stages = new ArrayList<>();
-            List<double[]> worker = new ArrayList<>();
-            for (InFlight request : requests.subList(options.warmup(), total)) {
-                JsonNode response = request.response;
-                if (!"ok".equals(response.path("status").asText())) {
-                    errors.add(response.path("request_id").asText() + ": " + Launcher.describeError(response));
-                    continue;
-                }
-                JsonNode usage = response.path("usage");
-                int tokens = usage.path("thinking_tokens").asInt() + usage.path("answer_tokens").asInt();
-                samples.add(new Sample(request.sentNanos, request.deltaNanos.stream().mapToLong(Long::longValue).toArray(),
-                        tokens, request.doneNanos));
-                worker.add(workerOwnTimes(response.path("timings"), tokens));
-                long firstDelta = request.deltaNanos.isEmpty() ? -1 : request.deltaNanos.getFirst();
-                stages.add(new double[] {
-                        span(request.sentNanos, request.preparedNanos),
-                        span(request.preparedNanos, request.firstChunkNanos),
-                        span(request.firstChunkNanos, firstDelta)});
+        private Done done(InFlight request) {
+            JsonNode response = request.response;
+            if (!"ok".equals(response.path("status").asText())) {
+                return new Done(false, null, null, null, response.path("request_id").asText() + ": " + Launcher.describeError(response));
             }
-            return new PipelineResult(samples, errors, TtftStages.of(stages, worker));
+            JsonNode usage = response.path("usage");
+            int tokens = usage.path("thinking_tokens").asInt() + usage.path("answer_tokens").asInt();
+            Sample sample = new Sample(request.sentNanos, request.deltaNanos.stream().mapToLong(Long::longValue).toArray(), tokens,
+                    request.doneNanos);
+            long firstDelta = request.deltaNanos.isEmpty() ? -1 : request.deltaNanos.getFirst();
+            double[] legs = {
+                    span(request.sentNanos, request.preparedNanos),
+                    span(request.preparedNanos, request.firstChunkNanos),
+                    span(request.firstChunkNanos, firstDelta)};
+            return new Done(true, sample, legs, workerOwnTimes(response.path("timings"), tokens), null);
         }
 
         /**
@@ -282,7 +314,19 @@ final class PipelineBench {
             return from < 0 || to < 0 ? Double.NaN : LatencyStats.millis(to - from);
         }
 
-        private List<TopicPartition> assignAtEnd(String topic) {
+        /** Reads the response topics, and the two inner ones to see where the TTFT goes, from their current ends. */
+        private void assignAtEnd() {
+            streamPartitions = partitionsOf(topics.responsesStream());
+            List<TopicPartition> partitions = new ArrayList<>(streamPartitions);
+            partitions.addAll(partitionsOf(topics.responses()));
+            partitions.addAll(partitionsOf(topics.inference()));
+            partitions.addAll(partitionsOf(topics.tokens()));
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position); // resolve the end offsets before any request exists
+        }
+
+        private List<TopicPartition> partitionsOf(String topic) {
             List<PartitionInfo> infos;
             try {
                 infos = consumer.partitionsFor(topic);
@@ -295,12 +339,12 @@ final class PipelineBench {
 
         private void produceNext() {
             int index = requests.size();
-            if (index >= total) return;
+            if (index >= roundEnd) return;
             String requestId = "bench-" + runId + "-" + index;
             byte[] payload = Messages.toJson(request(requestId, options));
             ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.requests(), requestId.getBytes(StandardCharsets.UTF_8), payload);
             record.headers().add(new RecordHeader("traceparent", PipelineClient.newTraceparent().getBytes(StandardCharsets.US_ASCII)));
-            InFlight request = new InFlight(index, System.nanoTime());
+            InFlight request = new InFlight(System.nanoTime());
             requests.add(request);
             byId.put(requestId, request);
             producer.send(record, (metadata, e) -> {
@@ -326,7 +370,6 @@ final class PipelineBench {
                     request.doneNanos = now;
                     finished++;
                     progress = true;
-                    if (finished % 50 == 0) err.printf("bench-pipeline: %d of %d requests done%n", finished, total);
                     produceNext();
                 } else {
                     long seq = message.path("seq").asLong(-1);
@@ -342,7 +385,7 @@ final class PipelineBench {
          * A final response can overtake the last deltas of its request (another topic): read the
          * stream up to its current end so that every request's last delta is counted.
          */
-        private void drain(List<TopicPartition> streamPartitions) {
+        private void drain() {
             Map<TopicPartition, Long> ends = consumer.endOffsets(streamPartitions);
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             while (ends.entrySet().stream().anyMatch(end -> consumer.position(end.getKey()) < end.getValue())
@@ -415,11 +458,14 @@ final class PipelineBench {
         }
 
         void print(PrintStream out) {
-            out.printf(Locale.ROOT, "bench-pipeline: %d requests (+%d warm-up), %d in flight, max_tokens %d, thinking %s, seed %d%n",
-                    options.requests(), options.warmup(), options.concurrency(), options.maxTokens(), options.thinking() ? "on" : "off", SEED);
+            out.printf(Locale.ROOT, "bench-pipeline: %d requests (+%d warm-up) in %d rounds, %d in flight, max_tokens %d, thinking %s, seed %d%n",
+                    options.requests(), options.warmup(), roundSizes(options.requests(), options.rounds()).size(), options.concurrency(),
+                    options.maxTokens(), options.thinking() ? "on" : "off", SEED);
             out.printf(Locale.ROOT, "  model    %s; prompt %d tokens: \"%s\"%n", model, promptTokens, options.prompt());
-            out.printf(Locale.ROOT, "  machine  %s, %d CPUs; 1-min load %.2f before, %.2f after the pipeline, %.2f after the engine%n",
-                    machine.cpu(), machine.cpus(), loads[0], loads[1], loads[2]);
+            double[] during = java.util.Arrays.copyOfRange(loads, 1, loads.length);
+            out.printf(Locale.ROOT, "  machine  %s, %d CPUs; 1-min load %.2f before, %.2f to %.2f at the ends of the rounds%n",
+                    machine.cpu(), machine.cpus(), loads[0], java.util.Arrays.stream(during).min().orElse(Double.NaN),
+                    java.util.Arrays.stream(during).max().orElse(Double.NaN));
             out.println();
             out.printf("  %-9s %-22s %6s %9s %9s %9s %9s %9s  (ms)%n", "", "", "n", "p50", "p90", "p99", "mean", "max");
             row(out, "pipeline", "time to first token", pipeline.ttft());
@@ -465,6 +511,7 @@ final class PipelineBench {
             ObjectNode config = root.putObject("config");
             config.put("requests", options.requests());
             config.put("warmup", options.warmup());
+            config.put("rounds", roundSizes(options.requests(), options.rounds()).size());
             config.put("concurrency", options.concurrency());
             config.put("max_tokens", options.maxTokens());
             config.put("thinking", options.thinking());
@@ -475,9 +522,9 @@ final class PipelineBench {
             ObjectNode host = root.putObject("machine");
             host.put("cpu", machine.cpu());
             host.put("cpus", machine.cpus());
-            host.put("load_before", loads[0]);
-            host.put("load_after_pipeline", loads[1]);
-            host.put("load_after_engine", loads[2]);
+            // Before the run, then after each round's pipeline part and after its engine part.
+            var loadNode = host.putArray("load_1min");
+            for (double load : loads) loadNode.add(load);
             ObjectNode pipelineNode = measures(json, root.putObject("pipeline"), pipeline, pipelineThroughput, "inter_delta_ms");
             pipelineNode.put("error_responses", pipelineErrors.size());
             ObjectNode legs = pipelineNode.putObject("ttft_legs_ms");

@@ -92,11 +92,13 @@ class LatencyStatsTest {
     }
 
     @Test
-    void throughputSpansFirstSendToLastDone() {
-        Throughput t = Throughput.of(List.of(
+    void throughputCountsEachRoundFromFirstSendToLastDoneAndNotTheTimeBetween() {
+        List<Sample> first = List.of(
                 new Sample(1_000 * MS, new long[0], 10, 1_500 * MS),
-                new Sample(1_200 * MS, new long[0], 30, 3_000 * MS)));
-        assertEquals(2.0, t.seconds(), 1e-9);
+                new Sample(1_200 * MS, new long[0], 30, 3_000 * MS));
+        List<Sample> second = List.of(new Sample(60_000 * MS, new long[0], 20, 61_000 * MS));
+        Throughput t = Throughput.of(List.of(first, List.of(), second));
+        assertEquals(3.0, t.seconds(), 1e-9);
         assertEquals(1.0, t.requestsPerSecond(), 1e-9);
         assertEquals(20.0, t.tokensPerSecond(), 1e-9);
         assertTrue(Double.isNaN(Throughput.of(List.of()).seconds()));

@@ -28,23 +28,31 @@ class PipelineBenchOptionsTest {
     @Test
     void defaults() {
         PipelineBenchOptions o = PipelineBenchOptions.parse(List.of());
-        assertEquals(new PipelineBenchOptions(200, 1, 32, 10, PipelineBenchOptions.DEFAULT_PROMPT, false, Duration.ofSeconds(120), false), o);
+        assertEquals(new PipelineBenchOptions(200, 1, 32, 10, 4, PipelineBenchOptions.DEFAULT_PROMPT, false, Duration.ofSeconds(120), false), o);
     }
 
     @Test
     void everyOption() {
         PipelineBenchOptions o = PipelineBenchOptions.parse(List.of("--requests", "50", "--concurrency=8", "--max-tokens", "64",
-                "--warmup", "0", "--prompt", "Why is the sky blue?", "--think", "--timeout", "30", "--json"));
-        assertEquals(new PipelineBenchOptions(50, 8, 64, 0, "Why is the sky blue?", true, Duration.ofSeconds(30), true), o);
+                "--warmup", "0", "--rounds", "2", "--prompt", "Why is the sky blue?", "--think", "--timeout", "30", "--json"));
+        assertEquals(new PipelineBenchOptions(50, 8, 64, 0, 2, "Why is the sky blue?", true, Duration.ofSeconds(30), true), o);
     }
 
     @Test
     void badArgumentsAreUsageErrors() {
         for (List<String> args : List.of(List.of("--requests", "0"), List.of("--concurrency", "0"), List.of("--concurrency", "x"),
-                List.of("--max-tokens", "1"), List.of("--warmup", "-1"), List.of("--prompt", " "), List.of("--prompt"),
+                List.of("--max-tokens", "1"), List.of("--warmup", "-1"), List.of("--rounds", "0"), List.of("--prompt", " "), List.of("--prompt"),
                 List.of("--fast"), List.of("extra"), List.of("--json=yes"), List.of("--requests", "5", "--requests", "6"))) {
             assertThrows(UsageException.class, () -> PipelineBenchOptions.parse(args), args::toString);
         }
+    }
+
+    @Test
+    void roundsSplitTheRequestsNearlyEvenly() {
+        assertEquals(List.of(50, 50, 50, 50), PipelineBench.roundSizes(200, 4));
+        assertEquals(List.of(4, 3, 3), PipelineBench.roundSizes(10, 3));
+        assertEquals(List.of(1, 1), PipelineBench.roundSizes(2, 4), "never an empty round");
+        assertEquals(List.of(7), PipelineBench.roundSizes(7, 1));
     }
 
     @Test
