@@ -51,6 +51,10 @@ public final class Launcher {
                   Stops everything up started and deletes a temporary data dir.
               demo [--model PATH] [--tokenizer DIR]
                   up, a few scripted asks (thinking on, off, /no_think, budget, translate, summarise), down.
+              bench-pipeline [--requests N] [--concurrency C] [--max-tokens T] [--warmup W] [--rounds R] [--prompt TEXT]
+                  [--think] [--timeout S] [--json]
+                  Latency through the running pipeline against the engine alone (same model and prompt): time to first
+                  token, time per output token, p50/p90/p99 (docs/performance.md).
 
             Exit status: 0 ok, 1 error response, 2 bad arguments, 3 not up / timeout / a process failed.
             """;
@@ -102,6 +106,7 @@ public final class Launcher {
                     yield down();
                 }
                 case "demo" -> demo(UpOptions.parse(rest));
+                case "bench-pipeline" -> PipelineBench.run(cluster, PipelineBenchOptions.parse(rest), out, err);
                 default -> throw new UsageException("unknown verb '" + verb + "'");
             };
         } catch (UsageException e) {
