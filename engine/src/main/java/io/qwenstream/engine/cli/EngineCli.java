@@ -58,6 +58,10 @@ public final class EngineCli {
             (argv.length == 0 ? err : out).print(USAGE);
             return argv.length == 0 ? 2 : 0;
         }
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            err.println("error: the Vector API module is missing: run java with --add-modules jdk.incubator.vector");
+            return 1;
+        }
         String verb = argv[0];
         String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
         if (Arrays.asList(rest).contains("--help")) {
