@@ -74,20 +74,14 @@ public final class Engine implements AutoCloseable {
         throw new ModelFormatException(modelPath + ": neither a GGUF file nor a Hugging Face model directory (no config.json)");
     }
 
-    private static final System.Logger LOG = System.getLogger(Engine.class.getName());
-    private static volatile boolean vectorApiLogged;
-
     /**
      * The kernels need the incubating Vector API module; without it they would fail deep inside a
-     * forward pass. Checked before any kernel class loads, and the species in use is logged once.
+     * forward pass. Checked before any kernel class loads. (Which species runs is
+     * {@code VectorInfo.describe()}: the worker logs it at start-up, bench prints it.)
      */
     static void requireVectorApi() {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             throw new IllegalStateException("the Vector API module is missing: run java with --add-modules jdk.incubator.vector");
-        }
-        if (!vectorApiLogged) {
-            vectorApiLogged = true;
-            LOG.log(System.Logger.Level.INFO, io.qwenstream.engine.kernels.VectorInfo.describe());
         }
     }
 
