@@ -43,6 +43,7 @@ public final class Engine implements AutoCloseable {
      * without one still runs on token ids ({@link #tokenizer()} then explains what is missing).
      */
     public static Engine load(Path modelPath, Path tokenizerDir) {
+        requireVectorApi();
         if (isGguf(modelPath)) {
             GGUFFile gguf = open(() -> GGUFFile.open(modelPath), modelPath);
             try {
@@ -71,6 +72,17 @@ public final class Engine implements AutoCloseable {
         }
         if (!Files.exists(modelPath)) throw new ModelFormatException(modelPath + ": no such file or directory");
         throw new ModelFormatException(modelPath + ": neither a GGUF file nor a Hugging Face model directory (no config.json)");
+    }
+
+    /**
+     * The kernels need the incubating Vector API module; without it they would fail deep inside a
+     * forward pass. Checked before any kernel class loads. (Which species runs is
+     * {@code VectorInfo.describe()}: the worker logs it at start-up, bench prints it.)
+     */
+    static void requireVectorApi() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            throw new IllegalStateException("the Vector API module is missing: run java with --add-modules jdk.incubator.vector");
+        }
     }
 
     /** A tokenizer from a GGUF file, an HF model dir or a dir holding tokenizer.json + tokenizer_config.json. */

@@ -2,6 +2,7 @@ package io.qwenstream.worker;
 
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.kernels.Parallel;
+import io.qwenstream.engine.kernels.VectorInfo;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
@@ -30,8 +31,8 @@ public class EngineProducer {
             engine.close();
             throw e;
         }
-        LOG.infof("loaded %s (%s, %d layers) in %d ms; %d engine threads", config.model(), engine.config().architecture(),
-                engine.config().layerCount(), (System.nanoTime() - start) / 1_000_000, Parallel.threads());
+        LOG.infof("loaded %s (%s, %d layers) in %d ms; %d engine threads; %s", config.model(), engine.config().architecture(),
+                engine.config().layerCount(), (System.nanoTime() - start) / 1_000_000, Parallel.threads(), VectorInfo.describe());
         return engine;
     }
 

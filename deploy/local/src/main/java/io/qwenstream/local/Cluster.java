@@ -59,22 +59,20 @@ final class Cluster {
     }
 
     /**
-     * The model {@code up} uses without {@code --model}: for now the tiny random-weight
-     * Qwen3-MoE fixture with the real Qwen3 tokenizer (its answers are noise). Point this at the
-     * generated demo model once it exists.
+     * The model {@code up} uses without {@code --model}: a small random-weight Qwen3-MoE with the
+     * real Qwen3 tokenizer and chat template (its answers are noise), which the {@code qwenstream}
+     * script forges with {@code engine forge} on first use (see {@code DEFAULT_MODEL} there).
      */
     static Model defaultModel(Path root) {
-        String fixtures = System.getProperty("qwenstream.fixtures");
-        Path base = fixtures != null ? Path.of(fixtures) : root.resolve("../shared/fixtures");
-        return new Model(base.resolve("models/tiny-qwen3-moe").toAbsolutePath().normalize(),
-                base.resolve("tokenizer/qwen3").toAbsolutePath().normalize());
+        return new Model(root.resolve(".qwenstream/models/qwen3-moe-demo.gguf").toAbsolutePath().normalize(), null);
     }
 
     Model chooseModel(UpOptions options) {
         if (options.model() == null) {
             Model model = defaultModel(root);
             if (!Files.exists(model.path())) {
-                throw new LauncherException("no default model at " + model.path() + ": pass --model PATH");
+                throw new LauncherException("no default model at " + model.path()
+                        + ": run ./qwenstream up (it forges one), or pass --model PATH");
             }
             return options.tokenizer() != null ? new Model(model.path(), options.tokenizer()) : model;
         }
@@ -156,7 +154,8 @@ final class Cluster {
             if (model.tokenizer() != null) properties.put("qwenstream.tokenizer", model.tokenizer().toString());
         }
         if (service.equals("postprocess-service")) {
-            properties.put("kafka-streams.state.dir", stateDir.resolve("kafka-streams").toString());
+            // Local state belongs with the broker data it was built from: it goes (or stays) with the data dir.
+            properties.put("kafka-streams.state.dir", Path.of(state.dataDir()).resolve("kafka-streams").toString());
         }
         properties.putAll(state.topics());
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));

@@ -64,7 +64,12 @@ public final class Launcher {
     private final PrintStream err;
     private final ObjectMapper json = new ObjectMapper(); // tolerant reading of what the services write
 
-    Launcher(Path root, Path stateDir, PrintStream out, PrintStream err) {
+    /**
+     * A launcher for the repository at {@code root} whose {@code up} keeps its state and logs in
+     * {@code stateDir}; what {@code main} runs, for callers that drive the verbs in-process (the
+     * end-to-end tests) and need the exit status rather than {@code System.exit}.
+     */
+    public Launcher(Path root, Path stateDir, PrintStream out, PrintStream err) {
         this.cluster = new Cluster(root, stateDir);
         this.out = out;
         this.err = err;
@@ -79,7 +84,8 @@ public final class Launcher {
         System.exit(new Launcher(root, stateDir, out, System.err).run(Arrays.asList(args)));
     }
 
-    int run(List<String> args) {
+    /** Runs one verb with its arguments ({@code ["up", "--timeout", "60"]}); returns the exit status. */
+    public int run(List<String> args) {
         if (args.isEmpty()) {
             err.print(USAGE_TEXT);
             return USAGE;

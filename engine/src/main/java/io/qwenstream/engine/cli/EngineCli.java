@@ -40,6 +40,8 @@ public final class EngineCli {
 
               bench --model PATH --prompt-tokens P --gen-tokens G [--batch B] [--threads T]
                   prefill and decode tokens/s, batch aggregate, peak RSS (progress on stderr)
+              bandwidth [--mb 1024] [--threads T] [--runs 9]
+                  DRAM read bandwidth (vectorised), for the decode bound: bytes per token / bandwidth
 
             MODEL PATH is a GGUF file or a Hugging Face model directory (config.json + safetensors);
             an HF dir without tokenizer files needs --tokenizer DIR.
@@ -56,6 +58,10 @@ public final class EngineCli {
             (argv.length == 0 ? err : out).print(USAGE);
             return argv.length == 0 ? 2 : 0;
         }
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            err.println("error: the Vector API module is missing: run java with --add-modules jdk.incubator.vector");
+            return 1;
+        }
         String verb = argv[0];
         String[] rest = Arrays.copyOfRange(argv, 1, argv.length);
         if (Arrays.asList(rest).contains("--help")) {
@@ -71,7 +77,8 @@ public final class EngineCli {
                 case "convert" -> ConvertCommand.run(rest, out, err);
                 case "forge" -> ForgeCommand.run(rest, out, err);
                 case "bench" -> BenchCommand.run(rest, out, err);
-                default -> throw new UsageException("unknown verb '" + verb + "' (tokenize, template, logits, generate, convert, forge, bench; --help lists them)");
+                case "bandwidth" -> BandwidthCommand.run(rest, out, err);
+                default -> throw new UsageException("unknown verb '" + verb + "' (tokenize, template, logits, generate, convert, forge, bench, bandwidth; --help lists them)");
             }
             out.flush();
             return 0;

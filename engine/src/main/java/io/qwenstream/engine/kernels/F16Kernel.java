@@ -30,6 +30,17 @@ public final class F16Kernel {
         }
     }
 
+    /** {@link #dequantize} with vectors: the same float32 values, bit for bit. */
+    public static void decode(MemorySegment w, long offset, float[] out, int outOff, int n) {
+        int i = 0;
+        for (int bound = n - n % F_SPECIES.length(); i < bound; i += F_SPECIES.length()) {
+            load(w, offset, i).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = read(w, offset + 2L * i);
+        }
+    }
+
     public static float dotScalar(MemorySegment w, long offset, float[] x, int xOff, int n) {
         float sum = 0f;
         for (int i = 0; i < n; i++) {

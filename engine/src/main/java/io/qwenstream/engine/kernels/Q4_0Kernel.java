@@ -34,6 +34,20 @@ public final class Q4_0Kernel {
         }
     }
 
+    /** {@link #dequantize} with vectors: the same float32 values, bit for bit. */
+    public static void decode(MemorySegment w, long offset, float[] out, int outOff, int n) {
+        for (int b = 0; b < n / BLOCK; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            float d = F16Kernel.read(w, block);
+            int o = outOff + b * BLOCK;
+            for (int j = 0; j < 16; j += F_SPECIES.length()) {
+                ByteVector packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN);
+                VectorInfo.widen(packed.and((byte) 0xF).sub((byte) 8)).mul(d).intoArray(out, o + j);
+                VectorInfo.widen(packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)).mul(d).intoArray(out, o + 16 + j);
+            }
+        }
+    }
+
     public static float dotScalar(MemorySegment w, long offset, float[] x, int xOff, int n) {
         float sum = 0f;
         for (int b = 0; b < n / BLOCK; b++) {

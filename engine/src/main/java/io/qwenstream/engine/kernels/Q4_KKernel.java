@@ -64,6 +64,28 @@ public final class Q4_KKernel {
         }
     }
 
+    /** {@link #dequantize} with vectors: the same float32 values, bit for bit. */
+    public static void decode(MemorySegment w, long offset, float[] out, int outOff, int n) {
+        for (int b = 0; b < n / BLOCK; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            float d = F16Kernel.read(w, block);
+            float dmin = F16Kernel.read(w, block + 2);
+            long first8 = w.get(LONG, block + SCALES);
+            int scaleBytes = (int) first8, minBytes = (int) (first8 >>> 32), nibbles = w.get(INT, block + SCALES + 8);
+            for (int p = 0; p < 4; p++) {
+                float d1 = d * sixBits(scaleBytes, nibbles, 2 * p), m1 = dmin * sixBits(minBytes, nibbles >>> 4, 2 * p);
+                float d2 = d * sixBits(scaleBytes, nibbles, 2 * p + 1), m2 = dmin * sixBits(minBytes, nibbles >>> 4, 2 * p + 1);
+                int o = outOff + b * BLOCK + 64 * p;
+                for (int l = 0; l < 32; l += F_SPECIES.length()) {
+                    ByteVector q = ByteVector.fromMemorySegment(B_SPECIES, w, block + QS + 32 * p + l, ByteOrder.LITTLE_ENDIAN);
+                    // Multiply, then subtract (two roundings), as dequantize does; an fma would round once.
+                    VectorInfo.widen(q.and((byte) 0xF)).mul(d1).sub(m1).intoArray(out, o + l);
+                    VectorInfo.widen(q.lanewise(VectorOperators.LSHR, 4)).mul(d2).sub(m2).intoArray(out, o + 32 + l);
+                }
+            }
+        }
+    }
+
     public static float dotScalar(MemorySegment w, long offset, float[] x, int xOff, int n) {
         float sum = 0f;
         for (int b = 0; b < n / BLOCK; b++) {

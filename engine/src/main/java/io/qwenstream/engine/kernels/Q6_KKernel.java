@@ -50,6 +50,26 @@ public final class Q6_KKernel {
         }
     }
 
+    /** {@link #dequantize} with vectors: the same float32 values, bit for bit. */
+    public static void decode(MemorySegment w, long offset, float[] out, int outOff, int n) {
+        for (int b = 0; b < n / BLOCK; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            float d = F16Kernel.read(w, block + D);
+            for (int half = 0; half < 2; half++) {
+                long qh = block + QH + 32 * half, scales = block + SCALES + 8 * half;
+                for (int quarter = 0; quarter < 4; quarter++) {
+                    long ql = block + 64 * half + 32 * (quarter & 1);
+                    int lowShift = 4 * (quarter >> 1), highShift = 2 * quarter;
+                    int o = outOff + b * BLOCK + 128 * half + 32 * quarter;
+                    for (int l = 0; l < 32; l += F_SPECIES.length()) {
+                        float scale = d * w.get(ValueLayout.JAVA_BYTE, scales + 2 * quarter + l / 16);
+                        weights(w, ql + l, qh + l, lowShift, highShift, scale).intoArray(out, o + l);
+                    }
+                }
+            }
+        }
+    }
+
     public static float dotScalar(MemorySegment w, long offset, float[] x, int xOff, int n) {
         float sum = 0f;
         for (int b = 0; b < n / BLOCK; b++) {
@@ -89,14 +109,18 @@ public final class Q6_KKernel {
         return VectorInfo.sum(acc0.add(acc1));
     }
 
-    /** acc + scale * (q - 32) . x for one vector of weights: q = (ql >> lowShift) & 15 | ((qh >> highShift) & 3) << 4. */
+    /** acc + scale * (q - 32) . x for one vector of weights. */
     private static FloatVector term(MemorySegment w, long ql, long qh, int lowShift, int highShift, float scale, float[] x, int xi, FloatVector acc) {
+        return weights(w, ql, qh, lowShift, highShift, scale).fma(FloatVector.fromArray(F_SPECIES, x, xi), acc);
+    }
+
+    /** scale * (q - 32) for one vector of weights: q = (ql >> lowShift) & 15 | ((qh >> highShift) & 3) << 4. */
+    private static FloatVector weights(MemorySegment w, long ql, long qh, int lowShift, int highShift, float scale) {
         ByteVector low = ByteVector.fromMemorySegment(B_SPECIES, w, ql, ByteOrder.LITTLE_ENDIAN)
                 .lanewise(VectorOperators.LSHR, lowShift).and((byte) 0xF);
         ByteVector high = ByteVector.fromMemorySegment(B_SPECIES, w, qh, ByteOrder.LITTLE_ENDIAN)
                 .lanewise(VectorOperators.LSHR, highShift).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
-        FloatVector weights = VectorInfo.widen(low.or(high).sub((byte) 32)).mul(scale);
-        return weights.fma(FloatVector.fromArray(F_SPECIES, x, xi), acc);
+        return VectorInfo.widen(low.or(high).sub((byte) 32)).mul(scale);
     }
 
     /**

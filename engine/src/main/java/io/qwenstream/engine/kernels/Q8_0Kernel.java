@@ -31,6 +31,18 @@ public final class Q8_0Kernel {
         }
     }
 
+    /** {@link #dequantize} with vectors: the same float32 values, bit for bit. */
+    public static void decode(MemorySegment w, long offset, float[] out, int outOff, int n) {
+        for (int b = 0; b < n / BLOCK; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            float d = F16Kernel.read(w, block);
+            for (int j = 0; j < BLOCK; j += F_SPECIES.length()) {
+                VectorInfo.widen(ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN)).mul(d)
+                        .intoArray(out, outOff + b * BLOCK + j);
+            }
+        }
+    }
+
     public static float dotScalar(MemorySegment w, long offset, float[] x, int xOff, int n) {
         float sum = 0f;
         for (int b = 0; b < n / BLOCK; b++) {

@@ -50,6 +50,38 @@ public final class Quants {
         }
     }
 
+    /** {@link #dequantize} with vectors where they are on: the same values, bit for bit. */
+    public static void decode(GGMLType type, MemorySegment w, long offset, float[] out, int outOff, int n) {
+        if (!VectorInfo.ENABLED) {
+            dequantize(type, w, offset, out, outOff, n);
+            return;
+        }
+        switch (type) {
+            case F32 -> F32Kernel.decode(w, offset, out, outOff, n);
+            case F16 -> F16Kernel.decode(w, offset, out, outOff, n);
+            case BF16 -> BF16Kernel.decode(w, offset, out, outOff, n);
+            case Q8_0 -> Q8_0Kernel.decode(w, offset, out, outOff, n);
+            case Q4_0 -> Q4_0Kernel.decode(w, offset, out, outOff, n);
+            case Q4_K -> Q4_KKernel.decode(w, offset, out, outOff, n);
+            case Q6_K -> Q6_KKernel.decode(w, offset, out, outOff, n);
+        }
+    }
+
+    /**
+     * out[4 * r + k] = sum over i < n of rows[r][i] * xk[i] for r, k < 4, in float32: four decoded rows
+     * times four vectors (vector or scalar kernel by {@link VectorInfo#ENABLED}).
+     */
+    public static void dot4x4(float[][] rows, float[] x0, float[] x1, float[] x2, float[] x3, int n, float[] out) {
+        if (VectorInfo.ENABLED) F32Kernel.dot4x4(rows, x0, x1, x2, x3, n, out);
+        else F32Kernel.dot4x4Scalar(rows, x0, x1, x2, x3, n, out);
+    }
+
+    /** out[r] = sum over i < n of rows[r][i] * x[i] for r < 4, in float32 (vector or scalar kernel). */
+    public static void dot4x1(float[][] rows, float[] x, int n, float[] out) {
+        if (VectorInfo.ENABLED) F32Kernel.dot4x1(rows, x, n, out);
+        else F32Kernel.dot4x1Scalar(rows, x, n, out);
+    }
+
     /**
      * Encodes x[xOff .. xOff + n) into {@code type.bytesFor(n)} bytes at out[outOffset ..). F32,
      * F16, BF16, Q8_0 and Q4_0 are bit-exact with ggml's reference quantizers; Q4_K and Q6_K use a
