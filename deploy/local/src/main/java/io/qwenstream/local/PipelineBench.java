@@ -54,7 +54,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * answer tokens of the final usage − 1); the gaps between deltas; produce → final response.
  *
  * <p>Engine alone: {@link EngineAloneBench}, the same prompt and options with C sequences in its
- * batch scheduler. "Added by the pipeline" is pipeline − engine, percentile by percentile.
+ * batch scheduler. "Added by the pipeline" is pipeline − engine, percentile by percentile. After the
+ * warm-up, the measured requests run in rounds, each through the pipeline and then the engine alone,
+ * so that a load change on a shared machine hits both sides alike.
  *
  * <p>Thinking is off by default because the answer then streams from the first generated token;
  * in thinking mode the generator's forced {@code <think>\n} opening carries no delta text.
