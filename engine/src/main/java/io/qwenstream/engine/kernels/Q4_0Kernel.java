@@ -64,22 +64,31 @@ public final class Q4_0Kernel {
     }
 
     public static float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        int lanes = F_SPECIES.length();
-        FloatVector acc = FloatVector.zero(F_SPECIES);
-        for (int b = 0; b < n / BLOCK; b++) {
-            long block = offset + (long) b * BLOCK_BYTES;
-            int xb = xOff + b * BLOCK;
-            FloatVector blockSum = FloatVector.zero(F_SPECIES);
-            for (int j = 0; j < 16; j += lanes) {
-                ByteVector packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN);
-                FloatVector lo = VectorInfo.widen(packed.and((byte) 0xF).sub((byte) 8));
-                FloatVector hi = VectorInfo.widen(packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8));
-                blockSum = lo.fma(FloatVector.fromArray(F_SPECIES, x, xb + j), blockSum);
-                blockSum = hi.fma(FloatVector.fromArray(F_SPECIES, x, xb + 16 + j), blockSum);
-            }
-            acc = blockSum.fma(FloatVector.broadcast(F_SPECIES, F16Kernel.read(w, block)), acc);
+        // Two accumulators, even and odd blocks, so consecutive blocks do not wait on one FMA chain.
+        FloatVector even = FloatVector.zero(F_SPECIES);
+        FloatVector odd = even;
+        int blocks = n / BLOCK;
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
+            even = blockSum(w, offset + (long) b * BLOCK_BYTES, x, xOff + b * BLOCK, even);
+            odd = blockSum(w, offset + (long) (b + 1) * BLOCK_BYTES, x, xOff + (b + 1) * BLOCK, odd);
         }
-        return VectorInfo.sum(acc);
+        if (b < blocks) even = blockSum(w, offset + (long) b * BLOCK_BYTES, x, xOff + b * BLOCK, even);
+        return VectorInfo.sum(even.add(odd));
+    }
+
+    /** acc + d * (q · x) for one block: low nibbles are elements 0..15, high nibbles 16..31. */
+    private static FloatVector blockSum(MemorySegment w, long block, float[] x, int xb, FloatVector acc) {
+        int lanes = F_SPECIES.length();
+        FloatVector sum = FloatVector.zero(F_SPECIES);
+        for (int j = 0; j < 16; j += lanes) {
+            ByteVector packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN);
+            FloatVector lo = VectorInfo.widen(packed.and((byte) 0xF).sub((byte) 8));
+            FloatVector hi = VectorInfo.widen(packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8));
+            sum = lo.fma(FloatVector.fromArray(F_SPECIES, x, xb + j), sum);
+            sum = hi.fma(FloatVector.fromArray(F_SPECIES, x, xb + 16 + j), sum);
+        }
+        return sum.fma(FloatVector.broadcast(F_SPECIES, F16Kernel.read(w, block)), acc);
     }
 
     /**

@@ -57,20 +57,30 @@ public final class Q8_0Kernel {
     }
 
     public static float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        int lanes = F_SPECIES.length();
-        FloatVector acc = FloatVector.zero(F_SPECIES);
-        for (int b = 0; b < n / BLOCK; b++) {
-            long block = offset + (long) b * BLOCK_BYTES;
-            int xb = xOff + b * BLOCK;
-            FloatVector blockSum = FloatVector.zero(F_SPECIES);
-            for (int j = 0; j < BLOCK; j += lanes) {
-                FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2F, F_SPECIES, 0);
-                blockSum = q.fma(FloatVector.fromArray(F_SPECIES, x, xb + j), blockSum);
-            }
-            acc = blockSum.fma(FloatVector.broadcast(F_SPECIES, F16Kernel.read(w, block)), acc);
+        // Two accumulators, even and odd blocks: one chain of dependent FMAs per block would cap a
+        // row at one block per FMA latency, below the rate memory delivers it.
+        FloatVector even = FloatVector.zero(F_SPECIES);
+        FloatVector odd = even;
+        int blocks = n / BLOCK;
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
+            even = blockSum(w, offset + (long) b * BLOCK_BYTES, x, xOff + b * BLOCK, even);
+            odd = blockSum(w, offset + (long) (b + 1) * BLOCK_BYTES, x, xOff + (b + 1) * BLOCK, odd);
         }
-        return VectorInfo.sum(acc);
+        if (b < blocks) even = blockSum(w, offset + (long) b * BLOCK_BYTES, x, xOff + b * BLOCK, even);
+        return VectorInfo.sum(even.add(odd));
+    }
+
+    /** acc + d * (q · x) for one block, with d its fp16 scale. */
+    private static FloatVector blockSum(MemorySegment w, long block, float[] x, int xb, FloatVector acc) {
+        int lanes = F_SPECIES.length();
+        FloatVector sum = FloatVector.zero(F_SPECIES);
+        for (int j = 0; j < BLOCK; j += lanes) {
+            FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, F_SPECIES, 0);
+            sum = q.fma(FloatVector.fromArray(F_SPECIES, x, xb + j), sum);
+        }
+        return sum.fma(FloatVector.broadcast(F_SPECIES, F16Kernel.read(w, block)), acc);
     }
 
     /** ggml's quantize_row_q8_0_ref: d = max|x| / 127, q = round-half-away(x / d) with 1/d computed from the unrounded d. */
