@@ -57,18 +57,21 @@ public final class Q8_0Kernel {
     }
 
     public static float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        // Two accumulators, even and odd blocks: one chain of dependent FMAs per block would cap a
+        // Four accumulators, one per block modulo 4: a single chain of dependent FMAs would cap a
         // row at one block per FMA latency, below the rate memory delivers it.
-        FloatVector even = FloatVector.zero(F_SPECIES);
-        FloatVector odd = even;
+        FloatVector a0 = FloatVector.zero(F_SPECIES), a1 = a0, a2 = a0, a3 = a0;
         int blocks = n / BLOCK;
         int b = 0;
-        for (; b + 1 < blocks; b += 2) {
-            even = blockSum(w, offset + (long) b * BLOCK_BYTES, x, xOff + b * BLOCK, even);
-            odd = blockSum(w, offset + (long) (b + 1) * BLOCK_BYTES, x, xOff + (b + 1) * BLOCK, odd);
+        for (; b + 3 < blocks; b += 4) {
+            long at = offset + (long) b * BLOCK_BYTES;
+            int xb = xOff + b * BLOCK;
+            a0 = blockSum(w, at, x, xb, a0);
+            a1 = blockSum(w, at + BLOCK_BYTES, x, xb + BLOCK, a1);
+            a2 = blockSum(w, at + 2 * BLOCK_BYTES, x, xb + 2 * BLOCK, a2);
+            a3 = blockSum(w, at + 3 * BLOCK_BYTES, x, xb + 3 * BLOCK, a3);
         }
-        if (b < blocks) even = blockSum(w, offset + (long) b * BLOCK_BYTES, x, xOff + b * BLOCK, even);
-        return VectorInfo.sum(even.add(odd));
+        for (; b < blocks; b++) a0 = blockSum(w, offset + (long) b * BLOCK_BYTES, x, xOff + b * BLOCK, a0);
+        return VectorInfo.sum(a0.add(a1).add(a2.add(a3)));
     }
 
     /** acc + d * (q · x) for one block, with d its fp16 scale. */
