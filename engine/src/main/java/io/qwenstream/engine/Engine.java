@@ -80,9 +80,14 @@ public final class Engine implements AutoCloseable {
      * {@code VectorInfo.describe()}: the worker logs it at start-up, bench prints it.)
      */
     static void requireVectorApi() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            throw new IllegalStateException("the Vector API module is missing: run java with --add-modules jdk.incubator.vector");
-        }
+        String missing = missingVectorApi();
+        if (missing != null) throw new IllegalStateException(missing);
+    }
+
+    /** Why the kernels cannot run in this JVM, or null when the Vector API module is there. */
+    public static String missingVectorApi() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
+                ? "the Vector API module is missing: run java with --add-modules jdk.incubator.vector" : null;
     }
 
     /** A tokenizer from a GGUF file, an HF model dir or a dir holding tokenizer.json + tokenizer_config.json. */

@@ -7,6 +7,7 @@ import io.qwenstream.engine.generation.Generator;
 import io.qwenstream.engine.generation.TokenListener;
 import io.qwenstream.engine.model.Qwen3Model;
 import io.qwenstream.engine.sampling.SamplingParams;
+import io.qwenstream.engine.sampling.TopK;
 
 import java.util.List;
 
@@ -38,7 +39,7 @@ public final class ReferenceCheck {
                 model.forward(state, ids[p], p, true);
                 float[] logits = state.logits();
                 String where = label + " (" + ids.length + " ids) position " + p;
-                int[] ours = top(logits, 10);
+                int[] ours = TopK.indices(logits, 10);
                 for (int i = 0; i < 10; i++) {
                     int refId = topIds.get(p).get(i).asInt();
                     double refLogit = topLogits.get(p).get(i).asDouble();
@@ -80,7 +81,7 @@ public final class ReferenceCheck {
                 model.forward(state, ids[p], p, true);
                 float[] logits = state.logits();
                 positions++;
-                if (top(logits, 1)[0] == topIds.get(p).get(0).asInt()) top1Equal++;
+                if (TopK.indices(logits, 1)[0] == topIds.get(p).get(0).asInt()) top1Equal++;
                 for (int i = 0; i < 10; i++) {
                     worst = Math.max(worst, Math.abs(topLogits.get(p).get(i).asDouble() - logits[topIds.get(p).get(i).asInt()]));
                 }
@@ -95,21 +96,6 @@ public final class ReferenceCheck {
         GenerationOptions options = new GenerationOptions(count, SamplingParams.greedyDecoding(), true, List.of(), null, null);
         GenerationResult result = new Generator(engine).generate(prompt, options, TokenListener.NONE);
         return result.ids();
-    }
-
-    static int[] top(float[] logits, int k) {
-        int[] best = new int[k];
-        java.util.Arrays.fill(best, -1);
-        for (int i = 0; i < logits.length; i++) {
-            for (int j = 0; j < k; j++) {
-                if (best[j] < 0 || logits[i] > logits[best[j]]) {
-                    System.arraycopy(best, j, best, j + 1, k - j - 1);
-                    best[j] = i;
-                    break;
-                }
-            }
-        }
-        return best;
     }
 
     static double logSumExp(float[] logits) {

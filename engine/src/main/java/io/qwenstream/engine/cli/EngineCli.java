@@ -1,6 +1,7 @@
 package io.qwenstream.engine.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.ModelFormatException;
 import io.qwenstream.engine.template.TemplateException;
 
@@ -58,8 +59,9 @@ public final class EngineCli {
             (argv.length == 0 ? err : out).print(USAGE);
             return argv.length == 0 ? 2 : 0;
         }
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            err.println("error: the Vector API module is missing: run java with --add-modules jdk.incubator.vector");
+        String missing = Engine.missingVectorApi();
+        if (missing != null) {
+            err.println("error: " + missing);
             return 1;
         }
         String verb = argv[0];

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.model.Qwen3Model;
+import io.qwenstream.engine.sampling.TopK;
 
 import java.io.PrintStream;
 import java.util.Set;

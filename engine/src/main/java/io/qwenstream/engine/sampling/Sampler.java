@@ -87,17 +87,6 @@ public final class Sampler {
             for (int i = 0; i < vocab; i++) candidates[i] = order[i];
             return vocab;
         }
-        int size = 0;
-        for (int id = 0; id < vocab; id++) {
-            float v = logits[id];
-            if (size == k && v <= logits[candidates[size - 1]]) continue;
-            int pos = size < k ? size++ : size - 1;
-            while (pos > 0 && logits[candidates[pos - 1]] < v) {
-                candidates[pos] = candidates[pos - 1];
-                pos--;
-            }
-            candidates[pos] = id;
-        }
-        return size;
+        return TopK.select(logits, vocab, k, candidates);
     }
 }
