@@ -1,5 +1,6 @@
 package io.qwenstream.engine.model;
 
+import io.qwenstream.engine.kernels.FloatArrays;
 import io.qwenstream.engine.kernels.Matrix;
 import io.qwenstream.engine.kernels.Parallel;
 
@@ -239,10 +240,7 @@ public final class Qwen3Model {
         float scale = (float) (1.0 / Math.sqrt(headDim));
         float max = Float.NEGATIVE_INFINITY;
         for (int t = 0; t <= position; t++) {
-            float score = 0f;
-            int base = t * kvDim + kvOff;
-            for (int d = 0; d < headDim; d++) score += q[qOff + d] * keys[base + d];
-            score *= scale;
+            float score = FloatArrays.dot(q, qOff, keys, t * kvDim + kvOff, headDim) * scale;
             scores[t] = score;
             max = Math.max(max, score);
         }
@@ -254,9 +252,7 @@ public final class Qwen3Model {
         }
         Arrays.fill(out, qOff, qOff + headDim, 0f);
         for (int t = 0; t <= position; t++) {
-            float p = scores[t] / sum;
-            int base = t * kvDim + kvOff;
-            for (int d = 0; d < headDim; d++) out[qOff + d] += p * values[base + d];
+            FloatArrays.addScaled(scores[t] / sum, values, t * kvDim + kvOff, out, qOff, headDim);
         }
     }
 

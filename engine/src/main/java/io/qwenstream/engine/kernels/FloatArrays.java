@@ -1,0 +1,57 @@
+package io.qwenstream.engine.kernels;
+
+import static io.qwenstream.engine.kernels.VectorInfo.F_SPECIES;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Dot product and scaled add over float32 arrays: attention's q·k and p·v, which read the KV cache
+ * rather than a weight matrix. Each vector kernel sits beside the scalar meaning it computes.
+ */
+public final class FloatArrays {
+
+    private FloatArrays() {}
+
+    /** sum over i < n of a[aOff + i] * b[bOff + i]. */
+    public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        if (!VectorInfo.ENABLED) return dotScalar(a, aOff, b, bOff, n);
+        int lanes = F_SPECIES.length();
+        // Two accumulators: a head's 128 values are only eight vectors, one FMA chain would wait on itself.
+        FloatVector acc0 = FloatVector.zero(F_SPECIES), acc1 = acc0;
+        int i = 0;
+        for (int bound = n - n % (2 * lanes); i < bound; i += 2 * lanes) {
+            acc0 = FloatVector.fromArray(F_SPECIES, a, aOff + i).fma(FloatVector.fromArray(F_SPECIES, b, bOff + i), acc0);
+            acc1 = FloatVector.fromArray(F_SPECIES, a, aOff + i + lanes).fma(FloatVector.fromArray(F_SPECIES, b, bOff + i + lanes), acc1);
+        }
+        for (int bound = n - n % lanes; i < bound; i += lanes) {
+            acc0 = FloatVector.fromArray(F_SPECIES, a, aOff + i).fma(FloatVector.fromArray(F_SPECIES, b, bOff + i), acc0);
+        }
+        float sum = VectorInfo.sum(acc0.add(acc1));
+        for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
+        return sum;
+    }
+
+    public static float dotScalar(float[] a, int aOff, float[] b, int bOff, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) sum += a[aOff + i] * b[bOff + i];
+        return sum;
+    }
+
+    /** y[yOff + i] += alpha * x[xOff + i] for i < n. */
+    public static void addScaled(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        if (!VectorInfo.ENABLED) {
+            addScaledScalar(alpha, x, xOff, y, yOff, n);
+            return;
+        }
+        FloatVector a = FloatVector.broadcast(F_SPECIES, alpha);
+        int i = 0;
+        for (int bound = n - n % F_SPECIES.length(); i < bound; i += F_SPECIES.length()) {
+            FloatVector.fromArray(F_SPECIES, x, xOff + i).fma(a, FloatVector.fromArray(F_SPECIES, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
+    }
+
+    public static void addScaledScalar(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
+    }
+}
