@@ -6,6 +6,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -38,17 +39,24 @@ public final class VectorInfo {
     }
 
     /**
-     * The sum of the lanes, always in lane order. {@code reduceLanes(ADD)} leaves the order open, and
-     * the interpreter and C2 do pick different ones: the same dot product would change its last bits
-     * once the kernel gets compiled.
+     * The sum of the lanes, in one fixed order: each step adds the lanes half the width away, until
+     * lane 0 holds the sum. {@code reduceLanes(ADD)} leaves the order open, and the interpreter and
+     * C2 do pick different ones: the same dot product would change its last bits once the kernel gets
+     * compiled. Lane-wise adds are the same in both, and allocate nothing (a round trip through an
+     * array did, once per dot product).
      */
     static float sum(FloatVector v) {
-        float s = 0f;
-        // Through an array: v.lane(i) at a variable index compiles to a switch over every lane, a
-        // size that stops C2 from inlining the rest of a large kernel.
-        for (float lane : v.toArray()) s += lane;
-        return s;
+        if (F_SPECIES.length() == 16) v = v.add(v.rearrange(ROTATE_8));
+        v = v.add(v.rearrange(ROTATE_4));
+        v = v.add(v.rearrange(ROTATE_2));
+        return v.add(v.rearrange(ROTATE_1)).lane(0);
     }
+
+    // Constant shuffles (C2 compiles a rearrange by a static final shuffle to one permute).
+    private static final VectorShuffle<Float> ROTATE_8 = VectorShuffle.iota(F_SPECIES, 8, 1, true);
+    private static final VectorShuffle<Float> ROTATE_4 = VectorShuffle.iota(F_SPECIES, 4, 1, true);
+    private static final VectorShuffle<Float> ROTATE_2 = VectorShuffle.iota(F_SPECIES, 2, 1, true);
+    private static final VectorShuffle<Float> ROTATE_1 = VectorShuffle.iota(F_SPECIES, 1, 1, true);
 
     private static VectorSpecies<Float> pickSpecies() {
         VectorSpecies<Float> preferred = FloatVector.SPECIES_PREFERRED;
