@@ -43,7 +43,7 @@ public final class Q4_0Kernel {
             for (int j = 0; j < 16; j += F_SPECIES.length()) {
                 ByteVector packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN);
                 VectorInfo.widen(packed.and((byte) 0xF).sub((byte) 8)).mul(d).intoArray(out, o + j);
-                VectorInfo.widen(packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)).mul(d).intoArray(out, o + 16 + j);
+                VectorInfo.widen(highNibbles(packed).sub((byte) 8)).mul(d).intoArray(out, o + 16 + j);
             }
         }
     }
@@ -64,31 +64,37 @@ public final class Q4_0Kernel {
     }
 
     public static float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        // Two accumulators, even and odd blocks, so consecutive blocks do not wait on one FMA chain.
-        FloatVector even = FloatVector.zero(F_SPECIES);
-        FloatVector odd = even;
-        int blocks = n / BLOCK;
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
-            even = blockSum(w, offset + (long) b * BLOCK_BYTES, x, xOff + b * BLOCK, even);
-            odd = blockSum(w, offset + (long) (b + 1) * BLOCK_BYTES, x, xOff + (b + 1) * BLOCK, odd);
+        // Two accumulators taking turns block by block, so consecutive blocks do not wait on one FMA chain.
+        FloatVector older = FloatVector.zero(F_SPECIES), newer = older;
+        for (int b = 0; b < n / BLOCK; b++) {
+            FloatVector next = blockSum(w, offset + (long) b * BLOCK_BYTES, x, xOff + b * BLOCK, older);
+            older = newer;
+            newer = next;
         }
-        if (b < blocks) even = blockSum(w, offset + (long) b * BLOCK_BYTES, x, xOff + b * BLOCK, even);
-        return VectorInfo.sum(even.add(odd));
+        return VectorInfo.sum(older.add(newer));
     }
 
     /** acc + d * (q · x) for one block: low nibbles are elements 0..15, high nibbles 16..31. */
     private static FloatVector blockSum(MemorySegment w, long block, float[] x, int xb, FloatVector acc) {
         int lanes = F_SPECIES.length();
-        FloatVector sum = FloatVector.zero(F_SPECIES);
-        for (int j = 0; j < 16; j += lanes) {
-            ByteVector packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN);
-            FloatVector lo = VectorInfo.widen(packed.and((byte) 0xF).sub((byte) 8));
-            FloatVector hi = VectorInfo.widen(packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8));
-            sum = lo.fma(FloatVector.fromArray(F_SPECIES, x, xb + j), sum);
-            sum = hi.fma(FloatVector.fromArray(F_SPECIES, x, xb + 16 + j), sum);
+        // The first product starts the block's sum (no FMA into zero: one step less on its chain).
+        ByteVector packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + 2, ByteOrder.LITTLE_ENDIAN);
+        FloatVector sum = VectorInfo.widen(packed.and((byte) 0xF).sub((byte) 8)).mul(FloatVector.fromArray(F_SPECIES, x, xb));
+        sum = VectorInfo.widen(highNibbles(packed).sub((byte) 8)).fma(FloatVector.fromArray(F_SPECIES, x, xb + 16), sum);
+        for (int j = lanes; j < 16; j += lanes) {
+            packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN);
+            sum = VectorInfo.widen(packed.and((byte) 0xF).sub((byte) 8)).fma(FloatVector.fromArray(F_SPECIES, x, xb + j), sum);
+            sum = VectorInfo.widen(highNibbles(packed).sub((byte) 8)).fma(FloatVector.fromArray(F_SPECIES, x, xb + 16 + j), sum);
         }
         return sum.fma(FloatVector.broadcast(F_SPECIES, F16Kernel.read(w, block)), acc);
+    }
+
+    /**
+     * packed >>> 4 per byte. x86 has no byte shift (a byte-lane LSHR compiles to five instructions):
+     * shift 32-bit lanes and mask, the bits pulled in from the neighbouring byte fall outside 0xF.
+     */
+    private static ByteVector highNibbles(ByteVector packed) {
+        return packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF);
     }
 
     /**
