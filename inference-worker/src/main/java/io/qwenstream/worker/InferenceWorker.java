@@ -103,7 +103,7 @@ public class InferenceWorker {
 
     @PostConstruct
     void start() {
-        scheduler = new BatchScheduler(engine, config.maxConcurrent());
+        scheduler = new BatchScheduler(engine, config.maxConcurrent(), config.prefixCacheMb() << 20);
         validator = new MessageValidator(config.maxRecordBytes());
         places = new Admission(config.maxConcurrent() + config.queueCapacity());
         slots = new Admission(config.maxConcurrent());
@@ -116,6 +116,7 @@ public class InferenceWorker {
         });
         modelName = config.model().getFileName().toString();
         metrics.places(places::taken, config.maxConcurrent() + config.queueCapacity());
+        metrics.prefixCache(scheduler);
     }
 
     @PreDestroy
@@ -272,7 +273,8 @@ public class InferenceWorker {
                 } else {
                     long tick = Math.max(1, config.chunk().maxDelay().toMillis() / 4);
                     ticker = flushTimer.scheduleAtFixedRate(chunker::flushIfDue, tick, tick, TimeUnit.MILLISECONDS);
-                    scheduler.submit(prompt, options(request, context - prompt.length), (id, text, phase) -> {
+                    // Keyed by conversation_id alone, as the history is; a prefix is reused only where the tokens match.
+                    scheduler.submit(request.conversationId(), prompt, options(request, context - prompt.length), (id, text, phase) -> {
                         firstTokenAtMs.compareAndSet(-1, System.currentTimeMillis());
                         chunker.onToken(text, phase);
                     }, this::interrupt).whenComplete(this::generated);

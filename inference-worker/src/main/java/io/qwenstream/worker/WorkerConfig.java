@@ -30,6 +30,13 @@ public interface WorkerConfig {
     @WithDefault("4")
     int queueCapacity();
 
+    /**
+     * MiB of KV caches kept for the next turn of each conversation (least recently used dropped first), so
+     * that turn prefills only what follows the history it shares with the last one; 0 keeps none.
+     */
+    @WithDefault("256")
+    long prefixCacheMb();
+
     /** Records larger than this are refused as record_too_large (the broker's limit is 1 MiB). */
     @WithDefault("1048576")
     int maxRecordBytes();

@@ -2,10 +2,12 @@ package io.qwenstream.worker;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.qwenstream.engine.generation.BatchScheduler;
 import io.qwenstream.schemas.FinishReason;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -36,6 +38,25 @@ public class WorkerMetrics {
                 .tags(common).strongReference(true).register(registry);
         Gauge.builder("qwenstream.worker.places.capacity", () -> capacity).description("Running plus waiting requests a worker takes")
                 .tags(common).strongReference(true).register(registry);
+    }
+
+    /** The scheduler's prefix cache: lookups of a conversation by result, prompt tokens not recomputed, evictions, bytes held. */
+    void prefixCache(BatchScheduler scheduler) {
+        FunctionCounter.builder("qwenstream.worker.prefix.cache.lookups", scheduler, s -> s.prefixCacheStats().hits())
+                .description("Requests of a conversation by whether its last turn's KV cache gave a prefix")
+                .tags(common).tag("result", "hit").register(registry);
+        FunctionCounter.builder("qwenstream.worker.prefix.cache.lookups", scheduler, s -> s.prefixCacheStats().misses())
+                .description("Requests of a conversation by whether its last turn's KV cache gave a prefix")
+                .tags(common).tag("result", "miss").register(registry);
+        FunctionCounter.builder("qwenstream.worker.prefix.cache.reused.tokens", scheduler, s -> s.prefixCacheStats().reusedTokens())
+                .description("Prompt tokens whose keys and values came from the prefix cache instead of a prefill")
+                .baseUnit("tokens").tags(common).register(registry);
+        FunctionCounter.builder("qwenstream.worker.prefix.cache.evictions", scheduler, s -> s.prefixCacheStats().evictions())
+                .description("Conversations dropped from the prefix cache to make room")
+                .tags(common).register(registry);
+        Gauge.builder("qwenstream.worker.prefix.cache.size", scheduler, s -> s.prefixCacheStats().bytesHeld())
+                .description("Bytes of KV caches held for conversations' next turns")
+                .baseUnit("bytes").tags(common).register(registry);
     }
 
     /** Time from taking the record to starting its generation. */

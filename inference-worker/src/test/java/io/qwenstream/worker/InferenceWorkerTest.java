@@ -53,6 +53,7 @@ import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -234,7 +235,9 @@ class InferenceWorkerTest {
             Thread.sleep(100);
         }
         Thread.sleep(1_000);
-        poll();
+        // One poll may hold records of one partition only (max.poll.records): poll until both running ones have shown.
+        long polled = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        do poll(); while (ids.stream().filter(byRequest::containsKey).count() < 2 && System.nanoTime() < polled);
         assertEquals(6.0, placesTaken(), "a full worker takes no more records");
         assertEquals(2, ids.stream().filter(id -> byRequest.containsKey(id)).count(), "two sequences run, four wait");
 
@@ -277,7 +280,43 @@ class InferenceWorkerTest {
         assertTrue(only.usage().promptTokens() > 40_000, only.toString());
     }
 
+    @Test
+    void aConversationsNextTurnReusesThePrefixItSharesWithTheLastTurn() throws Exception {
+        String conversation = "conv-" + UUID.randomUUID();
+        String first = newId();
+        PreparedRequest turn1 = inConversation(request(first, false, null, 6, 1, null), conversation, USER_TURN + "<think>\n\n</think>\n\n");
+        producer.send(new ProducerRecord<>(Topics.INFERENCE, conversation, Messages.toJson(turn1))).get();
+        String answer = text(chunks(untilLast(first, Duration.ofSeconds(60))), Phase.ANSWER);
+
+        // History keeps the answer only: the prompts part ways after turn 1's "<|im_start|>assistant\n".
+        String second = newId();
+        String prompt = USER_TURN + answer + "<|im_end|>\n<|im_start|>user\nAnd then?<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n";
+        producer.send(new ProducerRecord<>(Topics.INFERENCE, conversation,
+                Messages.toJson(inConversation(request(second, false, null, 6, 1, null), conversation, prompt)))).get();
+        assertNotEquals(FinishReason.ERROR, chunks(untilLast(second, Duration.ofSeconds(60))).getLast().finishReason());
+
+        String exposition = HttpClient.newHttpClient().send(HttpRequest.newBuilder(metrics.toURI()).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(meterValue(exposition, "qwenstream_worker_prefix_cache_lookups_total", "result=\"hit\"") >= 1, exposition);
+        assertTrue(meterValue(exposition, "qwenstream_worker_prefix_cache_lookups_total", "result=\"miss\"") >= 1, exposition);
+        assertTrue(meterValue(exposition, "qwenstream_worker_prefix_cache_reused_tokens_total", "") >= 5, "at least the user turn");
+        assertTrue(meterValue(exposition, "qwenstream_worker_prefix_cache_size_bytes", "") > 0, exposition);
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------
+
+    /** The value of the exposition line of {@code meter} whose labels contain {@code label}. */
+    private static double meterValue(String exposition, String meter, String label) {
+        return exposition.lines().filter(l -> l.startsWith(meter + "{") && l.contains(label))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
+                .orElseThrow(() -> new AssertionError(meter + " " + label + " not in\n" + exposition));
+    }
+
+    private static PreparedRequest inConversation(PreparedRequest r, String conversationId, String prompt) {
+        return new PreparedRequest(r.schemaVersion(), r.requestId(), conversationId, r.tenant(), r.task(), prompt,
+                r.promptTokens(), r.thinking(), r.sampling(), r.translate(), r.summarize(), r.messages(), r.stream(),
+                r.deadlineAtMs(), r.receivedAtMs(), r.metadata());
+    }
 
     private static PreparedRequest request(String id, boolean thinking, Integer budget, int maxTokens, long seed, Long deadlineAtMs) {
         String prompt = thinking ? USER_TURN : USER_TURN + "<think>\n\n</think>\n\n";

@@ -60,7 +60,7 @@ final class EngineAloneBench implements AutoCloseable {
         SamplingParams sampling = prompt.thinking() ? SamplingParams.thinkingDefaults(seed) : SamplingParams.nonThinkingDefaults(seed);
         int room = engine.config().contextLength() - prompt.ids().length;
         GenerationOptions options = new GenerationOptions(Math.min(maxTokens, room), sampling, false, List.of(), prompt.thinking(), null);
-        try (BatchScheduler scheduler = new BatchScheduler(engine, concurrency)) {
+        try (BatchScheduler scheduler = new BatchScheduler(engine, concurrency, 0)) {
             ClosedLoop loop = new ClosedLoop(scheduler, options, count);
             for (int i = 0; i < Math.min(concurrency, count); i++) loop.submitNext();
             loop.await(timeout);
@@ -92,7 +92,7 @@ final class EngineAloneBench implements AutoCloseable {
             // The listener runs on the scheduler's thread only: a plain list is enough.
             List<Long> tokenTimes = new ArrayList<>(options.maxTokens());
             long sent = System.nanoTime();
-            scheduler.submit(prompt.ids(), options, (id, text, phase) -> tokenTimes.add(System.nanoTime()), () -> null)
+            scheduler.submit(null, prompt.ids(), options, (id, text, phase) -> tokenTimes.add(System.nanoTime()), () -> null)
                     .whenComplete((result, error) -> {
                         long end = System.nanoTime();
                         if (error != null) {

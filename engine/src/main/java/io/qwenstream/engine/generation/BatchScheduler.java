@@ -1,6 +1,7 @@
 package io.qwenstream.engine.generation;
 
 import io.qwenstream.engine.Engine;
+import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
 
 import java.util.ArrayList;
@@ -14,29 +15,35 @@ import java.util.function.Supplier;
  * Continuous batching: one thread runs every active sequence's next token in a single batched
  * forward, so N concurrent generations share each weight read. New sequences are admitted between
  * decode steps; their prompts are prefilled one chunk per step, so a long prompt never stalls the
- * running decodes; finished sequences retire at once.
+ * running decodes; finished sequences retire at once. A sequence of a conversation starts its prefill
+ * after the prefix that the conversation's last turn left in the {@link PrefixCache}, and leaves its
+ * own cache there when it ends.
  */
 public final class BatchScheduler implements AutoCloseable {
 
-    private record Job(Sequence sequence, CompletableFuture<GenerationResult> result) {}
+    private record Job(Sequence sequence, String conversation, CompletableFuture<GenerationResult> result) {}
 
     private final Engine engine;
     private final Qwen3Model model;
     private final int maxSequences;
+    private final PrefixCache prefixCache;
     private final LinkedBlockingQueue<Runnable> submissions = new LinkedBlockingQueue<>();
     private final List<Job> prefilling = new ArrayList<>();
     private final List<Job> decoding = new ArrayList<>();
     private final List<Job> waiting = new ArrayList<>();
     private final Thread thread;
     private volatile boolean running = true;
-    private int prefillFrom;
 
-    /** Runs at most {@code maxSequences} sequences at once; more wait, in order, for a free slot. */
-    public BatchScheduler(Engine engine, int maxSequences) {
+    /**
+     * Runs at most {@code maxSequences} sequences at once; more wait, in order, for a free slot.
+     * Conversations' KV caches are kept for their next turn within {@code prefixCacheBytes} (0: none).
+     */
+    public BatchScheduler(Engine engine, int maxSequences, long prefixCacheBytes) {
         if (maxSequences <= 0) throw new IllegalArgumentException("max sequences must be positive, got " + maxSequences);
         this.engine = engine;
         this.model = engine.model();
         this.maxSequences = maxSequences;
+        this.prefixCache = new PrefixCache(model.config(), prefixCacheBytes);
         this.thread = Thread.ofPlatform().name("qwenstream-batch-scheduler").daemon().start(this::loop);
     }
 
@@ -44,9 +51,11 @@ public final class BatchScheduler implements AutoCloseable {
      * Queues a generation; the future completes with its result, or exceptionally when its input is
      * refused (e.g. a prompt longer than the context) or the engine fails on it. The listener and
      * interrupt are called on the scheduler's thread: keep them short.
+     *
+     * @param conversation the conversation this prompt continues, or null: a key of the prefix cache
      */
-    public CompletableFuture<GenerationResult> submit(int[] prompt, GenerationOptions options, TokenListener listener,
-                                                      Supplier<GenerationResult.FinishReason> interrupt) {
+    public CompletableFuture<GenerationResult> submit(String conversation, int[] prompt, GenerationOptions options,
+                                                      TokenListener listener, Supplier<GenerationResult.FinishReason> interrupt) {
         CompletableFuture<GenerationResult> result = new CompletableFuture<>();
         if (!running) {
             result.completeExceptionally(new IllegalStateException("the scheduler is closed"));
@@ -54,12 +63,17 @@ public final class BatchScheduler implements AutoCloseable {
         }
         submissions.add(() -> {
             try {
-                waiting.add(new Job(new Sequence(model, engine.tokenizer(), prompt, options, listener, interrupt), result));
+                waiting.add(new Job(new Sequence(model, engine.tokenizer(), prompt, options, listener, interrupt), conversation, result));
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
             }
         });
         return result;
+    }
+
+    /** Hits, misses, reused tokens, evictions and bytes of the prefix cache; safe to read from any thread. */
+    public PrefixCache.Stats prefixCacheStats() {
+        return prefixCache.stats();
     }
 
     /** Sequences admitted and not yet finished (prefilling or decoding). */
@@ -86,7 +100,7 @@ public final class BatchScheduler implements AutoCloseable {
             } catch (InterruptedException e) {
                 break;
             }
-            while (active() < maxSequences && !waiting.isEmpty()) prefilling.add(waiting.removeFirst());
+            while (active() < maxSequences && !waiting.isEmpty()) admit(waiting.removeFirst());
             if (!prefilling.isEmpty()) prefillOneChunk(prefillBatch);
             if (!decoding.isEmpty()) decodeOneStep(decodeBatch, states, tokens, positions, want);
         }
@@ -97,28 +111,45 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    private void prefillOneChunk(Qwen3Model.Batch batch) {
-        Job job = prefilling.getFirst();
+    /** Queues a sequence for prefill, from the end of the prefix its conversation's last turn left cached. */
+    private void admit(Job job) {
         Sequence s = job.sequence();
         try {
-            prefillFrom = model.prefillChunk(batch, s.state, s.prompt, prefillFrom);
-            if (prefillFrom < s.prompt.length) return;
-            prefilling.removeFirst();
-            prefillFrom = 0;
-            advance(job);
+            PrefixCache.Hit hit = prefixCache.lookup(job.conversation(), s.prompt);
+            if (hit != null) {
+                KVCache.copyPrefix(hit.state(), s.state, hit.length());
+                s.prefilled = hit.length();
+            }
+            prefilling.add(job);
         } catch (RuntimeException e) {
-            prefilling.removeFirst();
-            prefillFrom = 0;
             job.result().completeExceptionally(e);
         }
     }
 
-    /** Asks the sequence for its next token: a finished one retires, the others wait for the next step. */
+    private void prefillOneChunk(Qwen3Model.Batch batch) {
+        Job job = prefilling.getFirst();
+        Sequence s = job.sequence();
+        try {
+            s.prefilled = model.prefillChunk(batch, s.state, s.prompt, s.prefilled);
+            if (s.prefilled < s.prompt.length) return;
+            prefilling.removeFirst();
+            advance(job);
+        } catch (RuntimeException e) {
+            prefilling.remove(job);  // not removeFirst: when advance() threw, the job had already left the list
+            job.result().completeExceptionally(e);
+        }
+    }
+
+    /**
+     * Asks the sequence for its next token: a finished one retires, leaving its cache for its
+     * conversation's next turn; the others wait for the next step.
+     */
     private void advance(Job job) {
         Sequence s = job.sequence();
         int token = s.next();
         if (token < 0) {
             decoding.remove(job);
+            prefixCache.store(job.conversation(), s.fedTokens(), s.state);
             job.result().complete(s.result());
         } else {
             s.pendingToken = token;

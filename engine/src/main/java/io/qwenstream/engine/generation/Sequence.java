@@ -45,6 +45,8 @@ final class Sequence {
     private GenerationResult.FinishReason finish;
     /** The token {@link #next()} chose, waiting for the scheduler's next batched step. */
     int pendingToken;
+    /** Prompt tokens already in the KV cache (a reused prefix, then each prefilled chunk): the scheduler's prefill goes on from here. */
+    int prefilled;
 
     Sequence(Qwen3Model model, Qwen3Tokenizer tokenizer, int[] prompt, GenerationOptions options,
              TokenListener listener, Supplier<GenerationResult.FinishReason> interrupt) {
@@ -109,6 +111,13 @@ final class Sequence {
     /** Where the token returned by {@link #next()} goes in the cache; advances. */
     int takePosition() {
         return position++;
+    }
+
+    /** The tokens whose KV entries the cache holds: the prompt, then each generated token fed back (never the last one chosen). */
+    int[] fedTokens() {
+        int[] fed = Arrays.copyOf(prompt, position);
+        System.arraycopy(ids, 0, fed, prompt.length, position - prompt.length);
+        return fed;
     }
 
     boolean finished() {
