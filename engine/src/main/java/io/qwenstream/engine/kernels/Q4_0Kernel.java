@@ -8,7 +8,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * ggml Q4_0: blocks of 32 weights, each a half-precision scale d followed by 16 bytes; the low
@@ -43,7 +42,7 @@ public final class Q4_0Kernel {
             for (int j = 0; j < 16; j += F_SPECIES.length()) {
                 ByteVector packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN);
                 VectorInfo.widen(packed.and((byte) 0xF).sub((byte) 8)).mul(d).intoArray(out, o + j);
-                VectorInfo.widen(highNibbles(packed).sub((byte) 8)).mul(d).intoArray(out, o + 16 + j);
+                VectorInfo.widen(VectorInfo.shiftRightAndMask(packed, 4, 0xF).sub((byte) 8)).mul(d).intoArray(out, o + 16 + j);
             }
         }
     }
@@ -80,22 +79,15 @@ public final class Q4_0Kernel {
         // The first product starts the block's sum (no FMA into zero: one step less on its chain).
         ByteVector packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + 2, ByteOrder.LITTLE_ENDIAN);
         FloatVector sum = VectorInfo.widen(packed.and((byte) 0xF).sub((byte) 8)).mul(FloatVector.fromArray(F_SPECIES, x, xb));
-        sum = VectorInfo.widen(highNibbles(packed).sub((byte) 8)).fma(FloatVector.fromArray(F_SPECIES, x, xb + 16), sum);
+        sum = VectorInfo.widen(VectorInfo.shiftRightAndMask(packed, 4, 0xF).sub((byte) 8)).fma(FloatVector.fromArray(F_SPECIES, x, xb + 16), sum);
         for (int j = lanes; j < 16; j += lanes) {
             packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN);
             sum = VectorInfo.widen(packed.and((byte) 0xF).sub((byte) 8)).fma(FloatVector.fromArray(F_SPECIES, x, xb + j), sum);
-            sum = VectorInfo.widen(highNibbles(packed).sub((byte) 8)).fma(FloatVector.fromArray(F_SPECIES, x, xb + 16 + j), sum);
+            sum = VectorInfo.widen(VectorInfo.shiftRightAndMask(packed, 4, 0xF).sub((byte) 8)).fma(FloatVector.fromArray(F_SPECIES, x, xb + 16 + j), sum);
         }
         return sum.fma(FloatVector.broadcast(F_SPECIES, F16Kernel.read(w, block)), acc);
     }
 
-    /**
-     * packed >>> 4 per byte. x86 has no byte shift (a byte-lane LSHR compiles to five instructions):
-     * shift 32-bit lanes and mask, the bits pulled in from the neighbouring byte fall outside 0xF.
-     */
-    private static ByteVector highNibbles(ByteVector packed) {
-        return packed.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF);
-    }
 
     /**
      * ggml's quantize_row_q4_0_ref: the value of largest magnitude (sign kept) becomes -8, so

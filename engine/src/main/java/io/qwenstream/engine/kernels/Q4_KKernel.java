@@ -9,7 +9,6 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * ggml Q4_K: super-blocks of 256 weights in 144 bytes: half d, half dmin, 12 bytes holding a 6-bit
@@ -80,7 +79,7 @@ public final class Q4_KKernel {
                     ByteVector q = ByteVector.fromMemorySegment(B_SPECIES, w, block + QS + 32 * p + l, ByteOrder.LITTLE_ENDIAN);
                     // Multiply, then subtract (two roundings), as dequantize does; an fma would round once.
                     VectorInfo.widen(q.and((byte) 0xF)).mul(d1).sub(m1).intoArray(out, o + l);
-                    VectorInfo.widen(q.lanewise(VectorOperators.LSHR, 4)).mul(d2).sub(m2).intoArray(out, o + 32 + l);
+                    VectorInfo.widen(VectorInfo.shiftRightAndMask(q, 4, 0xF)).mul(d2).sub(m2).intoArray(out, o + 32 + l);
                 }
             }
         }
@@ -130,8 +129,8 @@ public final class Q4_KKernel {
                     ByteVector q1 = ByteVector.fromMemorySegment(B_SPECIES, w, qs + l + lanes, ByteOrder.LITTLE_ENDIAN);
                     acc0 = term(q0.and((byte) 0xF), scaleLo, shiftLo, x, xb + l, acc0);
                     acc1 = term(q1.and((byte) 0xF), scaleLo, shiftLo, x, xb + l + lanes, acc1);
-                    acc2 = term(q0.lanewise(VectorOperators.LSHR, 4), scaleHi, shiftHi, x, xb + 32 + l, acc2);
-                    acc3 = term(q1.lanewise(VectorOperators.LSHR, 4), scaleHi, shiftHi, x, xb + 32 + l + lanes, acc3);
+                    acc2 = term(VectorInfo.shiftRightAndMask(q0, 4, 0xF), scaleHi, shiftHi, x, xb + 32 + l, acc2);
+                    acc3 = term(VectorInfo.shiftRightAndMask(q1, 4, 0xF), scaleHi, shiftHi, x, xb + 32 + l + lanes, acc3);
                 }
             }
         }

@@ -57,30 +57,33 @@ public final class Q8_0Kernel {
     }
 
     public static float dot(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        // Two accumulators taking turns block by block: a single chain of dependent FMAs would cap a
+        // Four accumulators, one per block modulo 4: a single chain of dependent FMAs would cap a
         // row at one block per FMA latency, below the rate memory delivers it.
-        FloatVector older = FloatVector.zero(F_SPECIES), newer = older;
-        int lanes = F_SPECIES.length();
-        for (int b = 0; b < n / BLOCK; b++) {
-            long block = offset + (long) b * BLOCK_BYTES;
+        FloatVector a0 = FloatVector.zero(F_SPECIES), a1 = a0, a2 = a0, a3 = a0;
+        int blocks = n / BLOCK;
+        int b = 0;
+        for (; b + 3 < blocks; b += 4) {
+            long at = offset + (long) b * BLOCK_BYTES;
             int xb = xOff + b * BLOCK;
-            // The first product starts the block's sum (no FMA into zero: one step less on its chain).
-            FloatVector sum = quants(w, block + 2).mul(FloatVector.fromArray(F_SPECIES, x, xb));
-            for (int j = lanes; j < BLOCK; j += lanes) sum = quants(w, block + 2 + j).fma(FloatVector.fromArray(F_SPECIES, x, xb + j), sum);
-            FloatVector next = sum.fma(scale(w, block), older);
-            older = newer;
-            newer = next;
+            a0 = blockSum(w, at, x, xb, a0);
+            a1 = blockSum(w, at + BLOCK_BYTES, x, xb + BLOCK, a1);
+            a2 = blockSum(w, at + 2 * BLOCK_BYTES, x, xb + 2 * BLOCK, a2);
+            a3 = blockSum(w, at + 3 * BLOCK_BYTES, x, xb + 3 * BLOCK, a3);
         }
-        return VectorInfo.sum(older.add(newer));
+        for (; b < blocks; b++) a0 = blockSum(w, offset + (long) b * BLOCK_BYTES, x, xOff + b * BLOCK, a0);
+        return VectorInfo.sum(a0.add(a1).add(a2.add(a3)));
     }
 
-    /** lanes signed bytes at {@code at}, as floats. */
-    private static FloatVector quants(MemorySegment w, long at) {
-        return VectorInfo.widen(ByteVector.fromMemorySegment(B_SPECIES, w, at, ByteOrder.LITTLE_ENDIAN));
-    }
-
-    private static FloatVector scale(MemorySegment w, long block) {
-        return FloatVector.broadcast(F_SPECIES, F16Kernel.read(w, block));
+    /** acc + d * (q · x) for one block, with d its fp16 scale. */
+    private static FloatVector blockSum(MemorySegment w, long block, float[] x, int xb, FloatVector acc) {
+        int lanes = F_SPECIES.length();
+        FloatVector sum = FloatVector.zero(F_SPECIES);
+        for (int j = 0; j < BLOCK; j += lanes) {
+            FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2F, F_SPECIES, 0);
+            sum = q.fma(FloatVector.fromArray(F_SPECIES, x, xb + j), sum);
+        }
+        return sum.fma(FloatVector.broadcast(F_SPECIES, F16Kernel.read(w, block)), acc);
     }
 
     /** ggml's quantize_row_q8_0_ref: d = max|x| / 127, q = round-half-away(x / d) with 1/d computed from the unrounded d. */

@@ -39,6 +39,16 @@ public final class VectorInfo {
     }
 
     /**
+     * Each byte shifted right by {@code bits}, then masked. x86 has no byte-lane shift (C2 turns one
+     * into five instructions): shifting 32-bit lanes takes one, and the mask drops the bits pulled in
+     * from the neighbouring byte, so the mask must have no bit at or above {@code 8 - bits}.
+     */
+    static ByteVector shiftRightAndMask(ByteVector v, int bits, int mask) {
+        return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, bits).reinterpretAsBytes().and((byte) mask);
+    }
+
+
+    /**
      * The sum of the lanes, in one fixed order: each step adds the lanes half the width away, until
      * lane 0 holds the sum. {@code reduceLanes(ADD)} leaves the order open, and the interpreter and
      * C2 do pick different ones: the same dot product would change its last bits once the kernel gets
