@@ -145,6 +145,9 @@ final class Cluster {
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) command.add("/usr/bin/setsid"); // no terminal signals
         command.add(LocalKafka.javaBinary());
         command.addAll(List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"));
+        // A bounded young generation: left to size itself it grows to gigabytes of short-lived engine
+        // scratch (mostly from warm-up, before C2 compiles the vector kernels), and resident memory with it.
+        if (service.equals("inference-worker")) command.add("-Xmn64m");
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("kafka.bootstrap.servers", state.bootstrapServers());
         properties.put("quarkus.http.host", "127.0.0.1");
