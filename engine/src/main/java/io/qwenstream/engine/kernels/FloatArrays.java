@@ -1,12 +1,16 @@
 package io.qwenstream.engine.kernels;
 
 import static io.qwenstream.engine.kernels.VectorInfo.F_SPECIES;
+import static io.qwenstream.engine.kernels.VectorInfo.S_SPECIES;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.ShortVector;
 
 /**
  * Dot product and scaled add over float32 arrays: attention's q·k and p·v, which read the KV cache
- * rather than a weight matrix. Each vector kernel sits beside the scalar meaning it computes.
+ * rather than a weight matrix. The cache holds float32 or IEEE half precision (the raw 16 bits in a
+ * {@code short[]}); halves are widened to float exactly, so only the stored rounding differs. Each
+ * vector kernel sits beside the scalar meaning it computes.
  */
 public final class FloatArrays {
 
@@ -53,5 +57,60 @@ public final class FloatArrays {
 
     public static void addScaledScalar(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
         for (int i = 0; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
+    }
+
+    /** sum over i < n of a[aOff + i] * halves[hOff + i], each half read as the float it denotes. */
+    public static float dot(float[] a, int aOff, short[] halves, int hOff, int n) {
+        if (!VectorInfo.ENABLED) return dotScalar(a, aOff, halves, hOff, n);
+        int lanes = F_SPECIES.length();
+        FloatVector acc0 = FloatVector.zero(F_SPECIES), acc1 = acc0;
+        int i = 0;
+        for (int bound = n - n % (2 * lanes); i < bound; i += 2 * lanes) {
+            acc0 = FloatVector.fromArray(F_SPECIES, a, aOff + i).fma(half(halves, hOff + i), acc0);
+            acc1 = FloatVector.fromArray(F_SPECIES, a, aOff + i + lanes).fma(half(halves, hOff + i + lanes), acc1);
+        }
+        for (int bound = n - n % lanes; i < bound; i += lanes) {
+            acc0 = FloatVector.fromArray(F_SPECIES, a, aOff + i).fma(half(halves, hOff + i), acc0);
+        }
+        float sum = VectorInfo.sum(acc0.add(acc1));
+        for (; i < n; i++) sum += a[aOff + i] * Float.float16ToFloat(halves[hOff + i]);
+        return sum;
+    }
+
+    public static float dotScalar(float[] a, int aOff, short[] halves, int hOff, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) sum += a[aOff + i] * Float.float16ToFloat(halves[hOff + i]);
+        return sum;
+    }
+
+    /** y[yOff + i] += alpha * halves[xOff + i] for i < n, each half read as the float it denotes. */
+    public static void addScaled(float alpha, short[] halves, int xOff, float[] y, int yOff, int n) {
+        if (!VectorInfo.ENABLED) {
+            addScaledScalar(alpha, halves, xOff, y, yOff, n);
+            return;
+        }
+        FloatVector a = FloatVector.broadcast(F_SPECIES, alpha);
+        int i = 0;
+        for (int bound = n - n % F_SPECIES.length(); i < bound; i += F_SPECIES.length()) {
+            half(halves, xOff + i).fma(a, FloatVector.fromArray(F_SPECIES, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] += alpha * Float.float16ToFloat(halves[xOff + i]);
+    }
+
+    public static void addScaledScalar(float alpha, short[] halves, int xOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] += alpha * Float.float16ToFloat(halves[xOff + i]);
+    }
+
+    /**
+     * out[outOff + i] = x[xOff + i] as a half, rounded to nearest even (what torch's {@code .half()} and
+     * the F16C instruction do; C2 compiles {@code floatToFloat16} to that instruction where there is one).
+     */
+    public static void toHalves(float[] x, int xOff, short[] out, int outOff, int n) {
+        for (int i = 0; i < n; i++) out[outOff + i] = Float.floatToFloat16(x[xOff + i]);
+    }
+
+    /** As many halves as there are float lanes, from {@code halves[off]}, as floats. */
+    private static FloatVector half(short[] halves, int off) {
+        return F16Kernel.widen(ShortVector.fromArray(S_SPECIES, halves, off));
     }
 }
