@@ -8,6 +8,8 @@ import io.qwenstream.engine.sampling.SamplingParams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -83,10 +85,11 @@ class BatchSchedulerTest {
         }
     }
 
-    @Test
-    void aConversationsNextTurnReusesItsPrefixAndGeneratesWhatAFreshPrefillDoes() throws Exception {
+    @ParameterizedTest
+    @EnumSource(KVCache.Precision.class)
+    void aConversationsNextTurnReusesItsPrefixAndGeneratesWhatAFreshPrefillDoes(KVCache.Precision precision) throws Exception {
         int[] turn1 = Fixtures.ints(Fixtures.field(Fixtures.reference().path("models").path("tiny-qwen3-moe").get("sequences").get(0), "ids"));
-        try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 64L << 20, KVCache.Precision.F32)) {
+        try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 64L << 20, precision)) {
             int[] answer = scheduler.submit("conv", turn1, greedy(8), TokenListener.NONE, () -> null).get(30, TimeUnit.SECONDS).ids();
             assertEquals(new PrefixCache.Stats(0, 1, 0, 0, scheduler.prefixCacheStats().bytesHeld(), 1), scheduler.prefixCacheStats());
 

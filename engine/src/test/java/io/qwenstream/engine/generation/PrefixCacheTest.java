@@ -8,11 +8,14 @@ import io.qwenstream.engine.model.Qwen3Model;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PrefixCacheTest {
@@ -111,7 +114,23 @@ class PrefixCacheTest {
     }
 
     @Test
-    void aCopiedPrefixThenTheRestOfThePromptGivesTheLogitsOfAFreshPrefill() {
+    void anF16EntryCostsHalfTheKeysAndValues() {
+        PrefixCache cache = new PrefixCache(config, 1L << 30);
+        cache.store("c", new int[] {1, 2, 3}, model.newState(8, KVCache.Precision.F16));
+        long halfKeysAndValues = 2L * config.layerCount() * config.kvDim() * 2 * 8;  // 2 bytes an element
+        assertEquals(entryBytes(8) - halfKeysAndValues, cache.stats().bytesHeld(), "half the float32 keys and values, the same logits");
+    }
+
+    @Test
+    void aPrefixIsNotCopiedBetweenPrecisions() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> KVCache.copyPrefix(model.newState(4, KVCache.Precision.F16), model.newState(4, KVCache.Precision.F32), 2));
+        assertTrue(e.getMessage().contains("F16") && e.getMessage().contains("F32"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @EnumSource(KVCache.Precision.class)
+    void aCopiedPrefixThenTheRestOfThePromptGivesTheLogitsOfAFreshPrefill(KVCache.Precision precision) {
         var sequence = Fixtures.reference().path("models").path("tiny-qwen3-moe").get("sequences").get(1);
         int[] prompt = Fixtures.ints(Fixtures.field(sequence, "ids"));
         int[] answer = Fixtures.ints(Fixtures.field(sequence, "greedy_ids"));
@@ -121,20 +140,20 @@ class PrefixCacheTest {
         for (int i = prompt.length + answer.length; i < next.length; i++) next[i] = prompt[i % prompt.length];
 
         // The earlier turn as the scheduler runs it: the prompt prefilled, then the answer fed token by token.
-        Qwen3Model.State earlier = model.newState(prompt.length + answer.length, KVCache.Precision.F32);
+        Qwen3Model.State earlier = model.newState(prompt.length + answer.length, precision);
         model.prefill(earlier, prompt);
         for (int i = 0; i < answer.length; i++) model.forward(earlier, answer[i], prompt.length + i, false);
 
         int reused = prompt.length + answer.length;
-        Qwen3Model.State continued = model.newState(next.length, KVCache.Precision.F32);
+        Qwen3Model.State continued = model.newState(next.length, precision);
         KVCache.copyPrefix(earlier, continued, reused);
         Qwen3Model.Batch batch = model.newBatch(Qwen3Model.PREFILL_CHUNK);
         for (int from = reused; from < next.length; ) from = model.prefillChunk(batch, continued, next, from);
 
-        Qwen3Model.State fresh = model.newState(next.length, KVCache.Precision.F32);
+        Qwen3Model.State fresh = model.newState(next.length, precision);
         model.prefill(fresh, next);
         float worst = 0;
         for (int i = 0; i < fresh.logits().length; i++) worst = Math.max(worst, Math.abs(fresh.logits()[i] - continued.logits()[i]));
-        assertTrue(worst <= 1e-4f, "largest logit difference " + worst);
+        assertTrue(worst <= 1e-4f, precision + ": largest logit difference " + worst);
     }
 }
