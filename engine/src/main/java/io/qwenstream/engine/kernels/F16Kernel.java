@@ -73,12 +73,8 @@ public final class F16Kernel {
      * exact for normal and subnormal halves alike. Infinities and NaNs keep an all-ones exponent.
      */
     private static FloatVector load(MemorySegment w, long offset, int i) {
-        return widen(ShortVector.fromMemorySegment(S_SPECIES, w, offset + 2L * i, ByteOrder.LITTLE_ENDIAN));
-    }
-
-    /** {@link #load}'s conversion: as many halves as there are float lanes, as floats, exactly. */
-    static FloatVector widen(ShortVector halves) {
-        IntVector h = (IntVector) halves.convertShape(VectorOperators.S2I, I_SPECIES, 0);
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S_SPECIES, w, offset + 2L * i, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.S2I, I_SPECIES, 0);
         IntVector magnitude = h.and(0x7FFF);
         IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
         IntVector finite = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();

@@ -244,7 +244,10 @@ public final class Qwen3Model {
         KVCache cache = s.cache;
         int slot = i * config.headCount() + h;
         float[] scores = b.scores[slot];
-        if (scores == null || scores.length < position + 1) scores = b.scores[slot] = new float[Math.max(position + 1, 64)];
+        if (scores == null || scores.length < position + 1) {
+            // Doubling (up to the cache's capacity, which no position reaches) reallocates once per doubling of the context, not every token.
+            scores = b.scores[slot] = new float[Math.min(s.capacity(), Math.max(2 * (position + 1), 64))];
+        }
         float scale = (float) (1.0 / Math.sqrt(headDim));
         float max = Float.NEGATIVE_INFINITY;
         for (int t = 0; t <= position; t++) {
