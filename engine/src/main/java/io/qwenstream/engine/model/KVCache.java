@@ -70,10 +70,6 @@ public final class KVCache {
         return capacity;
     }
 
-    public Precision precision() {
-        return precision;
-    }
-
     /** Bytes the arrays hold, allocated at capacity. */
     public long bytes() {
         return (long) capacity * 2 * layers() * kvDim * precision.bytes();

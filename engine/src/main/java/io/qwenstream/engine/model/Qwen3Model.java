@@ -54,10 +54,6 @@ public final class Qwen3Model {
             return cache.capacity();
         }
 
-        public KVCache.Precision kvPrecision() {
-            return cache.precision();
-        }
-
         /** Bytes of this sequence's KV cache, allocated at capacity. */
         public long kvBytes() {
             return cache.bytes();
