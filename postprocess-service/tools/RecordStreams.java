@@ -71,7 +71,7 @@ public class RecordStreams {
         }
         // Real generations of the tiny random-weight model (noise text, real thinking rules).
         try (Engine engine = Engine.load(fixtures.resolve("models/tiny-qwen3-moe"), fixtures.resolve("tokenizer/qwen3"))) {
-            Generator gen = new Generator(engine);
+            Generator gen = new Generator(engine, io.qwenstream.engine.model.KVCache.Precision.F32);
             record G(String name, boolean thinking, Integer budget, int max, long seed) {}
             for (G g : List.of(new G("engine-thinking-cut", true, null, 48, 7), new G("engine-budget", true, 12, 64, 11),
                                new G("engine-forced-off", false, null, 40, 3))) {

@@ -5,6 +5,7 @@ import io.qwenstream.engine.generation.GenerationOptions;
 import io.qwenstream.engine.generation.GenerationResult;
 import io.qwenstream.engine.generation.Generator;
 import io.qwenstream.engine.generation.TokenListener;
+import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
 import io.qwenstream.engine.sampling.SamplingParams;
 import io.qwenstream.engine.sampling.TopK;
@@ -34,7 +35,7 @@ public final class ReferenceCheck {
             JsonNode topLogits = Fixtures.field(seq, "top10_logits");
             JsonNode lse = Fixtures.field(seq, "logsumexp");
             Qwen3Model model = engine.model();
-            Qwen3Model.State state = model.newState(ids.length);
+            Qwen3Model.State state = model.newState(ids.length, KVCache.Precision.F32);
             for (int p = 0; p < ids.length; p++) {
                 model.forward(state, ids[p], p, true);
                 float[] logits = state.logits();
@@ -76,7 +77,7 @@ public final class ReferenceCheck {
             JsonNode topIds = Fixtures.field(seq, "top10_ids");
             JsonNode topLogits = Fixtures.field(seq, "top10_logits");
             Qwen3Model model = engine.model();
-            Qwen3Model.State state = model.newState(ids.length);
+            Qwen3Model.State state = model.newState(ids.length, KVCache.Precision.F32);
             for (int p = 0; p < ids.length; p++) {
                 model.forward(state, ids[p], p, true);
                 float[] logits = state.logits();
@@ -94,7 +95,7 @@ public final class ReferenceCheck {
 
     public static int[] greedy(Engine engine, int[] prompt, int count) {
         GenerationOptions options = new GenerationOptions(count, SamplingParams.greedyDecoding(), true, List.of(), null, null);
-        GenerationResult result = new Generator(engine).generate(prompt, options, TokenListener.NONE);
+        GenerationResult result = new Generator(engine, KVCache.Precision.F32).generate(prompt, options, TokenListener.NONE);
         return result.ids();
     }
 

@@ -103,7 +103,7 @@ public class InferenceWorker {
 
     @PostConstruct
     void start() {
-        scheduler = new BatchScheduler(engine, config.maxConcurrent(), config.prefixCacheMb() << 20);
+        scheduler = new BatchScheduler(engine, config.maxConcurrent(), config.prefixCacheMb() << 20, config.kvCache());
         validator = new MessageValidator(config.maxRecordBytes());
         places = new Admission(config.maxConcurrent() + config.queueCapacity());
         slots = new Admission(config.maxConcurrent());

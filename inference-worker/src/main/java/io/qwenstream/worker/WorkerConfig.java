@@ -1,5 +1,6 @@
 package io.qwenstream.worker;
 
+import io.qwenstream.engine.model.KVCache;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -36,6 +37,13 @@ public interface WorkerConfig {
      */
     @WithDefault("256")
     long prefixCacheMb();
+
+    /**
+     * How each sequence's KV cache stores keys and values: {@code f16} (half precision, half the memory per
+     * token) or {@code f32} (float32, what the reference comparisons use).
+     */
+    @WithDefault("f16")
+    KVCache.Precision kvCache();
 
     /** Records larger than this are refused as record_too_large (the broker's limit is 1 MiB). */
     @WithDefault("1048576")

@@ -5,6 +5,7 @@ import io.qwenstream.engine.generation.BatchScheduler;
 import io.qwenstream.engine.generation.ChatPrompt;
 import io.qwenstream.engine.generation.GenerationOptions;
 import io.qwenstream.engine.generation.GenerationResult;
+import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.sampling.SamplingParams;
 
 import java.nio.file.Path;
@@ -60,7 +61,7 @@ final class EngineAloneBench implements AutoCloseable {
         SamplingParams sampling = prompt.thinking() ? SamplingParams.thinkingDefaults(seed) : SamplingParams.nonThinkingDefaults(seed);
         int room = engine.config().contextLength() - prompt.ids().length;
         GenerationOptions options = new GenerationOptions(Math.min(maxTokens, room), sampling, false, List.of(), prompt.thinking(), null);
-        try (BatchScheduler scheduler = new BatchScheduler(engine, concurrency, 0)) {
+        try (BatchScheduler scheduler = new BatchScheduler(engine, concurrency, 0, KVCache.Precision.F16)) {
             ClosedLoop loop = new ClosedLoop(scheduler, options, count);
             for (int i = 0; i < Math.min(concurrency, count); i++) loop.submitNext();
             loop.await(timeout);

@@ -1,5 +1,7 @@
 package io.qwenstream.engine.cli;
 
+import io.qwenstream.engine.model.KVCache;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -96,6 +98,14 @@ final class Args {
         } catch (NumberFormatException e) {
             throw new UsageException("--" + name + " must be a number, got '" + values.get(name) + "'");
         }
+    }
+
+    /** {@code --kv-cache f16|f32}: how the KV cache stores keys and values; {@code fallback} when absent. */
+    KVCache.Precision kvCache(KVCache.Precision fallback) {
+        if (!has("kv-cache")) return fallback;
+        String v = values.get("kv-cache").trim();
+        for (KVCache.Precision p : KVCache.Precision.values()) if (p.wireName().equalsIgnoreCase(v)) return p;
+        throw new UsageException("--kv-cache must be f16 or f32, got '" + values.get("kv-cache") + "'");
     }
 
     /** A comma-separated list of token ids, e.g. {@code 1,2,3}. */

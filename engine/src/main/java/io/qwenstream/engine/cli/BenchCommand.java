@@ -3,6 +3,7 @@ package io.qwenstream.engine.cli;
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.kernels.Parallel;
 import io.qwenstream.engine.kernels.VectorInfo;
+import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
 
 import java.io.IOException;
@@ -14,21 +15,23 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * {@code bench --model PATH --prompt-tokens P --gen-tokens G [--batch B] [--threads T]}: prefill
- * and decode speed of the engine on a model file, after a warm-up, with progress on stderr.
+ * {@code bench --model PATH --prompt-tokens P --gen-tokens G [--batch B] [--threads T] [--kv-cache
+ * f16|f32]}: prefill and decode speed of the engine on a model file, after a warm-up, with progress on
+ * stderr. The KV cache is F16 unless asked, as the serving path runs it.
  */
 final class BenchCommand {
 
     private BenchCommand() {}
 
     static void run(String[] argv, PrintStream out, PrintStream err) {
-        Args args = new Args(argv, 0, Set.of("model", "tokenizer", "prompt-tokens", "gen-tokens", "batch", "threads"), Set.of());
+        Args args = new Args(argv, 0, Set.of("model", "tokenizer", "prompt-tokens", "gen-tokens", "batch", "threads", "kv-cache"), Set.of());
         int promptTokens = positive(args, "prompt-tokens", 128);
         int genTokens = positive(args, "gen-tokens", 32);
         int batch = positive(args, "batch", 1);
         int threads = positive(args, "threads", Runtime.getRuntime().availableProcessors());
+        KVCache.Precision kvCache = args.kvCache(KVCache.Precision.F16);
         Parallel.setThreads(threads);
-        err.println("bench: " + VectorInfo.describe() + "; CPU: " + cpuFlags() + "; threads " + threads);
+        err.println("bench: " + VectorInfo.describe() + "; CPU: " + cpuFlags() + "; threads " + threads + "; KV cache " + kvCache);
         try (Engine engine = Engine.load(args.path("model"), args.optionalPath("tokenizer"))) {
             Qwen3Model model = engine.model();
             int vocab = model.config().vocabSize();
@@ -42,8 +45,8 @@ final class BenchCommand {
             // run as slow Java objects): repeat short rounds of the measured work for three seconds.
             err.println("bench: warm-up (JIT)");
             long warmUntil = System.nanoTime() + 3_000_000_000L;
-            while (System.nanoTime() < warmUntil) round(model, prompt, 8, batch, null);
-            double[] seconds = round(model, prompt, genTokens, batch, err);
+            while (System.nanoTime() < warmUntil) round(model, prompt, 8, batch, kvCache, null);
+            double[] seconds = round(model, prompt, genTokens, batch, kvCache, err);
             double prefill = promptTokens / seconds[0];
             double decode = genTokens / seconds[1];
             double aggregate = (double) batch * genTokens / seconds[1];
@@ -54,6 +57,8 @@ final class BenchCommand {
             json.put("aggregate_tok_s", round(aggregate));
             json.put("threads", threads);
             json.put("peak_rss_mb", peakRssMb());
+            json.put("kv_cache", kvCache.wireName());
+            json.put("kv_bytes_per_token", kvCache.bytesPerPosition(model.config()));
             json.put("vector", VectorInfo.describe());
             json.put("cpu_flags", cpuFlags());
             Json.print(out, json);
@@ -65,9 +70,10 @@ final class BenchCommand {
      * {@code genTokens} steps of all of them in one batched forward each (timed).
      * Returns {prefill seconds of one prompt, decode seconds}.
      */
-    private static double[] round(Qwen3Model model, int[] prompt, int genTokens, int batch, PrintStream progress) {
+    private static double[] round(Qwen3Model model, int[] prompt, int genTokens, int batch, KVCache.Precision kvCache,
+                                  PrintStream progress) {
         Qwen3Model.State[] states = new Qwen3Model.State[batch];
-        for (int b = 0; b < batch; b++) states[b] = model.newState(prompt.length + genTokens);
+        for (int b = 0; b < batch; b++) states[b] = model.newState(prompt.length + genTokens, kvCache);
         if (progress != null) progress.println("bench: prefill " + prompt.length + " tokens");
         long t0 = System.nanoTime();
         model.prefill(states[0], prompt);

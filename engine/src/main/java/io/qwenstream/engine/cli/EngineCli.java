@@ -23,14 +23,16 @@ public final class EngineCli {
                   PATH: a GGUF file, an HF model dir, or a dir with tokenizer.json + tokenizer_config.json
               template --model PATH --conversation FILE
                   FILE: {"messages":[...],"tools":[...]?,"enable_thinking":bool?,"add_generation_prompt":bool?}
-              logits --model PATH [--tokenizer DIR] --ids 1,2,3 [--top 10]
+              logits --model PATH [--tokenizer DIR] --ids 1,2,3 [--top 10] [--kv-cache f32|f16]
                   next-token top logits and logsumexp at every input position
               generate --model PATH [--tokenizer DIR] (--ids 1,2,3 | --prompt TEXT) --max-tokens N
                        [--greedy] [--allow-greedy] [--ignore-eos] [--temperature T] [--top-p P] [--top-k K]
                        [--min-p P] [--presence-penalty X] [--seed S] [--think | --no-think]
-                       [--thinking-budget N] [--stop TEXT]
+                       [--thinking-budget N] [--stop TEXT] [--kv-cache f32|f16]
                   --prompt is one user message through the chat template and Qwen3's thinking rules
                   (greedy is refused in thinking mode unless --allow-greedy); --ids are raw tokens
+                  --kv-cache: KV cache precision; f32 (default here) matches transformers in float32,
+                  f16 halves the cache (2 x layers x kv_dim x 2 bytes a token instead of x 4)
               convert --from HF_DIR --to FILE.gguf --type F32|BF16|Q8_0|Q4_0 [--tokenizer DIR]
                   an HF checkpoint as GGUF with llama.cpp's tensor names and metadata
               forge --preset NAME [--layers N] [--hidden H --heads N --kv-heads N --head-dim D --ff F
@@ -39,8 +41,9 @@ public final class EngineCli {
                   random weights with a real model's shapes and the real Qwen3 tokenizer; presets:
                   qwen3-0.6b, qwen3-1.7b, qwen3-4b, qwen3-8b, qwen3-14b, qwen3-32b, qwen3-30b-a3b, qwen3-235b-a22b
 
-              bench --model PATH --prompt-tokens P --gen-tokens G [--batch B] [--threads T]
-                  prefill and decode tokens/s, batch aggregate, peak RSS (progress on stderr)
+              bench --model PATH --prompt-tokens P --gen-tokens G [--batch B] [--threads T] [--kv-cache f16|f32]
+                  prefill and decode tokens/s, batch aggregate, peak RSS, KV bytes a token (progress on
+                  stderr); the KV cache is f16 by default, as the inference worker runs it
               bandwidth [--mb 1024] [--threads T] [--runs 9]
                   DRAM read bandwidth (vectorised), for the decode bound: bytes per token / bandwidth
 

@@ -7,6 +7,7 @@ import io.qwenstream.engine.generation.GenerationResult;
 import io.qwenstream.engine.generation.Generator;
 import io.qwenstream.engine.generation.ChatPrompt;
 import io.qwenstream.engine.generation.TokenListener;
+import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.sampling.SamplingParams;
 
 import java.io.PrintStream;
@@ -16,7 +17,8 @@ import java.util.Set;
 /**
  * {@code generate} → {@code {"ids":[…],"text":"…","finish_reason":"…","usage":{…}}}. With
  * {@code --prompt} the text is one user message under the chat template and Qwen3's thinking rules;
- * with {@code --ids} the tokens are used as they are.
+ * with {@code --ids} the tokens are used as they are. The KV cache is float32 unless {@code --kv-cache
+ * f16} asks for half precision: greedy continuations are compared with transformers in float32.
  */
 final class GenerateCommand {
 
@@ -25,7 +27,7 @@ final class GenerateCommand {
     static void run(String[] argv, PrintStream out) {
         Args args = new Args(argv,
                 0, Set.of("model", "tokenizer", "ids", "prompt", "max-tokens", "temperature", "top-p", "top-k",
-                        "min-p", "presence-penalty", "seed", "thinking-budget", "stop"),
+                        "min-p", "presence-penalty", "seed", "thinking-budget", "stop", "kv-cache"),
                 Set.of("greedy", "allow-greedy", "ignore-eos", "think", "no-think"));
         if (args.has("ids") == args.has("prompt")) throw new UsageException("give exactly one of --ids and --prompt");
         if (args.flag("think") && args.flag("no-think")) throw new UsageException("--think and --no-think exclude each other");
@@ -35,6 +37,7 @@ final class GenerateCommand {
         Integer budget = args.optionalInt("thinking-budget");
         if (budget != null && budget < 0) throw new UsageException("--thinking-budget must be >= 0, got " + budget);
         long seed = args.longValue("seed", 0L);
+        KVCache.Precision kvCache = args.kvCache(KVCache.Precision.F32);
 
         try (Engine engine = Engine.load(args.path("model"), args.optionalPath("tokenizer"))) {
             int[] prompt;
@@ -61,7 +64,7 @@ final class GenerateCommand {
             List<String> stop = args.has("stop") ? List.of(args.string("stop")) : List.of();
             GenerationOptions options = new GenerationOptions(maxTokens, sampling, args.flag("ignore-eos"), stop,
                     thinking, thinking != null && thinking ? budget : null);
-            GenerationResult result = new Generator(engine).generate(prompt, options, TokenListener.NONE);
+            GenerationResult result = new Generator(engine, kvCache).generate(prompt, options, TokenListener.NONE);
             Json.print(out, toJson(result));
         }
     }

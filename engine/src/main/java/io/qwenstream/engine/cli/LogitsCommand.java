@@ -3,6 +3,7 @@ package io.qwenstream.engine.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qwenstream.engine.Engine;
+import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
 import io.qwenstream.engine.sampling.TopK;
 
@@ -10,18 +11,20 @@ import java.io.PrintStream;
 import java.util.Set;
 
 /**
- * {@code logits --model PATH [--tokenizer DIR] --ids 1,2,3 --top 10} →
+ * {@code logits --model PATH [--tokenizer DIR] --ids 1,2,3 --top 10 [--kv-cache f16|f32]} →
  * {@code {"positions":[{"top_ids":[…],"top_logits":[…],"logsumexp":x},…]}}, one per input position.
+ * The KV cache is float32 unless asked: these logits are compared with transformers in float32.
  */
 final class LogitsCommand {
 
     private LogitsCommand() {}
 
     static void run(String[] argv, PrintStream out) {
-        Args args = new Args(argv, 0, Set.of("model", "tokenizer", "ids", "top"), Set.of());
+        Args args = new Args(argv, 0, Set.of("model", "tokenizer", "ids", "top", "kv-cache"), Set.of());
         int[] ids = args.ids("ids");
         int top = args.integer("top", 10);
         if (top <= 0) throw new UsageException("--top must be positive, got " + top);
+        KVCache.Precision kvCache = args.kvCache(KVCache.Precision.F32);
         try (Engine engine = Engine.load(args.path("model"), args.optionalPath("tokenizer"))) {
             Qwen3Model model = engine.model();
             int vocab = model.config().vocabSize();
@@ -31,7 +34,7 @@ final class LogitsCommand {
             if (ids.length > model.config().contextLength()) {
                 throw new UsageException(ids.length + " ids exceed the model's context of " + model.config().contextLength());
             }
-            Qwen3Model.State state = model.newState(ids.length);
+            Qwen3Model.State state = model.newState(ids.length, kvCache);
             ArrayNode positions = Json.MAPPER.createArrayNode();
             for (int p = 0; p < ids.length; p++) {
                 model.forward(state, ids[p], p, true);

@@ -26,6 +26,7 @@ public final class BatchScheduler implements AutoCloseable {
     private final Engine engine;
     private final Qwen3Model model;
     private final int maxSequences;
+    private final KVCache.Precision kvPrecision;
     private final PrefixCache prefixCache;
     private final LinkedBlockingQueue<Runnable> submissions = new LinkedBlockingQueue<>();
     private final List<Job> prefilling = new ArrayList<>();
@@ -37,12 +38,16 @@ public final class BatchScheduler implements AutoCloseable {
     /**
      * Runs at most {@code maxSequences} sequences at once; more wait, in order, for a free slot.
      * Conversations' KV caches are kept for their next turn within {@code prefixCacheBytes} (0: none).
+     * Every sequence's KV cache stores keys and values at {@code kvPrecision}: serving uses F16 (half
+     * the memory per token, so twice the context or the cached conversations), F32 matches the reference.
      */
-    public BatchScheduler(Engine engine, int maxSequences, long prefixCacheBytes) {
+    public BatchScheduler(Engine engine, int maxSequences, long prefixCacheBytes, KVCache.Precision kvPrecision) {
         if (maxSequences <= 0) throw new IllegalArgumentException("max sequences must be positive, got " + maxSequences);
+        if (kvPrecision == null) throw new IllegalArgumentException("KV cache precision is missing (F16 or F32)");
         this.engine = engine;
         this.model = engine.model();
         this.maxSequences = maxSequences;
+        this.kvPrecision = kvPrecision;
         this.prefixCache = new PrefixCache(model.config(), prefixCacheBytes);
         this.thread = Thread.ofPlatform().name("qwenstream-batch-scheduler").daemon().start(this::loop);
     }
@@ -63,7 +68,7 @@ public final class BatchScheduler implements AutoCloseable {
         }
         submissions.add(() -> {
             try {
-                waiting.add(new Job(new Sequence(model, engine.tokenizer(), prompt, options, listener, interrupt), conversation, result));
+                waiting.add(new Job(new Sequence(model, engine.tokenizer(), prompt, options, kvPrecision, listener, interrupt), conversation, result));
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
             }

@@ -1,6 +1,7 @@
 package io.qwenstream.engine.generation;
 
 import io.qwenstream.engine.Engine;
+import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
 
 import java.util.function.Supplier;
@@ -15,9 +16,13 @@ public final class Generator {
     public static final String BUDGET_CLOSING = Sequence.BUDGET_CLOSING;
 
     private final Engine engine;
+    private final KVCache.Precision kvPrecision;
 
-    public Generator(Engine engine) {
+    /** @param kvPrecision how the KV cache stores keys and values: F32 to match transformers in float32, F16 for half the memory */
+    public Generator(Engine engine, KVCache.Precision kvPrecision) {
+        if (kvPrecision == null) throw new IllegalArgumentException("KV cache precision is missing (F16 or F32)");
         this.engine = engine;
+        this.kvPrecision = kvPrecision;
     }
 
     public GenerationResult generate(int[] prompt, GenerationOptions options, TokenListener listener) {
@@ -30,7 +35,7 @@ public final class Generator {
     public GenerationResult generate(int[] prompt, GenerationOptions options, TokenListener listener,
                                      Supplier<GenerationResult.FinishReason> interrupt) {
         Qwen3Model model = engine.model();
-        Sequence sequence = new Sequence(model, engine.tokenizer(), prompt, options, listener, interrupt);
+        Sequence sequence = new Sequence(model, engine.tokenizer(), prompt, options, kvPrecision, listener, interrupt);
         model.prefill(sequence.state, prompt);
         for (int token = sequence.next(); token >= 0; token = sequence.next()) {
             model.forward(sequence.state, token, sequence.takePosition(), true);

@@ -14,8 +14,8 @@ import java.util.Map;
  * conversations go first when the byte budget is full; a budget of 0 keeps nothing.
  *
  * <p>An entry costs what its state pins: the KV arrays at their whole capacity ({@code 2 * layers *
- * kvDim * 4} bytes a position), not only the positions used, since they are allocated at capacity; and
- * the state's logits ({@code vocab * 4} bytes).
+ * kvDim * 2} bytes a position in F16, {@code * 4} in F32), not only the positions used, since they are
+ * allocated at capacity; and the state's logits ({@code vocab * 4} bytes).
  *
  * <p>Only the scheduler's thread looks up and stores; the methods are synchronized so that
  * {@link #stats()} can be read from any thread (metrics), at the cost of an uncontended lock per request.
@@ -31,7 +31,6 @@ public final class PrefixCache {
     private record Entry(int[] tokens, Qwen3Model.State state, long bytes) {}
 
     private final long budgetBytes;
-    private final long bytesPerPosition;
     private final long logitsBytes;
     private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);  // access order: LRU first
     private long bytesHeld;
@@ -43,7 +42,6 @@ public final class PrefixCache {
     PrefixCache(ModelConfig config, long budgetBytes) {
         if (budgetBytes < 0) throw new IllegalArgumentException("prefix cache budget must be >= 0 bytes, got " + budgetBytes);
         this.budgetBytes = budgetBytes;
-        this.bytesPerPosition = 2L * config.layerCount() * config.kvDim() * Float.BYTES;
         this.logitsBytes = (long) config.vocabSize() * Float.BYTES;
     }
 
@@ -74,7 +72,7 @@ public final class PrefixCache {
         if (key == null || budgetBytes == 0) return;
         Entry old = entries.remove(key);
         if (old != null) bytesHeld -= old.bytes();
-        long bytes = bytesPerPosition * state.capacity() + logitsBytes;
+        long bytes = state.kvBytes() + logitsBytes;
         if (bytes > budgetBytes) return;
         for (Iterator<Map.Entry<String, Entry>> lru = entries.entrySet().iterator(); bytesHeld + bytes > budgetBytes; ) {
             bytesHeld -= lru.next().getValue().bytes();

@@ -1,5 +1,6 @@
 package io.qwenstream.engine.generation;
 
+import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
 import io.qwenstream.engine.sampling.Sampler;
 import io.qwenstream.engine.tokenizer.Qwen3Tokenizer;
@@ -48,7 +49,7 @@ final class Sequence {
     /** Prompt tokens already in the KV cache (a reused prefix, then each prefilled chunk): the scheduler's prefill goes on from here. */
     int prefilled;
 
-    Sequence(Qwen3Model model, Qwen3Tokenizer tokenizer, int[] prompt, GenerationOptions options,
+    Sequence(Qwen3Model model, Qwen3Tokenizer tokenizer, int[] prompt, GenerationOptions options, KVCache.Precision kvPrecision,
              TokenListener listener, Supplier<GenerationResult.FinishReason> interrupt) {
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt holds no tokens");
         int context = model.config().contextLength();
@@ -60,7 +61,7 @@ final class Sequence {
         this.tokenizer = tokenizer;
         this.listener = listener;
         this.interrupt = interrupt;
-        this.state = model.newState((int) Math.min(context, (long) prompt.length + options.maxTokens()));
+        this.state = model.newState((int) Math.min(context, (long) prompt.length + options.maxTokens()), kvPrecision);
         this.sampler = new Sampler(options.sampling(), model.config().vocabSize());
         this.decoder = tokenizer.newStreamingDecoder();
         this.ids = new int[options.maxTokens()];

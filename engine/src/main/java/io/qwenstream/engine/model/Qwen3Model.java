@@ -1,6 +1,5 @@
 package io.qwenstream.engine.model;
 
-import io.qwenstream.engine.kernels.FloatArrays;
 import io.qwenstream.engine.kernels.Matrix;
 import io.qwenstream.engine.kernels.Parallel;
 
@@ -9,7 +8,8 @@ import java.util.Arrays;
 /**
  * The Qwen3 / Qwen3-MoE forward pass in float32, step for step as transformers' modeling_qwen3(_moe)
  * computes it: RMSNorm, GQA attention with per-head QK-norm before NEOX RoPE, then a dense SwiGLU or
- * a top-k mixture of experts.
+ * a top-k mixture of experts. Each sequence's KV cache stores float32 (exact) or half precision
+ * (half the memory; see {@link KVCache}).
  *
  * <p>It runs a batch of tokens at once — the prompt of one sequence, or the next token of several
  * sequences — so every weight matrix streams from memory once per batch, and each routed expert
@@ -46,12 +46,17 @@ public final class Qwen3Model {
         private final int[] onePosition = new int[1];
         private final boolean[] oneWant = new boolean[1];
 
-        State(int capacity) {
-            cache = new KVCache(config, capacity);
+        State(int capacity, KVCache.Precision precision) {
+            cache = new KVCache(config, capacity, precision);
         }
 
         public int capacity() {
             return cache.capacity();
+        }
+
+        /** Bytes of this sequence's KV cache, allocated at capacity. */
+        public long kvBytes() {
+            return cache.bytes();
         }
 
         public float[] logits() {
@@ -59,8 +64,12 @@ public final class Qwen3Model {
         }
     }
 
-    public State newState(int capacity) {
-        return new State(capacity);
+    /**
+     * A sequence of up to {@code capacity} positions whose KV cache stores keys and values at
+     * {@code precision}: F32 computes exactly what transformers does in float32, F16 halves the memory.
+     */
+    public State newState(int capacity, KVCache.Precision precision) {
+        return new State(capacity, precision);
     }
 
     /** Scratch space for up to {@code maxTokens} tokens per {@link #forward(Batch, State[], int[], int[], boolean[], int)} call. */
@@ -198,7 +207,6 @@ public final class Qwen3Model {
     private void attention(Batch b, State[] states, int[] positions, int n, Weights.Layer layer, int l) {
         int headDim = config.headDim();
         int half = headDim / 2;
-        int kvDim = config.kvDim();
         matmul(layer.wq(), b.xb, b.q, n);
         matmul(layer.wk(), b.xb, b.k, n);
         matmul(layer.wv(), b.xb, b.v, n);
@@ -214,9 +222,7 @@ public final class Qwen3Model {
                 rmsNormInPlace(b.k[i], h * headDim, headDim, layer.kNorm(), config.rmsNormEps());
                 RotaryEmbedding.rotate(b.k[i], h * headDim, headDim, b.cos, b.sin, i * half);
             }
-            KVCache cache = states[i].cache;
-            System.arraycopy(b.k[i], 0, cache.keys[l], positions[i] * kvDim, kvDim);
-            System.arraycopy(b.v[i], 0, cache.values[l], positions[i] * kvDim, kvDim);
+            states[i].cache.store(l, positions[i], b.k[i], b.v[i]);
         }
         int heads = config.headCount();
         Parallel.parallelFor(n * heads, th -> attendOneHead(b, states[th / heads], positions[th / heads], th / heads, th % heads, l));
@@ -227,20 +233,21 @@ public final class Qwen3Model {
     /** Softmax attention of token i's head h over its sequence's cached positions 0..position. */
     private void attendOneHead(Batch b, State s, int position, int i, int h, int l) {
         int headDim = config.headDim();
-        int kvDim = config.kvDim();
         int qOff = h * headDim;
         int kvOff = (h / (config.headCount() / config.kvHeadCount())) * headDim;
         float[] q = b.q[i];
         float[] out = b.attn[i];
-        float[] keys = s.cache.keys[l];
-        float[] values = s.cache.values[l];
+        KVCache cache = s.cache;
         int slot = i * config.headCount() + h;
         float[] scores = b.scores[slot];
-        if (scores == null || scores.length < position + 1) scores = b.scores[slot] = new float[Math.max(position + 1, 64)];
+        if (scores == null || scores.length < position + 1) {
+            // Doubling (up to the cache's capacity, which no position reaches) reallocates once per doubling of the context, not every token.
+            scores = b.scores[slot] = new float[Math.min(s.capacity(), Math.max(2 * (position + 1), 64))];
+        }
         float scale = (float) (1.0 / Math.sqrt(headDim));
         float max = Float.NEGATIVE_INFINITY;
         for (int t = 0; t <= position; t++) {
-            float score = FloatArrays.dot(q, qOff, keys, t * kvDim + kvOff, headDim) * scale;
+            float score = cache.dotKey(q, qOff, l, t, kvOff, headDim) * scale;
             scores[t] = score;
             max = Math.max(max, score);
         }
@@ -252,7 +259,7 @@ public final class Qwen3Model {
         }
         Arrays.fill(out, qOff, qOff + headDim, 0f);
         for (int t = 0; t <= position; t++) {
-            FloatArrays.addScaled(scores[t] / sum, values, t * kvDim + kvOff, out, qOff, headDim);
+            cache.addValue(scores[t] / sum, l, t, kvOff, out, qOff, headDim);
         }
     }
 

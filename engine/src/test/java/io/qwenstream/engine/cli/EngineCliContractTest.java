@@ -3,6 +3,7 @@ package io.qwenstream.engine.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qwenstream.engine.Fixtures;
+import io.qwenstream.engine.kernels.Parallel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,6 +15,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The engine CLI contract of DESIGN.md, driven like the outside checks drive it. */
@@ -72,6 +74,39 @@ class EngineCliContractTest {
             assertEquals(Fixtures.field(seq, "top10_ids").get(p).get(0).asInt(), pos.get("top_ids").get(0).asInt(), "top-1 at " + p);
             assertEquals(Fixtures.field(seq, "top10_logits").get(p).get(0).asDouble(), pos.get("top_logits").get(0).asDouble(), 2e-3);
             assertEquals(Fixtures.field(seq, "logsumexp").get(p).asDouble(), pos.get("logsumexp").asDouble(), 2e-3);
+        }
+    }
+
+    @Test
+    void kvCacheOptionSelectsThePrecisionOfLogitsGenerateAndBench() throws Exception {
+        JsonNode seq = Fixtures.reference().path("models").path("tiny-qwen3").get("sequences").get(1);
+        String model = Fixtures.model("tiny-qwen3").toString();
+        String ids = join(Fixtures.ints(Fixtures.field(seq, "ids")));
+        JsonNode byDefault = ok("logits", "--model", model, "--ids", ids);
+        assertEquals(byDefault, ok("logits", "--model", model, "--ids", ids, "--kv-cache", "f32"), "logits keep a float32 KV cache by default");
+        JsonNode half = ok("logits", "--model", model, "--ids", ids, "--kv-cache", "f16");
+        assertNotEquals(byDefault, half, "--kv-cache f16 stores halves");
+        for (int p = 0; p < byDefault.get("positions").size(); p++) {
+            // The largest logit moves no more than any logit: KVCachePrecisionTest's bound of 16 half-ulps of it.
+            double top32 = byDefault.get("positions").get(p).get("top_logits").get(0).asDouble();
+            double top16 = half.get("positions").get(p).get("top_logits").get(0).asDouble();
+            assertEquals(top32, top16, 16 * 0x1p-11 * Math.abs(top32), "largest logit at position " + p);
+        }
+
+        int[] greedy = Fixtures.ints(Fixtures.field(seq, "greedy_ids"));
+        JsonNode generated = ok("generate", "--model", model, "--tokenizer", Fixtures.tokenizerDir().toString(), "--ids", ids,
+                "--max-tokens", String.valueOf(greedy.length), "--greedy", "--ignore-eos", "--kv-cache", "f16");
+        assertArrayEquals(greedy, Fixtures.ints(generated.get("ids")), "the reference's greedy tokens with an F16 KV cache too");
+
+        JsonNode config = Fixtures.JSON.readTree(Fixtures.model("tiny-qwen3").resolve("config.json").toFile());
+        long bytesPerToken = 2L * config.get("num_hidden_layers").asInt() * config.get("num_key_value_heads").asInt()
+                * config.get("head_dim").asInt() * 2;
+        JsonNode bench = ok("bench", "--model", model, "--tokenizer", Fixtures.tokenizerDir().toString(),
+                "--prompt-tokens", "4", "--gen-tokens", "2", "--threads", String.valueOf(Parallel.threads()), "--kv-cache", "f16");  // the pool of this JVM
+        assertEquals("f16", bench.get("kv_cache").asText());
+        assertEquals(bytesPerToken, bench.get("kv_bytes_per_token").asLong(), "keys and values of every layer, 2 bytes each");
+        for (String field : List.of("prefill_tok_s", "decode_tok_s", "batch", "aggregate_tok_s", "threads", "peak_rss_mb")) {
+            assertTrue(bench.has(field), "bench keeps its contracted field " + field);
         }
     }
 

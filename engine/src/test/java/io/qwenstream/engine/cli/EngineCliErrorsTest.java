@@ -36,6 +36,10 @@ class EngineCliErrorsTest {
         refused("--type must be one of", "convert", "--from", Fixtures.model("tiny-qwen3").toString(), "--to", "x.gguf", "--type", "Q5_K");
         refused("exactly one of --ids and --prompt", "generate", "--model", Fixtures.model("tiny-qwen3").toString(), "--max-tokens", "3");
         refused("--max-tokens must be positive", "generate", "--model", Fixtures.model("tiny-qwen3").toString(), "--ids", "1", "--max-tokens", "0");
+        String model = Fixtures.model("tiny-qwen3").toString();
+        refused("--kv-cache must be f16 or f32, got 'f8'", "logits", "--model", model, "--ids", "1", "--kv-cache", "f8");
+        refused("--kv-cache must be f16 or f32, got 'bf16'", "generate", "--model", model, "--ids", "1", "--max-tokens", "1", "--kv-cache", "bf16");
+        refused("--kv-cache must be f16 or f32, got ''", "bench", "--model", model, "--kv-cache", "");
     }
 
     @Test

@@ -3,10 +3,13 @@ package io.qwenstream.engine.generation;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.Fixtures;
+import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.sampling.SamplingParams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +45,7 @@ class BatchSchedulerTest {
     @Test
     void concurrentSequencesEachGetTheirReferenceContinuation() throws Exception {
         JsonNode sequences = Fixtures.reference().path("models").path("tiny-qwen3-moe").get("sequences");
-        try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 0)) {
+        try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 0, KVCache.Precision.F32)) {
             List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
             List<int[]> expected = new ArrayList<>();
             for (int round = 0; round < 2; round++) {  // 6 jobs through 2 slots: admission as slots free up
@@ -62,7 +65,7 @@ class BatchSchedulerTest {
 
     @Test
     void aRefusedPromptFailsOnlyItsOwnJob() throws Exception {
-        try (BatchScheduler scheduler = new BatchScheduler(engine, 4, 0)) {
+        try (BatchScheduler scheduler = new BatchScheduler(engine, 4, 0, KVCache.Precision.F32)) {
             CompletableFuture<GenerationResult> bad = scheduler.submit(null, new int[0], greedy(4), TokenListener.NONE, () -> null);
             CompletableFuture<GenerationResult> good = scheduler.submit(null, new int[] {151644, 872}, greedy(4), TokenListener.NONE, () -> null);
             ExecutionException e = assertThrows(ExecutionException.class, () -> bad.get(30, TimeUnit.SECONDS));
@@ -74,7 +77,7 @@ class BatchSchedulerTest {
     @Test
     void anInterruptEndsItsSequenceWithItsReason() throws Exception {
         AtomicInteger tokens = new AtomicInteger();
-        try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 0)) {
+        try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 0, KVCache.Precision.F32)) {
             GenerationResult r = scheduler.submit(null, new int[] {151644, 872}, greedy(1000), (id, text, phase) -> tokens.incrementAndGet(),
                     () -> tokens.get() >= 5 ? GenerationResult.FinishReason.CANCELLED : null).get(30, TimeUnit.SECONDS);
             assertEquals(GenerationResult.FinishReason.CANCELLED, r.finishReason());
@@ -82,10 +85,11 @@ class BatchSchedulerTest {
         }
     }
 
-    @Test
-    void aConversationsNextTurnReusesItsPrefixAndGeneratesWhatAFreshPrefillDoes() throws Exception {
+    @ParameterizedTest
+    @EnumSource(KVCache.Precision.class)
+    void aConversationsNextTurnReusesItsPrefixAndGeneratesWhatAFreshPrefillDoes(KVCache.Precision precision) throws Exception {
         int[] turn1 = Fixtures.ints(Fixtures.field(Fixtures.reference().path("models").path("tiny-qwen3-moe").get("sequences").get(0), "ids"));
-        try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 64L << 20)) {
+        try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 64L << 20, precision)) {
             int[] answer = scheduler.submit("conv", turn1, greedy(8), TokenListener.NONE, () -> null).get(30, TimeUnit.SECONDS).ids();
             assertEquals(new PrefixCache.Stats(0, 1, 0, 0, scheduler.prefixCacheStats().bytesHeld(), 1), scheduler.prefixCacheStats());
 
@@ -115,7 +119,7 @@ class BatchSchedulerTest {
 
     @Test
     void aFailedSequenceLeavesNothingInTheCache() throws Exception {
-        try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 64L << 20)) {
+        try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 64L << 20, KVCache.Precision.F32)) {
             CompletableFuture<GenerationResult> failed = scheduler.submit("conv", new int[] {151644, 872}, greedy(8), TokenListener.NONE,
                     () -> { throw new IllegalStateException("the listener's owner went away"); });
             assertThrows(ExecutionException.class, () -> failed.get(30, TimeUnit.SECONDS));

@@ -8,11 +8,14 @@ import io.qwenstream.engine.model.Qwen3Model;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PrefixCacheTest {
@@ -41,7 +44,7 @@ class PrefixCacheTest {
     @Test
     void aLookupFindsTheLongestCommonPrefix() {
         PrefixCache cache = new PrefixCache(config, 1L << 30);
-        Qwen3Model.State state = model.newState(8);
+        Qwen3Model.State state = model.newState(8, KVCache.Precision.F32);
         cache.store("c", new int[] {1, 2, 3, 4, 5}, state);
 
         PrefixCache.Hit hit = cache.lookup("c", new int[] {1, 2, 3, 9, 9, 9});
@@ -55,7 +58,7 @@ class PrefixCacheTest {
     @Test
     void atLeastTheLastPromptTokenIsLeftToPrefill() {
         PrefixCache cache = new PrefixCache(config, 1L << 30);
-        cache.store("c", new int[] {1, 2, 3, 4, 5}, model.newState(8));
+        cache.store("c", new int[] {1, 2, 3, 4, 5}, model.newState(8, KVCache.Precision.F32));
         assertEquals(3, cache.lookup("c", new int[] {1, 2, 3, 4}).length(), "a prompt the cache holds whole");
         assertEquals(4, cache.lookup("c", new int[] {1, 2, 3, 4, 5}).length(), "the very same prompt");
         assertNull(cache.lookup("c", new int[] {1}), "a one-token prompt reuses nothing");
@@ -65,7 +68,7 @@ class PrefixCacheTest {
     @Test
     void noCommonTokenOrAnUnknownKeyIsAMissAndNoKeyIsNotCounted() {
         PrefixCache cache = new PrefixCache(config, 1L << 30);
-        cache.store("c", new int[] {1, 2, 3}, model.newState(4));
+        cache.store("c", new int[] {1, 2, 3}, model.newState(4, KVCache.Precision.F32));
         assertNull(cache.lookup("c", new int[] {7, 2, 3}));
         assertNull(cache.lookup("other", new int[] {1, 2, 3}));
         assertNull(cache.lookup(null, new int[] {1, 2, 3}));
@@ -75,8 +78,8 @@ class PrefixCacheTest {
     @Test
     void aNewTurnReplacesItsConversationsEntry() {
         PrefixCache cache = new PrefixCache(config, 1L << 30);
-        cache.store("c", new int[] {1, 2}, model.newState(4));
-        Qwen3Model.State next = model.newState(16);
+        cache.store("c", new int[] {1, 2}, model.newState(4, KVCache.Precision.F32));
+        Qwen3Model.State next = model.newState(16, KVCache.Precision.F32);
         cache.store("c", new int[] {1, 2, 3, 4}, next);
         assertSame(next, cache.lookup("c", new int[] {1, 2, 3, 4, 5}).state());
         assertEquals(new PrefixCache.Stats(1, 0, 4, 0, entryBytes(16), 1), cache.stats());
@@ -86,32 +89,48 @@ class PrefixCacheTest {
     void theLeastRecentlyUsedConversationsGoWhenTheBudgetIsFull() {
         long budget = 2 * entryBytes(8);  // room for two entries of 8 positions
         PrefixCache cache = new PrefixCache(config, budget);
-        cache.store("a", new int[] {1, 2}, model.newState(8));
-        cache.store("b", new int[] {1, 2}, model.newState(8));
+        cache.store("a", new int[] {1, 2}, model.newState(8, KVCache.Precision.F32));
+        cache.store("b", new int[] {1, 2}, model.newState(8, KVCache.Precision.F32));
         assertNotNull(cache.lookup("a", new int[] {1, 2, 3}));  // a is now more recent than b
-        cache.store("c", new int[] {1, 2}, model.newState(8));
+        cache.store("c", new int[] {1, 2}, model.newState(8, KVCache.Precision.F32));
         assertNull(cache.lookup("b", new int[] {1, 2, 3}), "b was the least recently used");
         assertNotNull(cache.lookup("a", new int[] {1, 2, 3}));
         assertNotNull(cache.lookup("c", new int[] {1, 2, 3}));
         assertEquals(new PrefixCache.Stats(3, 1, 6, 1, 2 * entryBytes(8), 2), cache.stats());
 
-        cache.store("d", new int[] {1, 2}, model.newState(16));  // as large as the two others together
+        cache.store("d", new int[] {1, 2}, model.newState(16, KVCache.Precision.F32));  // as large as the two others together
         assertEquals(new PrefixCache.Stats(3, 1, 6, 3, entryBytes(16), 1), cache.stats());
         int tooMany = (int) (budget / (2L * config.layerCount() * config.kvDim() * Float.BYTES)) + 1;
-        cache.store("e", new int[] {1, 2}, model.newState(tooMany));  // larger than the whole budget: not kept
+        cache.store("e", new int[] {1, 2}, model.newState(tooMany, KVCache.Precision.F32));  // larger than the whole budget: not kept
         assertEquals(new PrefixCache.Stats(3, 1, 6, 3, entryBytes(16), 1), cache.stats());
     }
 
     @Test
     void aZeroBudgetKeepsAndCountsNothing() {
         PrefixCache cache = new PrefixCache(config, 0);
-        cache.store("c", new int[] {1, 2, 3}, model.newState(4));
+        cache.store("c", new int[] {1, 2, 3}, model.newState(4, KVCache.Precision.F32));
         assertNull(cache.lookup("c", new int[] {1, 2, 3, 4}));
         assertEquals(new PrefixCache.Stats(0, 0, 0, 0, 0, 0), cache.stats());
     }
 
     @Test
-    void aCopiedPrefixThenTheRestOfThePromptGivesTheLogitsOfAFreshPrefill() {
+    void anF16EntryCostsHalfTheKeysAndValues() {
+        PrefixCache cache = new PrefixCache(config, 1L << 30);
+        cache.store("c", new int[] {1, 2, 3}, model.newState(8, KVCache.Precision.F16));
+        long halfKeysAndValues = 2L * config.layerCount() * config.kvDim() * 2 * 8;  // 2 bytes an element
+        assertEquals(entryBytes(8) - halfKeysAndValues, cache.stats().bytesHeld(), "half the float32 keys and values, the same logits");
+    }
+
+    @Test
+    void aPrefixIsNotCopiedBetweenPrecisions() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> KVCache.copyPrefix(model.newState(4, KVCache.Precision.F16), model.newState(4, KVCache.Precision.F32), 2));
+        assertTrue(e.getMessage().contains("F16") && e.getMessage().contains("F32"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @EnumSource(KVCache.Precision.class)
+    void aCopiedPrefixThenTheRestOfThePromptGivesTheLogitsOfAFreshPrefill(KVCache.Precision precision) {
         var sequence = Fixtures.reference().path("models").path("tiny-qwen3-moe").get("sequences").get(1);
         int[] prompt = Fixtures.ints(Fixtures.field(sequence, "ids"));
         int[] answer = Fixtures.ints(Fixtures.field(sequence, "greedy_ids"));
@@ -121,20 +140,20 @@ class PrefixCacheTest {
         for (int i = prompt.length + answer.length; i < next.length; i++) next[i] = prompt[i % prompt.length];
 
         // The earlier turn as the scheduler runs it: the prompt prefilled, then the answer fed token by token.
-        Qwen3Model.State earlier = model.newState(prompt.length + answer.length);
+        Qwen3Model.State earlier = model.newState(prompt.length + answer.length, precision);
         model.prefill(earlier, prompt);
         for (int i = 0; i < answer.length; i++) model.forward(earlier, answer[i], prompt.length + i, false);
 
         int reused = prompt.length + answer.length;
-        Qwen3Model.State continued = model.newState(next.length);
+        Qwen3Model.State continued = model.newState(next.length, precision);
         KVCache.copyPrefix(earlier, continued, reused);
         Qwen3Model.Batch batch = model.newBatch(Qwen3Model.PREFILL_CHUNK);
         for (int from = reused; from < next.length; ) from = model.prefillChunk(batch, continued, next, from);
 
-        Qwen3Model.State fresh = model.newState(next.length);
+        Qwen3Model.State fresh = model.newState(next.length, precision);
         model.prefill(fresh, next);
         float worst = 0;
         for (int i = 0; i < fresh.logits().length; i++) worst = Math.max(worst, Math.abs(fresh.logits()[i] - continued.logits()[i]));
-        assertTrue(worst <= 1e-4f, "largest logit difference " + worst);
+        assertTrue(worst <= 1e-4f, precision + ": largest logit difference " + worst);
     }
 }

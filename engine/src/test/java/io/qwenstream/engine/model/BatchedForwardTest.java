@@ -30,7 +30,7 @@ class BatchedForwardTest {
             int total = prompts.stream().mapToInt(p -> p.length).sum();
             Qwen3Model.Batch batch = model.newBatch(total);
             Qwen3Model.State[] states = new Qwen3Model.State[prompts.size()];
-            for (int s = 0; s < states.length; s++) states[s] = model.newState(prompts.get(s).length + 16);
+            for (int s = 0; s < states.length; s++) states[s] = model.newState(prompts.get(s).length + 16, KVCache.Precision.F32);
             Qwen3Model.State[] who = new Qwen3Model.State[total];
             int[] tokens = new int[total], positions = new int[total];
             boolean[] want = new boolean[total];

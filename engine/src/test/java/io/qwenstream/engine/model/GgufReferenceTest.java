@@ -83,8 +83,8 @@ class GgufReferenceTest {
         try (Engine quantized = Engine.load(q4, null); Engine dequantized = Engine.load(f32, null)) {
             for (JsonNode seq : Fixtures.reference().path("models").path(entry).get("sequences")) {
                 int[] ids = Fixtures.ints(Fixtures.field(seq, "ids"));
-                Qwen3Model.State a = quantized.model().newState(ids.length);
-                Qwen3Model.State b = dequantized.model().newState(ids.length);
+                Qwen3Model.State a = quantized.model().newState(ids.length, KVCache.Precision.F32);
+                Qwen3Model.State b = dequantized.model().newState(ids.length, KVCache.Precision.F32);
                 for (int p = 0; p < ids.length; p++) {
                     quantized.model().forward(a, ids[p], p, true);
                     dequantized.model().forward(b, ids[p], p, true);
