@@ -15,6 +15,9 @@ import java.util.*;
  * </pre>
  */
 public class RecordStreams {
+
+    /** Qwen3's <think> and </think> token ids (DESIGN.md). */
+    private static final int THINK_START = 151667, THINK_END = 151668;
     static String json(String s) {
         StringBuilder b = new StringBuilder("\"");
         for (char c : s.toCharArray()) {
@@ -57,9 +60,9 @@ public class RecordStreams {
             List<Tok> toks = new ArrayList<>();
             String phase = "answer";
             for (int id : ids) {
-                if (id == Generator.THINK_START) phase = "thinking";
+                if (id == THINK_START) phase = "thinking";
                 String p = phase;
-                if (id == Generator.THINK_END) phase = "answer";
+                if (id == THINK_END) phase = "answer";
                 toks.add(new Tok(p, dec.push(id)));
             }
             String rest = dec.flush();
