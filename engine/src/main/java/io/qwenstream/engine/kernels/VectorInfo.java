@@ -47,7 +47,6 @@ public final class VectorInfo {
         return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, bits).reinterpretAsBytes().and((byte) mask);
     }
 
-
     /**
      * The sum of the lanes, in one fixed order: each step adds the lanes half the width away, until
      * lane 0 holds the sum. {@code reduceLanes(ADD)} leaves the order open, and the interpreter and

@@ -45,6 +45,7 @@ public final class KVCache {
     private final Precision precision;
     private final int capacity;
     private final int kvDim;
+    private final long bytesPerPosition;
     // One pair is used, the other null: F32 keeps floats, F16 the bits of halves.
     private final float[][] keys;
     private final float[][] values;
@@ -57,6 +58,7 @@ public final class KVCache {
         this.precision = precision;
         this.capacity = capacity;
         this.kvDim = config.kvDim();
+        this.bytesPerPosition = precision.bytesPerPosition(config);
         int layers = config.layerCount();
         int elements = Math.multiplyExact(capacity, kvDim);
         boolean half = precision == Precision.F16;
@@ -72,7 +74,7 @@ public final class KVCache {
 
     /** Bytes the arrays hold, allocated at capacity. */
     public long bytes() {
-        return (long) capacity * 2 * layers() * kvDim * precision.bytes();
+        return capacity * bytesPerPosition;
     }
 
     private int layers() {
