@@ -358,7 +358,7 @@ final class PipelineBench {
         private boolean handle(ConsumerRecords<byte[], byte[]> records, long now) {
             boolean progress = false;
             for (ConsumerRecord<byte[], byte[]> record : records) {
-                JsonNode message = parse(record.value());
+                JsonNode message = PipelineClient.parseObject(json, record.value());
                 if (message == null) continue;
                 InFlight request = byId.get(message.path("request_id").asText(""));
                 if (request == null) continue; // another client's traffic
@@ -394,16 +394,6 @@ final class PipelineBench {
                     && System.nanoTime() < deadline) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(5));
                 handle(records, System.nanoTime());
-            }
-        }
-
-        private JsonNode parse(byte[] value) {
-            if (value == null) return null;
-            try {
-                JsonNode node = json.readTree(value);
-                return node != null && node.isObject() ? node : null;
-            } catch (IOException e) {
-                return null; // not ours: another writer's record
             }
         }
 

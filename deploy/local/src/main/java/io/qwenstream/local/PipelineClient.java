@@ -113,7 +113,7 @@ final class PipelineClient implements AutoCloseable {
                             Consumer<JsonNode> onDelta) {
         Response response = null;
         for (ConsumerRecord<byte[], byte[]> record : records) {
-            JsonNode message = parse(record.value());
+            JsonNode message = parseObject(json, record.value());
             if (message == null || !requestIds.contains(message.path("request_id").asText(null))) continue;
             if (record.topic().equals(topics.responses())) {
                 if (response == null) response = new Response(record.value(), message);
@@ -182,13 +182,17 @@ final class PipelineClient implements AutoCloseable {
         return "00-" + hex.formatHex(traceId) + "-" + hex.formatHex(spanId) + "-01";
     }
 
-    private JsonNode parse(byte[] value) {
+    /**
+     * The record value as a JSON object, or null when it is absent or not one: the pipeline's topics
+     * may carry other writers' records, which are not ours to judge.
+     */
+    static JsonNode parseObject(ObjectMapper json, byte[] value) {
         if (value == null) return null;
         try {
             JsonNode node = json.readTree(value);
             return node != null && node.isObject() ? node : null;
         } catch (IOException e) {
-            return null; // not ours to judge: the pipeline's topics may carry other writers' records
+            return null;
         }
     }
 
