@@ -5,11 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qwenstream.local.Launcher;
 import io.qwenstream.local.Topics;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -25,6 +20,10 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The whole pipeline, started the way a user starts it: {@code up} of the launcher (a real KRaft
@@ -55,35 +54,72 @@ final class Pipeline implements AutoCloseable {
         this.bootstrapServers = bootstrapServers;
         this.processes = processes;
         // Should the test JVM be stopped before @AfterAll, the pipeline goes with it.
-        this.downOnExit = new Thread(() -> launcher(new PrintStream(OutputStream.nullOutputStream())).run(List.of("down")), "e2e-pipeline-down");
+        this.downOnExit = new Thread(
+                () -> launcher(new PrintStream(OutputStream.nullOutputStream())).run(List.of("down")),
+                "e2e-pipeline-down");
         Runtime.getRuntime().addShutdownHook(downOnExit);
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES,
-                ProducerConfig.LINGER_MS_CONFIG, 0), new ByteArraySerializer(), new ByteArraySerializer());
-        this.recorder = new TopicRecorder(bootstrapServers, List.of(topics.inference(), topics.tokens(), topics.responses(),
-                topics.requestsDlq(), topics.conversations()));
+        this.producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                        Topics.MAX_MESSAGE_BYTES,
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        0),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
+        this.recorder = new TopicRecorder(
+                bootstrapServers,
+                List.of(
+                        topics.inference(),
+                        topics.tokens(),
+                        topics.responses(),
+                        topics.requestsDlq(),
+                        topics.conversations()));
     }
 
     /** The checkout whose service jars run: {@code qwenstream.root} (set by the build), else the parent of this module. */
     static Path repositoryRoot() {
         String configured = System.getProperty("qwenstream.root");
-        return (configured != null ? Path.of(configured) : Path.of("..")).toAbsolutePath().normalize();
+        return (configured != null ? Path.of(configured) : Path.of(".."))
+                .toAbsolutePath()
+                .normalize();
     }
 
-    /** {@code up} with the fixture model and tokenizer ({@code qwenstream.fixtures}); returns once every service is ready. */
+    /** The repository's reference fixtures ({@code qwenstream.fixtures}, else fixtures/ of the checkout). */
+    static Path fixtures() {
+        return Path.of(System.getProperty(
+                "qwenstream.fixtures", repositoryRoot().resolve("fixtures").toString()));
+    }
+
+    /** The Qwen3 tokenizer the engine ships ({@code qwenstream.tokenizer}, else its place in the checkout). */
+    static Path tokenizer() {
+        return Path.of(System.getProperty(
+                "qwenstream.tokenizer",
+                repositoryRoot()
+                        .resolve("engine/src/main/resources/io/qwenstream/engine/tokenizer/qwen3")
+                        .toString()));
+    }
+
+    /** {@code up} with the fixture model and the engine's tokenizer; returns once every service is ready. */
     static Pipeline up(Path stateDir) {
         Path root = repositoryRoot();
-        String fixtures = System.getProperty("qwenstream.fixtures", root.resolve("../shared/fixtures").toString());
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
-        int status = new Launcher(root, stateDir, out, out).run(List.of("up",
-                "--model", Path.of(fixtures, "models/tiny-qwen3-moe").toString(),
-                "--tokenizer", Path.of(fixtures, "tokenizer/qwen3").toString(),
-                "--timeout", "150"));
+        int status = new Launcher(root, stateDir, out, out)
+                .run(List.of(
+                        "up",
+                        "--model",
+                        fixtures().resolve("models/tiny-qwen3-moe").toString(),
+                        "--tokenizer",
+                        tokenizer().toString(),
+                        "--timeout",
+                        "150"));
         if (status != 0) {
-            throw new IllegalStateException("./qwenstream up failed (exit " + status + "):\n" + log.toString(StandardCharsets.UTF_8));
+            throw new IllegalStateException(
+                    "./qwenstream up failed (exit " + status + "):\n" + log.toString(StandardCharsets.UTF_8));
         }
         JsonNode state = readState(stateDir);
         List<ProcessHandle> processes = new ArrayList<>();
@@ -91,7 +127,8 @@ final class Pipeline implements AutoCloseable {
         for (JsonNode service : state.path("services")) {
             ProcessHandle.of(service.path("process").path("pid").asLong()).ifPresent(processes::add);
         }
-        if (processes.size() != 4) throw new IllegalStateException("up reported ready but runs " + processes.size() + " of 4 processes");
+        if (processes.size() != 4)
+            throw new IllegalStateException("up reported ready but runs " + processes.size() + " of 4 processes");
         return new Pipeline(root, stateDir, state.path("bootstrap_servers").asText(), processes);
     }
 
@@ -114,8 +151,8 @@ final class Pipeline implements AutoCloseable {
 
     /** Produces one record to qwen.requests, as any producer would; {@code traceparent} may be null. */
     void send(String key, byte[] value, String traceparent) {
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.requests(),
-                key == null ? null : key.getBytes(StandardCharsets.UTF_8), value);
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
+                topics.requests(), key == null ? null : key.getBytes(StandardCharsets.UTF_8), value);
         if (traceparent != null) record.headers().add("traceparent", traceparent.getBytes(StandardCharsets.US_ASCII));
         try {
             producer.send(record).get(30, TimeUnit.SECONDS);
@@ -134,7 +171,8 @@ final class Pipeline implements AutoCloseable {
 
     /** The final InferenceResponse of a request, waited for. */
     JsonNode awaitResponse(String requestId) {
-        return recorder.awaitRequest(topics.responses(), requestId, RESPONSE_TIMEOUT).json();
+        return recorder.awaitRequest(topics.responses(), requestId, RESPONSE_TIMEOUT)
+                .json();
     }
 
     static byte[] bytes(JsonNode json) {
@@ -168,14 +206,17 @@ final class Pipeline implements AutoCloseable {
             producer.close(Duration.ofSeconds(5));
         } finally {
             ByteArrayOutputStream log = new ByteArrayOutputStream();
-            int status = launcher(new PrintStream(log, true, StandardCharsets.UTF_8)).run(List.of("down"));
+            int status =
+                    launcher(new PrintStream(log, true, StandardCharsets.UTF_8)).run(List.of("down"));
             Runtime.getRuntime().removeShutdownHook(downOnExit);
-            List<ProcessHandle> alive = processes.stream().filter(ProcessHandle::isAlive).toList();
+            List<ProcessHandle> alive =
+                    processes.stream().filter(ProcessHandle::isAlive).toList();
             // A process that ignored down is killed here rather than outlive the build.
             alive.forEach(ProcessHandle::destroyForcibly);
             if (status != 0 || !alive.isEmpty()) {
-                throw new IllegalStateException("./qwenstream down (exit " + status + ") left " + alive.stream().map(ProcessHandle::pid).toList()
-                        + " running:\n" + log.toString(StandardCharsets.UTF_8));
+                throw new IllegalStateException("./qwenstream down (exit " + status + ") left "
+                        + alive.stream().map(ProcessHandle::pid).toList() + " running:\n"
+                        + log.toString(StandardCharsets.UTF_8));
             }
         }
     }

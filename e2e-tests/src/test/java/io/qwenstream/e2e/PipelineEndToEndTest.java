@@ -1,5 +1,12 @@
 package io.qwenstream.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qwenstream.e2e.TopicRecorder.Recorded;
@@ -8,21 +15,10 @@ import io.qwenstream.engine.generation.Generator;
 import io.qwenstream.schemas.ErrorDetail;
 import io.qwenstream.schemas.MessageValidator;
 import io.qwenstream.schemas.Validation;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.ClassOrderer;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestClassOrder;
-import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -32,13 +28,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertAll;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.ClassOrderer;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestClassOrder;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The pipeline end to end, through its real topics: one {@code ./qwenstream up} (KRaft broker,
@@ -52,6 +50,7 @@ class PipelineEndToEndTest {
 
     @TempDir
     static Path stateDir;
+
     static Pipeline pipeline;
     static MessageValidator validator;
 
@@ -96,7 +95,9 @@ class PipelineEndToEndTest {
 
             JsonNode response = okResponse(id);
             assertFalse(response.path("thinking").asText("").isEmpty(), () -> "no thinking text: " + response);
-            assertTrue(response.path("usage").path("thinking_tokens").asInt() > 0, () -> "usage " + response.path("usage"));
+            assertTrue(
+                    response.path("usage").path("thinking_tokens").asInt() > 0,
+                    () -> "usage " + response.path("usage"));
         }
 
         /** thinking.enabled=false wins over a /think in the text (the soft switches are ignored then). */
@@ -107,11 +108,18 @@ class PipelineEndToEndTest {
 
             JsonNode response = okResponse(id);
             assertEquals("", response.path("thinking").asText(""), () -> "thinking text: " + response);
-            assertEquals(0, response.path("usage").path("thinking_tokens").asInt(-1), () -> "usage " + response.path("usage"));
-            assertTrue(response.path("usage").path("answer_tokens").asInt() > 0, () -> "usage " + response.path("usage"));
-            JsonNode prepared = pipeline.recorder.awaitRequest(pipeline.topics.inference(), id, Pipeline.RESPONSE_TIMEOUT).json();
+            assertEquals(
+                    0,
+                    response.path("usage").path("thinking_tokens").asInt(-1),
+                    () -> "usage " + response.path("usage"));
+            assertTrue(
+                    response.path("usage").path("answer_tokens").asInt() > 0, () -> "usage " + response.path("usage"));
+            JsonNode prepared = pipeline.recorder
+                    .awaitRequest(pipeline.topics.inference(), id, Pipeline.RESPONSE_TIMEOUT)
+                    .json();
             assertFalse(prepared.path("thinking").path("enabled").asBoolean(true), prepared::toString);
-            assertTrue(prepared.path("prompt").asText().endsWith("<|im_start|>assistant\n<think>\n\n</think>\n\n"),
+            assertTrue(
+                    prepared.path("prompt").asText().endsWith("<|im_start|>assistant\n<think>\n\n</think>\n\n"),
                     () -> "prompt " + prepared.path("prompt"));
         }
 
@@ -148,12 +156,19 @@ class PipelineEndToEndTest {
             for (int i = 0; i < 3; i++) {
                 String content = answers.get(i).path("content").asText("");
                 JsonNode response = responses.get(i);
-                assertFalse(content.contains("<think>") || content.contains("</think>"), () -> "thinking tags stored: " + stored);
+                assertFalse(
+                        content.contains("<think>") || content.contains("</think>"),
+                        () -> "thinking tags stored: " + stored);
                 assertFalse(answers.get(i).has("reasoning_content"), () -> "reasoning stored: " + stored);
-                assertEquals(response.path("content").asText(""), content, () -> "stored answer differs from the response " + response);
+                assertEquals(
+                        response.path("content").asText(""),
+                        content,
+                        () -> "stored answer differs from the response " + response);
             }
             String thinking = third.path("thinking").asText().strip();
-            assertFalse(answers.get(2).path("content").asText("").contains(thinking), () -> "turn 3's thinking stored: " + stored);
+            assertFalse(
+                    answers.get(2).path("content").asText("").contains(thinking),
+                    () -> "turn 3's thinking stored: " + stored);
         }
 
         private JsonNode turn(String conversation, String text, int maxTokens, Integer budget) {
@@ -167,23 +182,40 @@ class PipelineEndToEndTest {
 
         /** The turn went to the worker with the stored history before its own message. */
         private static void assertHistorySent(JsonNode response, int messages) {
-            JsonNode prepared = onTopic(pipeline.topics.inference(), response.path("request_id").asText()).getFirst().json();
-            assertEquals(messages, prepared.path("messages").size(), () -> "the turn did not get the stored history: " + prepared.path("messages")
-                    + "; stored so far: " + pipeline.recorder.records(pipeline.topics.conversations(), r -> true).stream()
-                    .map(r -> r.key() + " @" + r.offset() + ": " + r.json().path("messages").size() + " messages").toList());
+            JsonNode prepared = onTopic(
+                            pipeline.topics.inference(),
+                            response.path("request_id").asText())
+                    .getFirst()
+                    .json();
+            assertEquals(
+                    messages,
+                    prepared.path("messages").size(),
+                    () -> "the turn did not get the stored history: " + prepared.path("messages")
+                            + "; stored so far: "
+                            + pipeline.recorder.records(pipeline.topics.conversations(), r -> true).stream()
+                                    .map(r -> r.key() + " @" + r.offset() + ": "
+                                            + r.json().path("messages").size() + " messages")
+                                    .toList());
         }
 
         private static void assertNoThinking(JsonNode response) {
             assertEquals("", response.path("thinking").asText(""), () -> "thinking text: " + response);
-            assertEquals(0, response.path("usage").path("thinking_tokens").asInt(-1), () -> "usage " + response.path("usage"));
+            assertEquals(
+                    0,
+                    response.path("usage").path("thinking_tokens").asInt(-1),
+                    () -> "usage " + response.path("usage"));
         }
 
         /** The stored history of a conversation once it has {@code count} messages. */
         private static JsonNode awaitStoredMessages(String conversation, int count) {
-            List<Recorded> stored = pipeline.recorder.await(pipeline.topics.conversations(),
-                    record -> conversation.equals(record.key()) && record.json() != null
+            List<Recorded> stored = pipeline.recorder.await(
+                    pipeline.topics.conversations(),
+                    record -> conversation.equals(record.key())
+                            && record.json() != null
                             && record.json().path("messages").size() >= count,
-                    1, Pipeline.RESPONSE_TIMEOUT, "a history of " + count + " messages in " + conversation);
+                    1,
+                    Pipeline.RESPONSE_TIMEOUT,
+                    "a history of " + count + " messages in " + conversation);
             return stored.getLast().json();
         }
     }
@@ -201,11 +233,15 @@ class PipelineEndToEndTest {
 
             JsonNode response = okResponse(id);
             JsonNode usage = response.path("usage");
-            String closing = "Considering the limited time by the user, I have to give the solution based on the thinking directly now.";
-            assertTrue(response.path("thinking").asText().strip().endsWith(closing), () -> "thinking: " + response.path("thinking"));
+            String closing =
+                    "Considering the limited time by the user, I have to give the solution based on the thinking directly now.";
+            assertTrue(
+                    response.path("thinking").asText().strip().endsWith(closing),
+                    () -> "thinking: " + response.path("thinking"));
             assertTrue(usage.path("thinking_budget_reached").asBoolean(), () -> "usage " + usage);
-            int closingTokens = Engine.loadTokenizer(fixtures().resolve("tokenizer/qwen3")).encode(Generator.BUDGET_CLOSING).length;
-            assertTrue(usage.path("thinking_tokens").asInt() <= budget + closingTokens,
+            int closingTokens = Engine.loadTokenizer(Pipeline.tokenizer()).encode(Generator.BUDGET_CLOSING).length;
+            assertTrue(
+                    usage.path("thinking_tokens").asInt() <= budget + closingTokens,
                     () -> "thinking_tokens over " + budget + " + " + closingTokens + ": " + usage);
             assertTrue(usage.path("answer_tokens").asInt() > 0, () -> "no answer after the budget: " + usage);
         }
@@ -214,7 +250,8 @@ class PipelineEndToEndTest {
     @Nested
     class TaskFormatting {
 
-        static final String ENGLISH = "Good morning! The weather is lovely today, and I would like to walk to the market with my friends.";
+        static final String ENGLISH =
+                "Good morning! The weather is lovely today, and I would like to walk to the market with my friends.";
 
         @Test
         void translationCarriesTheTargetAndTheDetectedSourceLanguage() {
@@ -295,8 +332,13 @@ class PipelineEndToEndTest {
             hops.addAll(onTopic(pipeline.topics.responses(), id));
             assertAll(hops.stream().map(hop -> (Executable) () -> {
                 String traceparent = hop.headers().get("traceparent");
-                assertNotNull(traceparent, () -> "no traceparent on " + hop.topic() + " offset " + hop.offset() + ": " + hop.headers());
-                assertEquals(traceId, traceparent.split("-")[1], () -> "another trace on " + hop.topic() + ": " + traceparent);
+                assertNotNull(
+                        traceparent,
+                        () -> "no traceparent on " + hop.topic() + " offset " + hop.offset() + ": " + hop.headers());
+                assertEquals(
+                        traceId,
+                        traceparent.split("-")[1],
+                        () -> "another trace on " + hop.topic() + ": " + traceparent);
             }));
         }
 
@@ -312,24 +354,36 @@ class PipelineEndToEndTest {
     class BadInput {
 
         /** A record to produce and the error its response and DLQ copy must carry. */
-        record Bad(String name, String key, byte[] payload, String code, String field) {
-        }
+        record Bad(String name, String key, byte[] payload, String code, String field) {}
 
         @Test
         void everyBadRecordGetsItsErrorAndADeadLetterWhileGoodOnesComplete() {
             List<Bad> bad = List.of(
                     bad("unparseable-json", "{\"schema_version\":1,\"request_id\":", "invalid_json", null),
                     invalidUtf8(),
-                    badRequest("wrong-type", "Hello.", r -> sampling(r).put("temperature", "hot"), "schema_violation",
+                    badRequest(
+                            "wrong-type",
+                            "Hello.",
+                            r -> sampling(r).put("temperature", "hot"),
+                            "schema_violation",
                             "/sampling/temperature"),
                     badRequest("unknown-task", "Hello.", r -> r.put("task", "poem"), "unknown_task", "/task"),
                     badRequest("empty-messages", "Hello.", r -> r.putArray("messages"), "empty_messages", "/messages"),
-                    badRequest("out-of-range", "Hello.", r -> sampling(r).put("top_p", 1.5), "out_of_range", "/sampling/top_p"),
-                    badRequest("greedy-thinking", "Hello.", r -> sampling(r).put("temperature", 0), "greedy_in_thinking_mode",
+                    badRequest(
+                            "out-of-range",
+                            "Hello.",
+                            r -> sampling(r).put("top_p", 1.5),
+                            "out_of_range",
+                            "/sampling/top_p"),
+                    badRequest(
+                            "greedy-thinking",
+                            "Hello.",
+                            r -> sampling(r).put("temperature", 0),
+                            "greedy_in_thinking_mode",
                             "/sampling/temperature"),
                     // One digit is one token: 41,000 of them do not fit the tiny model's 40,960-token context.
-                    badRequest("prompt-too-long", "0123456789".repeat(4_100), r -> { }, "prompt_too_long", null),
-                    badRequest("record-too-large", "x".repeat(600 * 1024), r -> { }, "record_too_large", null));
+                    badRequest("prompt-too-long", "0123456789".repeat(4_100), r -> {}, "prompt_too_long", null),
+                    badRequest("record-too-large", "x".repeat(600 * 1024), r -> {}, "record_too_large", null));
 
             List<String> good = new ArrayList<>();
             for (int i = 0; i < bad.size(); i++) {
@@ -348,22 +402,50 @@ class PipelineEndToEndTest {
                     // The response's request_id is the payload's when readable (here the key too), else the record key.
                     JsonNode response = validResponse(record.key());
                     assertEquals("error", response.path("status").asText(), () -> record.name() + ": " + response);
-                    assertEquals("error", response.path("finish_reason").asText(), () -> record.name() + ": " + response);
-                    assertEquals(record.code(), response.path("error").path("code").asText(), () -> record.name() + ": " + response);
-                    assertEquals(record.field(), response.path("error").path("field").asText(null), () -> record.name() + ": " + response);
+                    assertEquals(
+                            "error", response.path("finish_reason").asText(), () -> record.name() + ": " + response);
+                    assertEquals(
+                            record.code(),
+                            response.path("error").path("code").asText(),
+                            () -> record.name() + ": " + response);
+                    assertEquals(
+                            record.field(),
+                            response.path("error").path("field").asText(null),
+                            () -> record.name() + ": " + response);
 
-                    Recorded dead = pipeline.recorder.await(pipeline.topics.requestsDlq(), r -> record.key().equals(r.key()), 1,
-                            Pipeline.RESPONSE_TIMEOUT, "the dead letter of " + record.name()).getFirst();
-                    assertEquals(record.code(), dead.headers().get("dlq.reason"), () -> record.name() + " headers " + dead.headers());
-                    assertEquals(record.field(), dead.headers().get("dlq.field"), () -> record.name() + " headers " + dead.headers());
-                    assertEquals(pipeline.topics.requests(), dead.headers().get("dlq.topic"), () -> record.name() + " " + dead.headers());
-                    assertTrue(Arrays.equals(record.payload(), dead.value()), () -> record.name() + ": the dead letter is not the record as sent");
+                    Recorded dead = pipeline.recorder
+                            .await(
+                                    pipeline.topics.requestsDlq(),
+                                    r -> record.key().equals(r.key()),
+                                    1,
+                                    Pipeline.RESPONSE_TIMEOUT,
+                                    "the dead letter of " + record.name())
+                            .getFirst();
+                    assertEquals(
+                            record.code(),
+                            dead.headers().get("dlq.reason"),
+                            () -> record.name() + " headers " + dead.headers());
+                    assertEquals(
+                            record.field(),
+                            dead.headers().get("dlq.field"),
+                            () -> record.name() + " headers " + dead.headers());
+                    assertEquals(
+                            pipeline.topics.requests(),
+                            dead.headers().get("dlq.topic"),
+                            () -> record.name() + " " + dead.headers());
+                    assertTrue(
+                            Arrays.equals(record.payload(), dead.value()),
+                            () -> record.name() + ": the dead letter is not the record as sent");
                 });
             }
             for (String id : good) checks.add(() -> okResponse(id));
             assertAll(checks);
             for (String id : good) {
-                assertTrue(pipeline.recorder.records(pipeline.topics.requestsDlq(), r -> id.equals(r.key())).isEmpty(), id + " dead-lettered");
+                assertTrue(
+                        pipeline.recorder
+                                .records(pipeline.topics.requestsDlq(), r -> id.equals(r.key()))
+                                .isEmpty(),
+                        id + " dead-lettered");
             }
         }
 
@@ -383,7 +465,8 @@ class PipelineEndToEndTest {
         }
 
         /** A chat request keyed by its request_id, spoilt one way. */
-        private static Bad badRequest(String name, String userText, Consumer<ObjectNode> spoil, String code, String field) {
+        private static Bad badRequest(
+                String name, String userText, Consumer<ObjectNode> spoil, String code, String field) {
             String id = Requests.id(name);
             ObjectNode request = Requests.chat(id, userText, 8);
             spoil.accept(request);
@@ -413,9 +496,13 @@ class PipelineEndToEndTest {
             assertEquals(1, onTopic(pipeline.topics.inference(), id).size(), "prepared twice");
             assertEquals(1, onTopic(pipeline.topics.responses(), id).size(), "answered twice");
             long firstChunks = onTopic(pipeline.topics.tokens(), id).stream()
-                    .filter(chunk -> chunk.json().path("seq").asInt(-1) == 0).count();
+                    .filter(chunk -> chunk.json().path("seq").asInt(-1) == 0)
+                    .count();
             assertEquals(1, firstChunks, "generated twice (seq-0 chunks on qwen.tokens)");
-            assertTrue(pipeline.recorder.records(pipeline.topics.requestsDlq(), r -> id.equals(r.key())).isEmpty(),
+            assertTrue(
+                    pipeline.recorder
+                            .records(pipeline.topics.requestsDlq(), r -> id.equals(r.key()))
+                            .isEmpty(),
                     "a duplicate is dropped, not dead-lettered");
         }
     }
@@ -440,25 +527,35 @@ class PipelineEndToEndTest {
 
         @Test
         void askJsonPrintsTheFinalResponse() throws Exception {
-            LauncherRun run = launcher("ask", "--json", "--no-think", "--max-tokens", "12", "--timeout", "60", "Hello there");
+            LauncherRun run =
+                    launcher("ask", "--json", "--no-think", "--max-tokens", "12", "--timeout", "60", "Hello there");
             assertEquals(0, run.exitStatus(), run::toString);
             JsonNode response = Pipeline.json().readTree(run.stdout());
-            assertInstanceOf(Validation.Valid.class, validator.validate("InferenceResponse", run.stdout().getBytes(StandardCharsets.UTF_8)),
+            assertInstanceOf(
+                    Validation.Valid.class,
+                    validator.validate("InferenceResponse", run.stdout().getBytes(StandardCharsets.UTF_8)),
                     run::toString);
             assertEquals("ok", response.path("status").asText(), run::toString);
-            assertTrue(List.of("stop", "length").contains(response.path("finish_reason").asText()), run::toString);
+            assertTrue(
+                    List.of("stop", "length")
+                            .contains(response.path("finish_reason").asText()),
+                    run::toString);
             assertEquals(0, response.path("usage").path("thinking_tokens").asInt(-1), run::toString);
             assertFalse(response.path("request_id").asText().isEmpty(), run::toString);
         }
 
-        record LauncherRun(int exitStatus, String stdout, String stderr) {
-        }
+        record LauncherRun(int exitStatus, String stdout, String stderr) {}
 
         /** Runs {@code Launcher.main} (what {@code ./qwenstream} runs) in its own JVM against this pipeline's state. */
         private static LauncherRun launcher(String... args) throws IOException, InterruptedException {
             List<String> command = new ArrayList<>(List.of(
-                    ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()),
-                    "-cp", System.getProperty("java.class.path"),
+                    ProcessHandle.current()
+                            .info()
+                            .command()
+                            .orElse(Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString()),
+                    "-cp",
+                    System.getProperty("java.class.path"),
                     "-Dqwenstream.root=" + pipeline.root,
                     "-Dqwenstream.state-dir=" + pipeline.stateDir,
                     "io.qwenstream.local.Launcher"));
@@ -472,7 +569,8 @@ class PipelineEndToEndTest {
             builder.environment().put("NO_COLOR", "1");
             Process process = builder.start();
             try {
-                if (!process.waitFor(120, TimeUnit.SECONDS)) throw new AssertionError("the launcher did not finish: " + command);
+                if (!process.waitFor(120, TimeUnit.SECONDS))
+                    throw new AssertionError("the launcher did not finish: " + command);
             } finally {
                 process.destroyForcibly();
             }
@@ -493,16 +591,15 @@ class PipelineEndToEndTest {
          */
         @Test
         void noServiceLoggedAnErrorOrAFailedSpanExport() {
-            assertAll(Stream.of("ingest-service", "inference-worker", "postprocess-service").map(service -> (Executable) () -> {
-                List<String> flagged = pipeline.log(service).lines()
-                        .filter(line -> ERROR_LINE.matcher(line).matches() || line.contains("Failed to export"))
-                        .limit(5).toList();
-                assertTrue(flagged.isEmpty(), () -> service + " logged:\n" + String.join("\n", flagged));
-            }));
+            assertAll(Stream.of("ingest-service", "inference-worker", "postprocess-service")
+                    .map(service -> (Executable) () -> {
+                        List<String> flagged = pipeline.log(service)
+                                .lines()
+                                .filter(line -> ERROR_LINE.matcher(line).matches() || line.contains("Failed to export"))
+                                .limit(5)
+                                .toList();
+                        assertTrue(flagged.isEmpty(), () -> service + " logged:\n" + String.join("\n", flagged));
+                    }));
         }
-    }
-
-    static Path fixtures() {
-        return Path.of(System.getProperty("qwenstream.fixtures", Pipeline.repositoryRoot().resolve("../shared/fixtures").toString()));
     }
 }

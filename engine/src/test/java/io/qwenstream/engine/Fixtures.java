@@ -3,7 +3,6 @@ package io.qwenstream.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -14,7 +13,10 @@ import java.util.Base64;
 import java.util.Iterator;
 import java.util.Map;
 
-/** The read-only fixtures in ../shared/fixtures (path from the {@code qwenstream.fixtures} property). */
+/**
+ * The read-only fixtures in the repository's fixtures/ (path from the {@code qwenstream.fixtures} property)
+ * and the Qwen3 tokenizer the engine ships ({@code qwenstream.tokenizer}); surefire sets both.
+ */
 public final class Fixtures {
 
     public static final ObjectMapper JSON = new ObjectMapper();
@@ -27,13 +29,13 @@ public final class Fixtures {
         String dir = System.getProperty("qwenstream.fixtures");
         if (dir == null || !Files.isDirectory(Path.of(dir))) {
             throw new IllegalStateException("fixtures not found (system property qwenstream.fixtures = " + dir
-                    + "); the tests need ../shared/fixtures beside the checkout");
+                    + "); run the tests through Maven, which points it at the repository's fixtures/");
         }
         return Path.of(dir);
     }
 
     public static Path tokenizerDir() {
-        return root().resolve("tokenizer/qwen3");
+        return Path.of(System.getProperty("qwenstream.tokenizer"));
     }
 
     public static Path model(String name) {

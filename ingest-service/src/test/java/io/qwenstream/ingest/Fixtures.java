@@ -2,13 +2,13 @@ package io.qwenstream.ingest;
 
 import java.nio.file.Path;
 
-/** The read-only fixtures beside the checkout (surefire sets {@code qwenstream.fixtures}). */
+/** The repository's fixtures and the engine's tokenizer (surefire sets {@code qwenstream.fixtures}, {@code qwenstream.tokenizer}). */
 final class Fixtures {
 
     private Fixtures() {}
 
     static Path root() {
-        return Path.of(System.getProperty("qwenstream.fixtures", "../../shared/fixtures"));
+        return Path.of(System.getProperty("qwenstream.fixtures"));
     }
 
     static Path model() {
@@ -16,6 +16,6 @@ final class Fixtures {
     }
 
     static Path tokenizer() {
-        return root().resolve("tokenizer/qwen3");
+        return Path.of(System.getProperty("qwenstream.tokenizer"));
     }
 }

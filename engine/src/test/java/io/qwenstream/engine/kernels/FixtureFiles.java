@@ -26,7 +26,7 @@ final class FixtureFiles {
     private FixtureFiles() {}
 
     static Path root() {
-        return Path.of(System.getProperty("qwenstream.fixtures", "../../shared/fixtures"));
+        return Path.of(System.getProperty("qwenstream.fixtures"));
     }
 
     static MemorySegment map(Path file) throws IOException {
@@ -102,12 +102,14 @@ final class FixtureFiles {
         Map<String, float[]> tensors = new HashMap<>();
         ObjectMapper json = new ObjectMapper();
         try (var files = Files.list(dir)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".safetensors")).toList()) {
+            for (Path file :
+                    files.filter(f -> f.toString().endsWith(".safetensors")).toList()) {
                 MemorySegment s = map(file);
                 long headerLength = s.get(U64, 0);
                 JsonNode header = json.readTree(s.asSlice(8, headerLength).toArray(ValueLayout.JAVA_BYTE));
                 for (var entry : header.properties()) {
-                    if (entry.getKey().equals("__metadata__") || !entry.getValue().get("dtype").asText().equals("BF16")) continue;
+                    if (entry.getKey().equals("__metadata__")
+                            || !entry.getValue().get("dtype").asText().equals("BF16")) continue;
                     long start = entry.getValue().get("data_offsets").get(0).asLong();
                     long end = entry.getValue().get("data_offsets").get(1).asLong();
                     int n = Math.toIntExact((end - start) / 2);

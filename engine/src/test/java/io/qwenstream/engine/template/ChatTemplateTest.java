@@ -7,14 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -24,7 +22,8 @@ class ChatTemplateTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path FIXTURES = Path.of(System.getProperty("qwenstream.fixtures"));
-    private static final Path TOKENIZER_CONFIG = FIXTURES.resolve("tokenizer/qwen3/tokenizer_config.json");
+    private static final Path TOKENIZER_CONFIG =
+            Path.of(System.getProperty("qwenstream.tokenizer"), "tokenizer_config.json");
 
     private static ChatTemplate qwen3() throws IOException {
         return ChatTemplate.fromTokenizerConfig(TOKENIZER_CONFIG);
@@ -34,35 +33,38 @@ class ChatTemplateTest {
     @TestFactory
     Stream<DynamicTest> rendersEveryReferenceConversationLikeTransformers() throws IOException {
         Map<String, Object> reference = JSON.readValue(
-                FIXTURES.resolve("reference/hf-transformers-reference.json").toFile(), new TypeReference<>() { });
+                FIXTURES.resolve("reference/hf-transformers-reference.json").toFile(), new TypeReference<>() {});
         List<Map<String, Object>> cases = (List<Map<String, Object>>) reference.get("chat_template");
         assertFalse(cases.isEmpty(), "the reference has chat_template cases");
         ChatTemplate template = qwen3();
-        return cases.stream().map(c -> DynamicTest.dynamicTest((String) c.get("name"), () -> {
-            String rendered = template.apply(
-                    (List<Map<String, Object>>) c.get("messages"),
-                    (List<Object>) c.get("tools"),
-                    (Boolean) c.get("enable_thinking"),
-                    (Boolean) c.getOrDefault("add_generation_prompt", true));
-            assertEquals(c.get("rendered"), rendered);
-        }));
+        return cases.stream()
+                .map(c -> DynamicTest.dynamicTest((String) c.get("name"), () -> {
+                    String rendered = template.apply(
+                            (List<Map<String, Object>>) c.get("messages"),
+                            (List<Object>) c.get("tools"),
+                            (Boolean) c.get("enable_thinking"),
+                            (Boolean) c.getOrDefault("add_generation_prompt", true));
+                    assertEquals(c.get("rendered"), rendered);
+                }));
     }
 
     // ---- conversations of our own; expected text follows from reading the template ----
 
     private static final String TOOLS_HEADER_START = "<|im_start|>system\n";
-    private static final String TOOLS_PREAMBLE = "# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
-            + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>";
-    private static final String TOOLS_EPILOGUE = "\n</tools>\n\nFor each function call, return a json object with function name "
-            + "and arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n"
-            + "{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n";
+    private static final String TOOLS_PREAMBLE =
+            "# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+                    + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>";
+    private static final String TOOLS_EPILOGUE =
+            "\n</tools>\n\nFor each function call, return a json object with function name "
+                    + "and arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n"
+                    + "{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n";
 
     private static List<Map<String, Object>> messages(String json) throws IOException {
-        return JSON.readValue(json, new TypeReference<>() { });
+        return JSON.readValue(json, new TypeReference<>() {});
     }
 
     private static List<Object> tools(String json) throws IOException {
-        return JSON.readValue(json, new TypeReference<>() { });
+        return JSON.readValue(json, new TypeReference<>() {});
     }
 
     @Test
@@ -71,8 +73,7 @@ class ChatTemplateTest {
                 [{"type": "function", "function": {"name": "weather", "description": "Météo à une ville",
                   "parameters": {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer", "maximum": 7.5}}}}}]""");
         String rendered = qwen3().apply(messages("""
-                [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Weather in Lyon?"}]"""),
-                tools, false, true);
+                [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Weather in Lyon?"}]"""), tools, false, true);
         // System content + "\n\n", then each tool as tojson on its own line; the system message is not repeated.
         String expected = TOOLS_HEADER_START + "Be brief.\n\n" + TOOLS_PREAMBLE
                 + "\n{\"type\": \"function\", \"function\": {\"name\": \"weather\", \"description\": \"Météo à une ville\", "
@@ -153,7 +154,8 @@ class ChatTemplateTest {
     @Test
     void missingAssistantContentFailsAsInJinja() throws IOException {
         // The template concatenates message.content with '+': jinja2's undefined refuses that.
-        TemplateException e = assertThrows(TemplateException.class, () -> qwen3().apply(messages("""
+        TemplateException e =
+                assertThrows(TemplateException.class, () -> qwen3().apply(messages("""
                 [{"role": "user", "content": "Hi"},
                  {"role": "assistant", "tool_calls": [{"name": "f", "arguments": {}}]}]"""), null, null, true));
         assertTrue(e.getMessage().contains("'dict object' has no attribute 'content'"), e.getMessage());

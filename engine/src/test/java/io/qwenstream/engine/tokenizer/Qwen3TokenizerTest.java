@@ -1,13 +1,13 @@
 package io.qwenstream.engine.tokenizer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,12 +16,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Checks the tokenizer against Hugging Face's own outputs in hf-transformers-reference.json, both
@@ -30,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class Qwen3TokenizerTest {
 
     private static final Path FIXTURES = Path.of(System.getProperty("qwenstream.fixtures"));
-    private static final Path TOKENIZER_DIR = FIXTURES.resolve("tokenizer/qwen3");
+    private static final Path TOKENIZER_DIR = Path.of(System.getProperty("qwenstream.tokenizer"));
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Qwen3Tokenizer hf;
@@ -40,7 +39,10 @@ class Qwen3TokenizerTest {
     @BeforeAll
     static void load() throws IOException {
         hf = Qwen3Tokenizer.fromHfDir(TOKENIZER_DIR);
-        embeddingRows = JSON.readTree(FIXTURES.resolve("models/tiny-qwen3/config.json").toFile()).get("vocab_size").asInt();
+        embeddingRows = JSON.readTree(
+                        FIXTURES.resolve("models/tiny-qwen3/config.json").toFile())
+                .get("vocab_size")
+                .asInt();
         gguf = Qwen3Tokenizer.fromGgufMetadata(ggufMetadataFromHfFiles());
     }
 
@@ -50,7 +52,8 @@ class Qwen3TokenizerTest {
      */
     private static Map<String, Object> ggufMetadataFromHfFiles() throws IOException {
         JsonNode root = JSON.readTree(TOKENIZER_DIR.resolve("tokenizer.json").toFile());
-        JsonNode config = JSON.readTree(TOKENIZER_DIR.resolve("tokenizer_config.json").toFile());
+        JsonNode config =
+                JSON.readTree(TOKENIZER_DIR.resolve("tokenizer_config.json").toFile());
         String[] tokens = new String[embeddingRows];
         int[] types = new int[embeddingRows];
         root.get("model").get("vocab").properties().forEach(e -> {
@@ -70,7 +73,9 @@ class Qwen3TokenizerTest {
             }
         }
         List<String> merges = new ArrayList<>();
-        root.get("model").get("merges").forEach(m -> merges.add(m.get(0).asText() + " " + m.get(1).asText()));
+        root.get("model")
+                .get("merges")
+                .forEach(m -> merges.add(m.get(0).asText() + " " + m.get(1).asText()));
 
         Map<String, Object> md = new HashMap<>();
         md.put("tokenizer.ggml.model", "gpt2");
@@ -78,21 +83,29 @@ class Qwen3TokenizerTest {
         md.put("tokenizer.ggml.tokens", tokens);
         md.put("tokenizer.ggml.token_type", types);
         md.put("tokenizer.ggml.merges", merges.toArray(String[]::new));
-        md.put("tokenizer.ggml.eos_token_id", (long) added.get(config.get("eos_token").asText())); // UINT32 may come as Long
-        md.put("tokenizer.ggml.padding_token_id", added.get(config.get("pad_token").asText()));
+        md.put("tokenizer.ggml.eos_token_id", (long)
+                added.get(config.get("eos_token").asText())); // UINT32 may come as Long
+        md.put(
+                "tokenizer.ggml.padding_token_id",
+                added.get(config.get("pad_token").asText()));
         md.put("tokenizer.chat_template", config.get("chat_template").asText());
         return md;
     }
 
     private static JsonNode reference() throws IOException {
-        return JSON.readTree(FIXTURES.resolve("reference/hf-transformers-reference.json").toFile());
+        return JSON.readTree(
+                FIXTURES.resolve("reference/hf-transformers-reference.json").toFile());
     }
 
     static Stream<Arguments> tokenizerCases() throws IOException {
         List<Arguments> cases = new ArrayList<>();
         for (Map.Entry<String, JsonNode> e : reference().get("tokenizer").properties()) {
             JsonNode c = e.getValue();
-            cases.add(Arguments.of("tokenizer[" + e.getKey() + "]", c.get("text").asText(), ids(c.get("ids")), c.get("decoded").asText()));
+            cases.add(Arguments.of(
+                    "tokenizer[" + e.getKey() + "]",
+                    c.get("text").asText(),
+                    ids(c.get("ids")),
+                    c.get("decoded").asText()));
         }
         return cases.stream();
     }
@@ -148,9 +161,11 @@ class Qwen3TokenizerTest {
 
     @Test
     void accessorsAgreeWithTheTokenizerFiles() throws IOException {
-        JsonNode config = JSON.readTree(TOKENIZER_DIR.resolve("tokenizer_config.json").toFile());
+        JsonNode config =
+                JSON.readTree(TOKENIZER_DIR.resolve("tokenizer_config.json").toFile());
         JsonNode root = JSON.readTree(TOKENIZER_DIR.resolve("tokenizer.json").toFile());
-        int entries = root.get("model").get("vocab").size() + root.get("added_tokens").size();
+        int entries =
+                root.get("model").get("vocab").size() + root.get("added_tokens").size();
         assertEquals(entries, hf.vocabSize());
         assertEquals(embeddingRows, gguf.vocabSize());
         for (Qwen3Tokenizer tokenizer : List.of(hf, gguf)) {
@@ -181,7 +196,9 @@ class Qwen3TokenizerTest {
         assertEquals(List.of("a", "\u3000", "\u3000b"), Qwen3Tokenizer.preTokenize("a\u3000\u3000b"));
         assertEquals(List.of("a", " ", " b"), Qwen3Tokenizer.preTokenize("a  b"));
         for (String space : List.of("\u00A0", "\u2009", "\u202F", "\u3000", "\u0085", "\u2028", "\u1680")) {
-            assertEquals(List.of("x", space, space + "y"), Qwen3Tokenizer.preTokenize("x" + space + space + "y"),
+            assertEquals(
+                    List.of("x", space, space + "y"),
+                    Qwen3Tokenizer.preTokenize("x" + space + space + "y"),
                     "U+" + Integer.toHexString(space.charAt(0)));
             String text = "x" + space + "y" + space + space + "\n" + space;
             assertEquals(text, hf.decode(hf.encode(text)));
@@ -193,7 +210,8 @@ class Qwen3TokenizerTest {
 
     @Test
     void contractionsMatchInAnyCase() {
-        assertEquals(List.of("WE", "'LL", " DON", "'T", " I", "'M", " IT", "'s", " they", "'Re", " we", "'VE", " I", "'d"),
+        assertEquals(
+                List.of("WE", "'LL", " DON", "'T", " I", "'M", " IT", "'s", " they", "'Re", " we", "'VE", " I", "'d"),
                 Qwen3Tokenizer.preTokenize("WE'LL DON'T I'M IT's they'Re we'VE I'd"));
         // not a contraction: the apostrophe is the one non-letter allowed before a word
         assertEquals(List.of("'x"), Qwen3Tokenizer.preTokenize("'x"));
@@ -204,7 +222,10 @@ class Qwen3TokenizerTest {
     @Test
     void numbersSplitIntoSingleDigits() {
         assertEquals(List.of("1", "2", "3", "4", "5"), Qwen3Tokenizer.preTokenize("12345"));
-        int[] expected = "1234567890".chars().map(c -> hf.tokenId(String.valueOf((char) c))).toArray();
+        int[] expected = "1234567890"
+                .chars()
+                .map(c -> hf.tokenId(String.valueOf((char) c)))
+                .toArray();
         assertArrayEquals(expected, hf.encode("1234567890"));
         // \p{N} is any Unicode number: Arabic-Indic digits and superscripts split the same way
         assertEquals(List.of("١", "٢", "٣", "²"), Qwen3Tokenizer.preTokenize("١٢٣²"));
@@ -221,8 +242,11 @@ class Qwen3TokenizerTest {
             for (int id : ids) {
                 String piece = decoder.push(id);
                 assertFalse(piece.contains("\uFFFD"), text + ": replacement char mid-stream");
-                assertFalse(!piece.isEmpty() && Character.isLowSurrogate(piece.charAt(0)), text + ": split surrogate pair");
-                assertFalse(!piece.isEmpty() && Character.isHighSurrogate(piece.charAt(piece.length() - 1)), text + ": split surrogate pair");
+                assertFalse(
+                        !piece.isEmpty() && Character.isLowSurrogate(piece.charAt(0)), text + ": split surrogate pair");
+                assertFalse(
+                        !piece.isEmpty() && Character.isHighSurrogate(piece.charAt(piece.length() - 1)),
+                        text + ": split surrogate pair");
                 streamed.append(piece);
             }
             assertEquals("", decoder.flush());
@@ -245,7 +269,8 @@ class Qwen3TokenizerTest {
         assertEquals("\uFFFDa", hf.decode(new int[] {lead, continuation, a})); // truncated 4-byte sequence: one U+FFFD
         assertEquals("\uFFFD", hf.decode(new int[] {lead, continuation})); // truncated at the end
         assertEquals("\uFFFD\uFFFD", hf.decode(new int[] {byteToken(0xC0), stray})); // C0 is never a lead byte
-        assertEquals("\uFFFD\uFFFD\uFFFD", hf.decode(new int[] {byteToken(0xED), byteToken(0xA0), stray})); // a surrogate
+        assertEquals(
+                "\uFFFD\uFFFD\uFFFD", hf.decode(new int[] {byteToken(0xED), byteToken(0xA0), stray})); // a surrogate
         StreamingDecoder decoder = hf.newStreamingDecoder();
         assertEquals("", decoder.push(lead));
         assertEquals("", decoder.push(continuation));
@@ -261,7 +286,8 @@ class Qwen3TokenizerTest {
     @Test
     void addedTokensAreCutOutOfTheTextWhereverTheyStand() {
         int imStart = hf.tokenId("<|im_start|>"), imEnd = hf.tokenId("<|im_end|>"), think = hf.tokenId("<think>");
-        assertArrayEquals(concat(new int[] {imStart}, hf.encode("user"), new int[] {imEnd}),
+        assertArrayEquals(
+                concat(new int[] {imStart}, hf.encode("user"), new int[] {imEnd}),
                 hf.encode("<|im_start|>user<|im_end|>"));
         assertArrayEquals(concat(hf.encode("x<"), new int[] {think}, hf.encode(">y")), hf.encode("x<<think>>y"));
         assertArrayEquals(new int[] {think, think}, hf.encode("<think><think>"));
@@ -304,16 +330,20 @@ class Qwen3TokenizerTest {
 
     @Test
     void missingOrCorruptFilesAreNamed(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
-        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> Qwen3Tokenizer.fromHfDir(dir));
+        IllegalArgumentException missing =
+                assertThrows(IllegalArgumentException.class, () -> Qwen3Tokenizer.fromHfDir(dir));
         assertTrue(missing.getMessage().contains("tokenizer.json"), missing.getMessage());
         Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {");
-        IllegalArgumentException corrupt = assertThrows(IllegalArgumentException.class, () -> Qwen3Tokenizer.fromHfDir(dir));
+        IllegalArgumentException corrupt =
+                assertThrows(IllegalArgumentException.class, () -> Qwen3Tokenizer.fromHfDir(dir));
         assertTrue(corrupt.getMessage().contains("tokenizer.json"), corrupt.getMessage());
     }
 
     @Test
     void chatTemplateJinjaFileTakesPrecedence(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
-        Files.createSymbolicLink(dir.resolve("tokenizer.json"), TOKENIZER_DIR.resolve("tokenizer.json").toAbsolutePath());
+        Files.createSymbolicLink(
+                dir.resolve("tokenizer.json"),
+                TOKENIZER_DIR.resolve("tokenizer.json").toAbsolutePath());
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": {\"content\": \"<|im_end|>\"}}");
         Files.writeString(dir.resolve("chat_template.jinja"), "{{ messages }}");
         Qwen3Tokenizer tokenizer = Qwen3Tokenizer.fromHfDir(dir);
@@ -326,7 +356,8 @@ class Qwen3TokenizerTest {
     void otherGgufTokenizersAreRefusedClearly() throws IOException {
         Map<String, Object> md = ggufMetadataFromHfFiles();
         md.put("tokenizer.ggml.pre", "llama-bpe");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Qwen3Tokenizer.fromGgufMetadata(md));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Qwen3Tokenizer.fromGgufMetadata(md));
         assertTrue(e.getMessage().contains("tokenizer.ggml.pre"), e.getMessage());
         md.put("tokenizer.ggml.pre", "qwen2");
         md.remove("tokenizer.ggml.merges");
