@@ -1,7 +1,6 @@
 package io.qwenstream.e2e;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.util.UUID;
 
 /** InferenceRequest JSON as a producer writes it: only what a test sets, the ingest service fills in the rest. */

@@ -2,14 +2,6 @@ package io.qwenstream.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -19,6 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads the pipeline's topics from the beginning, in the background, as one more consumer group
@@ -28,7 +27,14 @@ import java.util.function.Predicate;
 final class TopicRecorder implements AutoCloseable {
 
     /** One record as it was on the topic: key and value bytes, headers (last value per name), value as JSON. */
-    record Recorded(String topic, int partition, long offset, String key, byte[] value, Map<String, String> headers, JsonNode json) {
+    record Recorded(
+            String topic,
+            int partition,
+            long offset,
+            String key,
+            byte[] value,
+            Map<String, String> headers,
+            JsonNode json) {
 
         String requestId() {
             return json == null ? null : json.path("request_id").asText(null);
@@ -44,13 +50,20 @@ final class TopicRecorder implements AutoCloseable {
 
     TopicRecorder(String bootstrapServers, List<String> topics) {
         Map<String, Object> config = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.GROUP_ID_CONFIG, "e2e-recorder-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100,
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 * 1024 * 1024);
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "e2e-recorder-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+                100,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                2 * 1024 * 1024);
         consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         topics.forEach(topic -> byTopic.put(topic, new ArrayList<>()));
         consumer.subscribe(topics);
@@ -83,7 +96,8 @@ final class TopicRecorder implements AutoCloseable {
     private static Recorded recorded(ConsumerRecord<byte[], byte[]> record) {
         Map<String, String> headers = new LinkedHashMap<>();
         for (Header header : record.headers()) {
-            headers.put(header.key(), header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8));
+            headers.put(
+                    header.key(), header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8));
         }
         JsonNode json = null;
         if (record.value() != null) {
@@ -118,12 +132,14 @@ final class TopicRecorder implements AutoCloseable {
         synchronized (byTopic) {
             while (true) {
                 if (failure != null) throw new IllegalStateException("the topic recorder failed", failure);
-                List<Recorded> found = byTopic.get(topic).stream().filter(matching).toList();
+                List<Recorded> found =
+                        byTopic.get(topic).stream().filter(matching).toList();
                 if (found.size() >= count) return found;
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new AssertionError("waited " + timeout.toSeconds() + " s for " + what + " on " + topic + "; it holds "
-                            + byTopic.get(topic).size() + " records, " + found.size() + " of them matching");
+                    throw new AssertionError(
+                            "waited " + timeout.toSeconds() + " s for " + what + " on " + topic + "; it holds "
+                                    + byTopic.get(topic).size() + " records, " + found.size() + " of them matching");
                 }
                 try {
                     byTopic.wait(Math.max(1, Math.min(left / 1_000_000, 500)));
@@ -137,7 +153,8 @@ final class TopicRecorder implements AutoCloseable {
 
     /** Waits for the first record of {@code topic} with this request_id. */
     Recorded awaitRequest(String topic, String requestId, Duration timeout) {
-        return await(topic, record -> requestId.equals(record.requestId()), 1, timeout, "request " + requestId).getFirst();
+        return await(topic, record -> requestId.equals(record.requestId()), 1, timeout, "request " + requestId)
+                .getFirst();
     }
 
     @Override

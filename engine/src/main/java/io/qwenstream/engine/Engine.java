@@ -10,7 +10,6 @@ import io.qwenstream.engine.model.WeightsBinder;
 import io.qwenstream.engine.safetensors.SafetensorsModel;
 import io.qwenstream.engine.template.ChatTemplate;
 import io.qwenstream.engine.tokenizer.Qwen3Tokenizer;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -49,7 +48,8 @@ public final class Engine implements AutoCloseable {
             try {
                 ModelConfig config = GgufConfigReader.read(modelPath, gguf.metadata(), gguf.tensors());
                 Weights weights = WeightsBinder.bindGguf(modelPath.toString(), gguf.tensors(), config);
-                Qwen3Tokenizer tokenizer = tokenizerDir != null ? loadTokenizer(tokenizerDir)
+                Qwen3Tokenizer tokenizer = tokenizerDir != null
+                        ? loadTokenizer(tokenizerDir)
                         : gguf.has("tokenizer.ggml.model") ? Qwen3Tokenizer.fromGgufMetadata(gguf.metadata()) : null;
                 return new Engine(config, weights, tokenizer, gguf);
             } catch (RuntimeException e) {
@@ -63,7 +63,8 @@ public final class Engine implements AutoCloseable {
             try {
                 Weights weights = WeightsBinder.bindHf(modelPath.toString(), st.tensors(), config);
                 Path tokDir = tokenizerDir != null ? tokenizerDir : modelPath;
-                Qwen3Tokenizer tokenizer = Files.isRegularFile(tokDir.resolve("tokenizer.json")) ? loadTokenizer(tokDir) : null;
+                Qwen3Tokenizer tokenizer =
+                        Files.isRegularFile(tokDir.resolve("tokenizer.json")) ? loadTokenizer(tokDir) : null;
                 return new Engine(config, weights, tokenizer, st);
             } catch (RuntimeException e) {
                 st.close();
@@ -71,7 +72,8 @@ public final class Engine implements AutoCloseable {
             }
         }
         if (!Files.exists(modelPath)) throw new ModelFormatException(modelPath + ": no such file or directory");
-        throw new ModelFormatException(modelPath + ": neither a GGUF file nor a Hugging Face model directory (no config.json)");
+        throw new ModelFormatException(
+                modelPath + ": neither a GGUF file nor a Hugging Face model directory (no config.json)");
     }
 
     /**
@@ -87,7 +89,8 @@ public final class Engine implements AutoCloseable {
     /** Why the kernels cannot run in this JVM, or null when the Vector API module is there. */
     public static String missingVectorApi() {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
-                ? "the Vector API module is missing: run java with --add-modules jdk.incubator.vector" : null;
+                ? "the Vector API module is missing: run java with --add-modules jdk.incubator.vector"
+                : null;
     }
 
     /** A tokenizer from a GGUF file, an HF model dir or a dir holding tokenizer.json + tokenizer_config.json. */
@@ -99,7 +102,8 @@ public final class Engine implements AutoCloseable {
         }
         if (Files.isDirectory(path)) {
             if (!Files.isRegularFile(path.resolve("tokenizer.json"))) {
-                throw new ModelFormatException(path + ": no tokenizer.json here; pass a directory that holds the tokenizer files");
+                throw new ModelFormatException(
+                        path + ": no tokenizer.json here; pass a directory that holds the tokenizer files");
             }
             return Qwen3Tokenizer.fromHfDir(path);
         }
@@ -147,7 +151,8 @@ public final class Engine implements AutoCloseable {
 
     public Qwen3Tokenizer tokenizer() {
         if (tokenizer == null) {
-            throw new ModelFormatException("this model has no tokenizer files: pass --tokenizer DIR (a directory with tokenizer.json and tokenizer_config.json)");
+            throw new ModelFormatException(
+                    "this model has no tokenizer files: pass --tokenizer DIR (a directory with tokenizer.json and tokenizer_config.json)");
         }
         return tokenizer;
     }
@@ -156,7 +161,8 @@ public final class Engine implements AutoCloseable {
     public synchronized ChatTemplate chatTemplate() {
         if (chatTemplate == null) {
             String source = tokenizer().chatTemplate();
-            if (source == null || source.isEmpty()) throw new ModelFormatException("the tokenizer carries no chat template");
+            if (source == null || source.isEmpty())
+                throw new ModelFormatException("the tokenizer carries no chat template");
             chatTemplate = new ChatTemplate(source);
         }
         return chatTemplate;

@@ -1,5 +1,9 @@
 package io.qwenstream.engine;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qwenstream.engine.generation.GenerationOptions;
 import io.qwenstream.engine.generation.GenerationResult;
@@ -9,12 +13,7 @@ import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
 import io.qwenstream.engine.sampling.SamplingParams;
 import io.qwenstream.engine.sampling.TopK;
-
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Compares an engine with a reference model entry (per-position top-10 logits and logsumexp, the
@@ -47,7 +46,10 @@ public final class ReferenceCheck {
                     assertEquals(refLogit, logits[refId], FLOAT32_TOLERANCE, where + ": logit of token " + refId);
                     if (ours[i] != refId) {
                         // Only a tie may reorder the top 10: our pick must score like the reference's.
-                        assertEquals(refLogit, logits[ours[i]], 2 * FLOAT32_TOLERANCE,
+                        assertEquals(
+                                refLogit,
+                                logits[ours[i]],
+                                2 * FLOAT32_TOLERANCE,
                                 where + ": top-" + (i + 1) + " is " + ours[i] + ", reference " + refId);
                     }
                 }
@@ -60,7 +62,10 @@ public final class ReferenceCheck {
             assertTrue(worst <= FLOAT32_TOLERANCE, label + ": last-position logits differ by up to " + worst);
 
             int[] greedy = Fixtures.ints(Fixtures.field(seq, "greedy_ids"));
-            assertArrayEquals(greedy, greedy(engine, ids, greedy.length), label + ": greedy continuation of " + ids.length + " ids");
+            assertArrayEquals(
+                    greedy,
+                    greedy(engine, ids, greedy.length),
+                    label + ": greedy continuation of " + ids.length + " ids");
         }
     }
 
@@ -84,18 +89,27 @@ public final class ReferenceCheck {
                 positions++;
                 if (TopK.indices(logits, 1)[0] == topIds.get(p).get(0).asInt()) top1Equal++;
                 for (int i = 0; i < 10; i++) {
-                    worst = Math.max(worst, Math.abs(topLogits.get(p).get(i).asDouble() - logits[topIds.get(p).get(i).asInt()]));
+                    worst = Math.max(
+                            worst,
+                            Math.abs(topLogits.get(p).get(i).asDouble()
+                                    - logits[topIds.get(p).get(i).asInt()]));
                 }
             }
         }
-        assertTrue(top1Equal >= 0.9 * positions, label + ": top-1 equal at only " + top1Equal + " of " + positions + " positions");
-        assertTrue(worst <= logitBound, label + ": top-10 logits differ by up to " + worst + " (bound " + logitBound + ")");
+        assertTrue(
+                top1Equal >= 0.9 * positions,
+                label + ": top-1 equal at only " + top1Equal + " of " + positions + " positions");
+        assertTrue(
+                worst <= logitBound,
+                label + ": top-10 logits differ by up to " + worst + " (bound " + logitBound + ")");
         return worst;
     }
 
     public static int[] greedy(Engine engine, int[] prompt, int count) {
-        GenerationOptions options = new GenerationOptions(count, SamplingParams.greedyDecoding(), true, List.of(), null, null);
-        GenerationResult result = new Generator(engine, KVCache.Precision.F32).generate(prompt, options, TokenListener.NONE);
+        GenerationOptions options =
+                new GenerationOptions(count, SamplingParams.greedyDecoding(), true, List.of(), null, null);
+        GenerationResult result =
+                new Generator(engine, KVCache.Precision.F32).generate(prompt, options, TokenListener.NONE);
         return result.ids();
     }
 

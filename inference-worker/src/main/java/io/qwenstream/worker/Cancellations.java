@@ -2,7 +2,6 @@ package io.qwenstream.worker;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 

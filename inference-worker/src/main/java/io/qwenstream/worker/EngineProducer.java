@@ -1,9 +1,9 @@
 package io.qwenstream.worker;
 
+import io.quarkus.runtime.Startup;
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.kernels.Parallel;
 import io.qwenstream.engine.kernels.VectorInfo;
-import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -31,8 +31,14 @@ public class EngineProducer {
             engine.close();
             throw e;
         }
-        LOG.infof("loaded %s (%s, %d layers) in %d ms; %d engine threads; %s", config.model(), engine.config().architecture(),
-                engine.config().layerCount(), (System.nanoTime() - start) / 1_000_000, Parallel.threads(), VectorInfo.describe());
+        LOG.infof(
+                "loaded %s (%s, %d layers) in %d ms; %d engine threads; %s",
+                config.model(),
+                engine.config().architecture(),
+                engine.config().layerCount(),
+                (System.nanoTime() - start) / 1_000_000,
+                Parallel.threads(),
+                VectorInfo.describe());
         return engine;
     }
 

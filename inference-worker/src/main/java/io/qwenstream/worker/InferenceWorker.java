@@ -7,9 +7,9 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.qwenstream.engine.Engine;
+import io.qwenstream.engine.generation.BatchScheduler;
 import io.qwenstream.engine.generation.GenerationOptions;
 import io.qwenstream.engine.generation.GenerationResult;
-import io.qwenstream.engine.generation.BatchScheduler;
 import io.qwenstream.engine.sampling.SamplingParams;
 import io.qwenstream.schemas.ControlAction;
 import io.qwenstream.schemas.ControlMessage;
@@ -30,15 +30,6 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.Metadata;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
-import org.jboss.logging.Logger;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -50,6 +41,14 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Metadata;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
 
 /**
  * The worker's flow: a PreparedRequest from qwen.inference runs through the engine, its tokens go to
@@ -67,7 +66,13 @@ public class InferenceWorker {
     private static final Logger LOG = Logger.getLogger(InferenceWorker.class);
 
     /** What the last chunk of a request carries besides its text. */
-    record Ending(FinishReason reason, Usage usage, ErrorDetail error, Long startedAtMs, Long firstTokenAtMs, long finishedAtMs) {}
+    record Ending(
+            FinishReason reason,
+            Usage usage,
+            ErrorDetail error,
+            Long startedAtMs,
+            Long firstTokenAtMs,
+            long finishedAtMs) {}
 
     /** Thrown through the engine when the worker shuts down: the request is left unacknowledged, to run again. */
     private static final class ShuttingDown extends RuntimeException {
@@ -78,15 +83,20 @@ public class InferenceWorker {
 
     @Inject
     Engine engine;
+
     @Inject
     WorkerConfig config;
+
     @Inject
     Cancellations cancellations;
+
     @Inject
     WorkerMetrics metrics;
+
     @Inject
     Tracer tracer;
-    // Chunks wait here until the Kafka sink takes them; generation outpacing the broker shows up as this buffer filling.
+    // Chunks wait here until the Kafka sink takes them; generation outpacing the broker shows up as this buffer
+    // filling.
     @Inject
     @Channel("tokens")
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
@@ -146,24 +156,28 @@ public class InferenceWorker {
     @Incoming("control")
     public void control(ConsumerRecord<String, byte[]> record) {
         switch (validator.validate(ControlMessage.class, record.value())) {
-            case Validation.Valid<ControlMessage>(ControlMessage message) when message.action() == ControlAction.CANCEL -> {
+            case Validation.Valid<ControlMessage>(ControlMessage message)
+            when message.action() == ControlAction.CANCEL -> {
                 if (cancellations.cancel(message.requestId(), record.timestamp(), System.currentTimeMillis())) {
                     LOG.debugf("request %s: cancel received", message.requestId());
                 }
             }
             case Validation.Valid<ControlMessage>(ControlMessage message) ->
-                    LOG.warnf("qwen.control offset %d: action %s is not handled here", record.offset(), message.action());
+                LOG.warnf("qwen.control offset %d: action %s is not handled here", record.offset(), message.action());
             case Validation.Invalid<ControlMessage>(ErrorDetail error) -> {
                 metrics.invalidRecord(record.topic(), error.code().wire());
-                LOG.warnf("qwen.control partition %d offset %d refused: %s %s", record.partition(), record.offset(),
-                        error.code().wire(), error.message());
+                LOG.warnf(
+                        "qwen.control partition %d offset %d refused: %s %s",
+                        record.partition(), record.offset(), error.code().wire(), error.message());
             }
         }
     }
 
     /** Validates and tokenizes; a valid request then waits for one of the scheduler's sequence slots. */
     private void prepare(Message<byte[]> record, long acceptedAtMs) {
-        Context parent = TracingMetadata.fromMessage(record).map(TracingMetadata::getCurrentContext).orElse(Context.current());
+        Context parent = TracingMetadata.fromMessage(record)
+                .map(TracingMetadata::getCurrentContext)
+                .orElse(Context.current());
         try {
             switch (validator.validate(PreparedRequest.class, record.getPayload())) {
                 case Validation.Valid<PreparedRequest>(PreparedRequest request) -> {
@@ -196,17 +210,33 @@ public class InferenceWorker {
     }
 
     /** A record that is no PreparedRequest: one error chunk, under the best request id there is. */
-    private CompletableFuture<Void> refuse(Message<byte[]> record, ErrorDetail error, Context parent, long acceptedAtMs) {
+    private CompletableFuture<Void> refuse(
+            Message<byte[]> record, ErrorDetail error, Context parent, long acceptedAtMs) {
         String key = record.getMetadata(IncomingKafkaRecordMetadata.class)
-                .map(m -> m.getKey() instanceof String s && !s.isEmpty() ? s : null).orElse(null);
-        String requestId = MessageValidator.readableRequestId(record.getPayload()).orElse(key != null ? key : "unknown");
-        String topic = record.getMetadata(IncomingKafkaRecordMetadata.class).map(IncomingKafkaRecordMetadata::getTopic).orElse("?");
+                .map(m -> m.getKey() instanceof String s && !s.isEmpty() ? s : null)
+                .orElse(null);
+        String requestId =
+                MessageValidator.readableRequestId(record.getPayload()).orElse(key != null ? key : "unknown");
+        String topic = record.getMetadata(IncomingKafkaRecordMetadata.class)
+                .map(IncomingKafkaRecordMetadata::getTopic)
+                .orElse("?");
         metrics.invalidRecord(topic, error.code().wire());
-        LOG.warnf("request %s refused: %s %s%s", requestId, error.code().wire(), error.message(),
-                error.field() != null ? " at " + error.field() : "");
+        LOG.warnf(
+                "request %s refused: %s %s%s",
+                requestId, error.code().wire(), error.message(), error.field() != null ? " at " + error.field() : "");
         ChunkStream stream = new ChunkStream(requestId, parent);
-        stream.send(new TokenChunker.Chunk<>(0, io.qwenstream.engine.generation.Phase.ANSWER, "", 0,
-                new Ending(FinishReason.ERROR, new Usage(0, 0, 0, false), error, acceptedAtMs, null, System.currentTimeMillis())));
+        stream.send(new TokenChunker.Chunk<>(
+                0,
+                io.qwenstream.engine.generation.Phase.ANSWER,
+                "",
+                0,
+                new Ending(
+                        FinishReason.ERROR,
+                        new Usage(0, 0, 0, false),
+                        error,
+                        acceptedAtMs,
+                        null,
+                        System.currentTimeMillis())));
         return stream.allAcknowledged();
     }
 
@@ -234,15 +264,22 @@ public class InferenceWorker {
             this.request = request;
             this.requestId = request.requestId();
             this.acceptedAtMs = acceptedAtMs;
-            this.span = tracer.spanBuilder("chat " + modelName).setParent(parent).setSpanKind(SpanKind.INTERNAL)
+            this.span = tracer.spanBuilder("chat " + modelName)
+                    .setParent(parent)
+                    .setSpanKind(SpanKind.INTERNAL)
                     .setAttribute("gen_ai.operation.name", "chat")
                     .setAttribute("gen_ai.request.model", modelName)
-                    .setAttribute("gen_ai.request.max_tokens", request.sampling().maxTokens())
+                    .setAttribute(
+                            "gen_ai.request.max_tokens", request.sampling().maxTokens())
                     .setAttribute("qwenstream.request_id", requestId)
                     .startSpan();
             this.stream = new ChunkStream(requestId, parent.with(span));
-            this.chunker = new TokenChunker<>(config.chunk().maxTokens(), config.chunk().maxDelay().toMillis(),
-                    System::currentTimeMillis, request.sampling().stop(), stream::send);
+            this.chunker = new TokenChunker<>(
+                    config.chunk().maxTokens(),
+                    config.chunk().maxDelay().toMillis(),
+                    System::currentTimeMillis,
+                    request.sampling().stop(),
+                    stream::send);
         }
 
         /** Tokenizes the prompt; false when that failed and the request has already ended with an error chunk. */
@@ -265,19 +302,34 @@ public class InferenceWorker {
                 int context = engine.config().contextLength();
                 GenerationResult.FinishReason early = interrupt();
                 if (prompt.length >= context) {
-                    finish(null, null, FinishReason.ERROR, new Usage(prompt.length, 0, 0, false), new ErrorDetail(ErrorCode.PROMPT_TOO_LONG,
-                            "the prompt has " + prompt.length + " tokens; the model's context holds " + context));
+                    finish(
+                            null,
+                            null,
+                            FinishReason.ERROR,
+                            new Usage(prompt.length, 0, 0, false),
+                            new ErrorDetail(
+                                    ErrorCode.PROMPT_TOO_LONG,
+                                    "the prompt has " + prompt.length + " tokens; the model's context holds "
+                                            + context));
                 } else if (early != null) {
                     // Cancelled or past its deadline while it waited: no prefill for nothing.
                     finish(null, null, FinishReason.valueOf(early.name()), new Usage(prompt.length, 0, 0, false), null);
                 } else {
                     long tick = Math.max(1, config.chunk().maxDelay().toMillis() / 4);
                     ticker = flushTimer.scheduleAtFixedRate(chunker::flushIfDue, tick, tick, TimeUnit.MILLISECONDS);
-                    // Keyed by conversation_id alone, as the history is; a prefix is reused only where the tokens match.
-                    scheduler.submit(request.conversationId(), prompt, options(request, context - prompt.length), (id, text, phase) -> {
-                        firstTokenAtMs.compareAndSet(-1, System.currentTimeMillis());
-                        chunker.onToken(text, phase);
-                    }, this::interrupt).whenComplete(this::generated);
+                    // Keyed by conversation_id alone, as the history is; a prefix is reused only where the tokens
+                    // match.
+                    scheduler
+                            .submit(
+                                    request.conversationId(),
+                                    prompt,
+                                    options(request, context - prompt.length),
+                                    (id, text, phase) -> {
+                                        firstTokenAtMs.compareAndSet(-1, System.currentTimeMillis());
+                                        chunker.onToken(text, phase);
+                                    },
+                                    this::interrupt)
+                            .whenComplete(this::generated);
                 }
             } catch (ShuttingDown e) {
                 abandon();
@@ -290,7 +342,8 @@ public class InferenceWorker {
             if (shuttingDown) throw new ShuttingDown();
             if (cancellations.isCancelled(requestId)) return GenerationResult.FinishReason.CANCELLED;
             Long deadline = request.deadlineAtMs();
-            if (deadline != null && System.currentTimeMillis() >= deadline) return GenerationResult.FinishReason.DEADLINE;
+            if (deadline != null && System.currentTimeMillis() >= deadline)
+                return GenerationResult.FinishReason.DEADLINE;
             return null;
         }
 
@@ -301,8 +354,12 @@ public class InferenceWorker {
                 fail(failure);
             } else {
                 GenerationResult.Usage u = result.usage();
-                finish(u, result.text(), FinishReason.valueOf(result.finishReason().name()),
-                        new Usage(u.promptTokens(), u.thinkingTokens(), u.answerTokens(), u.thinkingBudgetReached()), null);
+                finish(
+                        u,
+                        result.text(),
+                        FinishReason.valueOf(result.finishReason().name()),
+                        new Usage(u.promptTokens(), u.thinkingTokens(), u.answerTokens(), u.thinkingBudgetReached()),
+                        null);
             }
         }
 
@@ -312,7 +369,11 @@ public class InferenceWorker {
             span.recordException(e);
             span.setStatus(StatusCode.ERROR);
             int promptTokens = prompt != null ? prompt.length : request.promptTokens();
-            finish(null, null, FinishReason.ERROR, new Usage(promptTokens, chunker.thinkingTokens(), chunker.answerTokens(), false),
+            finish(
+                    null,
+                    null,
+                    FinishReason.ERROR,
+                    new Usage(promptTokens, chunker.thinkingTokens(), chunker.answerTokens(), false),
                     new ErrorDetail(ErrorCode.INTERNAL, "generation failed: " + e));
         }
 
@@ -324,10 +385,20 @@ public class InferenceWorker {
             LOG.infof("request %s abandoned at shutdown; its record stays uncommitted and runs again", requestId);
         }
 
-        private void finish(GenerationResult.Usage engineUsage, String engineText, FinishReason reason, Usage usage, ErrorDetail error) {
+        private void finish(
+                GenerationResult.Usage engineUsage,
+                String engineText,
+                FinishReason reason,
+                Usage usage,
+                ErrorDetail error) {
             if (ticker != null) ticker.cancel(false);
             long first = firstTokenAtMs.get();
-            Ending ending = new Ending(reason, usage, error, holdsSlot ? startedAtMs : null, first < 0 ? null : first,
+            Ending ending = new Ending(
+                    reason,
+                    usage,
+                    error,
+                    holdsSlot ? startedAtMs : null,
+                    first < 0 ? null : first,
                     System.currentTimeMillis());
             CompletableFuture<Void> delivered;
             try {
@@ -341,8 +412,13 @@ public class InferenceWorker {
             span.setAttribute("gen_ai.response.finish_reasons", reason.wire());
             span.end();
             try {
-                metrics.finished(reason, usage.promptTokens(), usage.thinkingTokens(), usage.answerTokens(),
-                        ending.finishedAtMs() - acceptedAtMs, first < 0 ? -1 : first - acceptedAtMs);
+                metrics.finished(
+                        reason,
+                        usage.promptTokens(),
+                        usage.thinkingTokens(),
+                        usage.answerTokens(),
+                        ending.finishedAtMs() - acceptedAtMs,
+                        first < 0 ? -1 : first - acceptedAtMs);
             } catch (RuntimeException e) {
                 LOG.warnf(e, "request %s: its metrics were not recorded", requestId); // a metric never costs a request
             }
@@ -359,11 +435,22 @@ public class InferenceWorker {
     /** The request's sampling for the engine; max_tokens is capped by the room the context leaves. */
     private static GenerationOptions options(PreparedRequest request, int room) {
         PreparedRequest.ResolvedSampling s = request.sampling();
-        SamplingParams sampling = new SamplingParams((float) s.temperature(), (float) s.topP(), s.topK(), (float) s.minP(),
-                (float) s.presencePenalty(), s.seed(), s.greedy());
+        SamplingParams sampling = new SamplingParams(
+                (float) s.temperature(),
+                (float) s.topP(),
+                s.topK(),
+                (float) s.minP(),
+                (float) s.presencePenalty(),
+                s.seed(),
+                s.greedy());
         boolean thinking = Boolean.TRUE.equals(request.thinking().enabled());
         // thinking=false: the prompt already ends with the empty think block, the generator adds nothing.
-        return new GenerationOptions(Math.min(s.maxTokens(), room), sampling, false, s.stop(), thinking,
+        return new GenerationOptions(
+                Math.min(s.maxTokens(), room),
+                sampling,
+                false,
+                s.stop(),
+                thinking,
                 thinking ? request.thinking().budgetTokens() : null);
     }
 
@@ -382,12 +469,21 @@ public class InferenceWorker {
         }
 
         synchronized void send(TokenChunker.Chunk<Ending> chunk) {
-            Phase phase = chunk.phase() == io.qwenstream.engine.generation.Phase.THINKING ? Phase.THINKING : Phase.ANSWER;
+            Phase phase =
+                    chunk.phase() == io.qwenstream.engine.generation.Phase.THINKING ? Phase.THINKING : Phase.ANSWER;
             Ending ending = chunk.ending();
             TokenChunk value = ending == null
                     ? TokenChunk.of(requestId, chunk.seq(), phase, chunk.text(), chunk.tokenCount())
-                    : new TokenChunk(Messages.SCHEMA_VERSION, requestId, chunk.seq(), phase, chunk.text(), chunk.tokenCount(),
-                    ending.reason(), ending.usage(), ending.error());
+                    : new TokenChunk(
+                            Messages.SCHEMA_VERSION,
+                            requestId,
+                            chunk.seq(),
+                            phase,
+                            chunk.text(),
+                            chunk.tokenCount(),
+                            ending.reason(),
+                            ending.usage(),
+                            ending.error());
             ObjectNode json = Messages.mapper().valueToTree(value);
             if (ending != null) {
                 // Timing facts for the postprocessor's timings (queue_ms, ttft_ms, total_ms against received_at_ms);
@@ -398,8 +494,12 @@ public class InferenceWorker {
             }
             CompletableFuture<Void> acked = new CompletableFuture<>();
             acks.add(acked);
-            tokens.send(Message.of(Messages.toJsonString(json),
-                    Metadata.of(OutgoingKafkaRecordMetadata.<String>builder().withKey(requestId).build(),
+            tokens.send(Message.of(
+                    Messages.toJsonString(json),
+                    Metadata.of(
+                            OutgoingKafkaRecordMetadata.<String>builder()
+                                    .withKey(requestId)
+                                    .build(),
                             TracingMetadata.withCurrent(trace)),
                     () -> {
                         acked.complete(null);

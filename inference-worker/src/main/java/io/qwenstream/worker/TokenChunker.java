@@ -2,7 +2,6 @@ package io.qwenstream.worker;
 
 import io.qwenstream.engine.generation.GenerationResult;
 import io.qwenstream.engine.generation.Phase;
-
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -40,6 +39,7 @@ final class TokenChunker<E> {
     private int nextSeq;
     /** Phase of the chunk being filled; null while nothing is pending. */
     private Phase pendingPhase;
+
     private final StringBuilder pendingText = new StringBuilder();
     private int pendingTokens;
     private long pendingSinceMs;
@@ -49,6 +49,7 @@ final class TokenChunker<E> {
     private Phase lastPhase;
     /** Characters of text released into chunks (sent or pending). */
     private int releasedChars;
+
     private int thinkingTokens;
     private int answerTokens;
     private boolean finished;
@@ -71,7 +72,8 @@ final class TokenChunker<E> {
             flush(null);
         }
         lastPhase = phase;
-        if (phase == Phase.THINKING) thinkingTokens++; else answerTokens++;
+        if (phase == Phase.THINKING) thinkingTokens++;
+        else answerTokens++;
         open(phase);
         pendingTokens++;
         String candidate = heldBack + text;
@@ -98,7 +100,8 @@ final class TokenChunker<E> {
     synchronized void finish(GenerationResult.Usage engineUsage, String engineText, E ending) {
         if (finished) throw new IllegalStateException("finished twice");
         if (ending == null) throw new IllegalArgumentException("the last chunk needs an ending");
-        String tail = engineText == null ? heldBack
+        String tail = engineText == null
+                ? heldBack
                 : engineText.length() > releasedChars ? engineText.substring(releasedChars) : "";
         heldBack = "";
         if (!tail.isEmpty()) {
@@ -107,10 +110,11 @@ final class TokenChunker<E> {
         }
         int unseenThinking = engineUsage == null ? 0 : Math.max(0, engineUsage.thinkingTokens() - thinkingTokens);
         int unseenAnswer = engineUsage == null ? 0 : Math.max(0, engineUsage.answerTokens() - answerTokens);
-        Phase lastChunkPhase = unseenThinking > 0 ? Phase.THINKING
-                : unseenAnswer > 0 ? Phase.ANSWER
-                : pendingPhase != null ? pendingPhase
-                : lastPhase != null ? lastPhase : Phase.ANSWER;
+        Phase lastChunkPhase = unseenThinking > 0
+                ? Phase.THINKING
+                : unseenAnswer > 0
+                        ? Phase.ANSWER
+                        : pendingPhase != null ? pendingPhase : lastPhase != null ? lastPhase : Phase.ANSWER;
         if (pendingPhase != null && pendingPhase != lastChunkPhase) flush(null);
         open(lastChunkPhase);
         pendingTokens += unseenThinking + unseenAnswer;

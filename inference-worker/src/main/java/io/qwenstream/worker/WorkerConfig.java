@@ -3,7 +3,6 @@ package io.qwenstream.worker;
 import io.qwenstream.engine.model.KVCache;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

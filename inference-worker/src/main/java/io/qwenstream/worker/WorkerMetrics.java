@@ -11,7 +11,6 @@ import io.qwenstream.engine.generation.BatchScheduler;
 import io.qwenstream.schemas.FinishReason;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-
 import java.time.Duration;
 import java.util.function.Supplier;
 
@@ -28,41 +27,77 @@ public class WorkerMetrics {
     @Inject
     public WorkerMetrics(MeterRegistry registry, WorkerConfig config) {
         this.registry = registry;
-        this.common = Tags.of("gen_ai.operation.name", "chat",
-                "gen_ai.request.model", config.model().getFileName().toString());
+        this.common = Tags.of(
+                "gen_ai.operation.name",
+                "chat",
+                "gen_ai.request.model",
+                config.model().getFileName().toString());
     }
 
     /** Gauges of the places in use and the places of a full worker. */
     void places(Supplier<Number> taken, int capacity) {
-        Gauge.builder("qwenstream.worker.places.taken", taken).description("Requests running or waiting for a sequence")
-                .tags(common).strongReference(true).register(registry);
-        Gauge.builder("qwenstream.worker.places.capacity", () -> capacity).description("Running plus waiting requests a worker takes")
-                .tags(common).strongReference(true).register(registry);
+        Gauge.builder("qwenstream.worker.places.taken", taken)
+                .description("Requests running or waiting for a sequence")
+                .tags(common)
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("qwenstream.worker.places.capacity", () -> capacity)
+                .description("Running plus waiting requests a worker takes")
+                .tags(common)
+                .strongReference(true)
+                .register(registry);
     }
 
     /** The scheduler's prefix cache: lookups of a conversation by result, prompt tokens not recomputed, evictions, bytes held. */
     void prefixCache(BatchScheduler scheduler) {
-        FunctionCounter.builder("qwenstream.worker.prefix.cache.lookups", scheduler, s -> s.prefixCacheStats().hits())
+        FunctionCounter.builder(
+                        "qwenstream.worker.prefix.cache.lookups",
+                        scheduler,
+                        s -> s.prefixCacheStats().hits())
                 .description("Requests of a conversation by whether its last turn's KV cache gave a prefix")
-                .tags(common).tag("result", "hit").register(registry);
-        FunctionCounter.builder("qwenstream.worker.prefix.cache.lookups", scheduler, s -> s.prefixCacheStats().misses())
+                .tags(common)
+                .tag("result", "hit")
+                .register(registry);
+        FunctionCounter.builder(
+                        "qwenstream.worker.prefix.cache.lookups",
+                        scheduler,
+                        s -> s.prefixCacheStats().misses())
                 .description("Requests of a conversation by whether its last turn's KV cache gave a prefix")
-                .tags(common).tag("result", "miss").register(registry);
-        FunctionCounter.builder("qwenstream.worker.prefix.cache.reused.tokens", scheduler, s -> s.prefixCacheStats().reusedTokens())
+                .tags(common)
+                .tag("result", "miss")
+                .register(registry);
+        FunctionCounter.builder(
+                        "qwenstream.worker.prefix.cache.reused.tokens",
+                        scheduler,
+                        s -> s.prefixCacheStats().reusedTokens())
                 .description("Prompt tokens whose keys and values came from the prefix cache instead of a prefill")
-                .baseUnit("tokens").tags(common).register(registry);
-        FunctionCounter.builder("qwenstream.worker.prefix.cache.evictions", scheduler, s -> s.prefixCacheStats().evictions())
+                .baseUnit("tokens")
+                .tags(common)
+                .register(registry);
+        FunctionCounter.builder(
+                        "qwenstream.worker.prefix.cache.evictions",
+                        scheduler,
+                        s -> s.prefixCacheStats().evictions())
                 .description("Conversations dropped from the prefix cache to make room")
-                .tags(common).register(registry);
-        Gauge.builder("qwenstream.worker.prefix.cache.size", scheduler, s -> s.prefixCacheStats().bytesHeld())
+                .tags(common)
+                .register(registry);
+        Gauge.builder(
+                        "qwenstream.worker.prefix.cache.size",
+                        scheduler,
+                        s -> s.prefixCacheStats().bytesHeld())
                 .description("Bytes of KV caches held for conversations' next turns")
-                .baseUnit("bytes").tags(common).register(registry);
+                .baseUnit("bytes")
+                .tags(common)
+                .register(registry);
     }
 
     /** Time from taking the record to starting its generation. */
     void queued(long millis) {
-        Timer.builder("qwenstream.worker.queue.time").description("Time a request waited in the worker for a free sequence")
-                .tags(common).register(registry).record(Duration.ofMillis(millis));
+        Timer.builder("qwenstream.worker.queue.time")
+                .description("Time a request waited in the worker for a free sequence")
+                .tags(common)
+                .register(registry)
+                .record(Duration.ofMillis(millis));
     }
 
     /**
@@ -71,23 +106,40 @@ public class WorkerMetrics {
      *
      * @param firstTokenAfterMs time from taking the record to the first token, or -1 when none came
      */
-    void finished(FinishReason reason, int promptTokens, int thinkingTokens, int answerTokens,
-                  long durationMs, long firstTokenAfterMs) {
-        Counter.builder("qwenstream.worker.requests").description("Requests finished, by finish reason")
-                .tags(common).tag("finish_reason", reason.wire()).register(registry).increment();
+    void finished(
+            FinishReason reason,
+            int promptTokens,
+            int thinkingTokens,
+            int answerTokens,
+            long durationMs,
+            long firstTokenAfterMs) {
+        Counter.builder("qwenstream.worker.requests")
+                .description("Requests finished, by finish reason")
+                .tags(common)
+                .tag("finish_reason", reason.wire())
+                .register(registry)
+                .increment();
         tokenUsage("input", promptTokens);
         tokenUsage("output", thinkingTokens + answerTokens);
         generated("thinking", thinkingTokens);
         generated("answer", answerTokens);
-        Timer.builder("gen_ai.server.request.duration").description("Generative AI server request duration")
-                .tags(common).register(registry).record(Duration.ofMillis(durationMs));
+        Timer.builder("gen_ai.server.request.duration")
+                .description("Generative AI server request duration")
+                .tags(common)
+                .register(registry)
+                .record(Duration.ofMillis(durationMs));
         if (firstTokenAfterMs >= 0) {
-            Timer.builder("gen_ai.server.time_to_first_token").description("Time to generate the first token")
-                    .tags(common).register(registry).record(Duration.ofMillis(firstTokenAfterMs));
+            Timer.builder("gen_ai.server.time_to_first_token")
+                    .description("Time to generate the first token")
+                    .tags(common)
+                    .register(registry)
+                    .record(Duration.ofMillis(firstTokenAfterMs));
             int output = thinkingTokens + answerTokens;
             if (output > 1) {
-                Timer.builder("gen_ai.server.time_per_output_token").description("Time per output token after the first")
-                        .tags(common).register(registry)
+                Timer.builder("gen_ai.server.time_per_output_token")
+                        .description("Time per output token after the first")
+                        .tags(common)
+                        .register(registry)
                         .record(Duration.ofNanos((durationMs - firstTokenAfterMs) * 1_000_000L / (output - 1)));
             }
         }
@@ -95,17 +147,30 @@ public class WorkerMetrics {
 
     /** A record on qwen.inference or qwen.control that could not be read. */
     void invalidRecord(String topic, String code) {
-        Counter.builder("qwenstream.worker.invalid.records").description("Records refused as unreadable")
-                .tags("topic", topic, "code", code).register(registry).increment();
+        Counter.builder("qwenstream.worker.invalid.records")
+                .description("Records refused as unreadable")
+                .tags("topic", topic, "code", code)
+                .register(registry)
+                .increment();
     }
 
     private void tokenUsage(String type, int tokens) {
-        DistributionSummary.builder("gen_ai.client.token.usage").description("Number of input and output tokens used")
-                .baseUnit("tokens").tags(common).tag("gen_ai.token.type", type).register(registry).record(tokens);
+        DistributionSummary.builder("gen_ai.client.token.usage")
+                .description("Number of input and output tokens used")
+                .baseUnit("tokens")
+                .tags(common)
+                .tag("gen_ai.token.type", type)
+                .register(registry)
+                .record(tokens);
     }
 
     private void generated(String phase, int tokens) {
-        Counter.builder("qwenstream.worker.generated.tokens").description("Generated tokens, by phase")
-                .baseUnit("tokens").tags(common).tag("phase", phase).register(registry).increment(tokens);
+        Counter.builder("qwenstream.worker.generated.tokens")
+                .description("Generated tokens, by phase")
+                .baseUnit("tokens")
+                .tags(common)
+                .tag("phase", phase)
+                .register(registry)
+                .increment(tokens);
     }
 }

@@ -1,10 +1,18 @@
 package io.qwenstream.worker;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.qwenstream.engine.generation.Generator;
+import io.qwenstream.local.Topics;
 import io.qwenstream.schemas.ChatMessage;
 import io.qwenstream.schemas.ControlMessage;
 import io.qwenstream.schemas.ErrorCode;
@@ -16,7 +24,18 @@ import io.qwenstream.schemas.PreparedRequest;
 import io.qwenstream.schemas.Task;
 import io.qwenstream.schemas.Thinking;
 import io.qwenstream.schemas.TokenChunk;
-import io.qwenstream.local.Topics;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
@@ -37,26 +56,6 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.net.URL;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.stream.IntStream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The worker against a real broker and the real engine (the tiny random-weight Qwen3-MoE fixture: its text
@@ -86,7 +85,9 @@ class InferenceWorkerTest {
         Map<String, Object> c = LocalKafkaResource.kafka.clientConfig();
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         tokens = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer());
-        List<TopicPartition> partitions = IntStream.range(0, 3).mapToObj(i -> new TopicPartition(Topics.TOKENS, i)).toList();
+        List<TopicPartition> partitions = IntStream.range(0, 3)
+                .mapToObj(i -> new TopicPartition(Topics.TOKENS, i))
+                .toList();
         tokens.assign(partitions);
         tokens.seekToBeginning(partitions);
         admin = LocalKafkaResource.kafka.admin();
@@ -103,18 +104,24 @@ class InferenceWorkerTest {
     void aThinkingGenerationStreamsGapFreeChunksWhoseCountsAddUpToTheUsage() throws Exception {
         String id = newId();
         String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.INFERENCE, id,
-                Messages.toJson(request(id, true, null, 40, 7, null)));
-        record.headers().add("traceparent", ("00-" + traceId + "-00f067aa0ba902b7-01").getBytes(StandardCharsets.UTF_8));
+        ProducerRecord<String, byte[]> record =
+                new ProducerRecord<>(Topics.INFERENCE, id, Messages.toJson(request(id, true, null, 40, 7, null)));
+        record.headers()
+                .add("traceparent", ("00-" + traceId + "-00f067aa0ba902b7-01").getBytes(StandardCharsets.UTF_8));
         producer.send(record).get();
 
         List<ConsumerRecord<String, String>> records = untilLast(id, Duration.ofSeconds(60));
-        List<TokenChunk> chunks = records.stream().map(r -> Messages.fromJson(r.value(), TokenChunk.class)).toList();
+        List<TokenChunk> chunks = records.stream()
+                .map(r -> Messages.fromJson(r.value(), TokenChunk.class))
+                .toList();
         MessageValidator validator = new MessageValidator();
         for (int i = 0; i < chunks.size(); i++) {
             TokenChunk chunk = chunks.get(i);
             assertEquals(i, chunk.seq(), "seq runs 0,1,2… without gaps");
-            assertTrue(validator.validate("TokenChunk", records.get(i).value().getBytes(StandardCharsets.UTF_8)).isValid(),
+            assertTrue(
+                    validator
+                            .validate("TokenChunk", records.get(i).value().getBytes(StandardCharsets.UTF_8))
+                            .isValid(),
                     records.get(i).value());
             assertTrue(chunk.tokenCount() <= 8, "at most qwenstream.chunk.max-tokens per chunk");
             assertEquals(i == chunks.size() - 1, chunk.isLast(), "only the last chunk carries finish_reason");
@@ -122,17 +129,24 @@ class InferenceWorkerTest {
             assertNotNull(traceparent, "every chunk carries a traceparent");
             assertEquals(traceId, traceparent.split("-")[1], "the chunk continues the request's trace");
         }
-        int firstAnswer = IntStream.range(0, chunks.size()).filter(i -> chunks.get(i).phase() == Phase.ANSWER).findFirst().orElse(chunks.size());
-        assertTrue(chunks.subList(firstAnswer, chunks.size()).stream().allMatch(c -> c.phase() == Phase.ANSWER),
+        int firstAnswer = IntStream.range(0, chunks.size())
+                .filter(i -> chunks.get(i).phase() == Phase.ANSWER)
+                .findFirst()
+                .orElse(chunks.size());
+        assertTrue(
+                chunks.subList(firstAnswer, chunks.size()).stream().allMatch(c -> c.phase() == Phase.ANSWER),
                 "thinking first, then the answer");
         assertTrue(text(chunks, Phase.THINKING).startsWith("<think>\n"), "the generator opens the reasoning");
 
         TokenChunk last = chunks.getLast();
-        assertTrue(last.finishReason() == FinishReason.STOP || last.finishReason() == FinishReason.LENGTH, last.toString());
+        assertTrue(
+                last.finishReason() == FinishReason.STOP || last.finishReason() == FinishReason.LENGTH,
+                last.toString());
         assertEquals(tokens(chunks, Phase.THINKING), last.usage().thinkingTokens());
         assertEquals(tokens(chunks, Phase.ANSWER), last.usage().answerTokens());
         assertTrue(last.usage().promptTokens() > 5);
-        if (last.finishReason() == FinishReason.LENGTH) assertEquals(40, last.usage().thinkingTokens() + last.usage().answerTokens());
+        if (last.finishReason() == FinishReason.LENGTH)
+            assertEquals(40, last.usage().thinkingTokens() + last.usage().answerTokens());
 
         JsonNode timings = Messages.mapper().readTree(records.getLast().value());
         long started = timings.get("started_at_ms").asLong();
@@ -140,25 +154,35 @@ class InferenceWorkerTest {
         long finished = timings.get("finished_at_ms").asLong();
         assertTrue(started <= first && first <= finished, timings.toString());
 
-        HttpResponse<String> scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(metrics.toURI()).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> scrape = HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(metrics.toURI()).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, scrape.statusCode(), metrics + " " + scrape.headers());
         String exposition = scrape.body();
-        for (String meter : List.of("gen_ai_server_time_to_first_token_seconds_count", "gen_ai_server_time_per_output_token_seconds_count",
-                "gen_ai_server_request_duration_seconds_count", "gen_ai_client_token_usage_tokens_count{gen_ai_operation_name=\"chat\"",
-                "gen_ai_token_type=\"output\"", "qwenstream_worker_queue_time_seconds_count",
+        for (String meter : List.of(
+                "gen_ai_server_time_to_first_token_seconds_count",
+                "gen_ai_server_time_per_output_token_seconds_count",
+                "gen_ai_server_request_duration_seconds_count",
+                "gen_ai_client_token_usage_tokens_count{gen_ai_operation_name=\"chat\"",
+                "gen_ai_token_type=\"output\"",
+                "qwenstream_worker_queue_time_seconds_count",
                 "qwenstream_worker_generated_tokens_total{gen_ai_operation_name=\"chat\",gen_ai_request_model=\"tiny-qwen3-moe\",phase=\"thinking\"}",
                 "qwenstream_worker_places_taken")) {
             assertTrue(exposition.contains(meter), meter + " in\n" + exposition);
         }
-        assertTrue(exposition.lines().anyMatch(l -> l.startsWith("qwenstream_worker_requests_total")
-                && l.contains("finish_reason=\"" + last.finishReason().wire() + "\"")), exposition);
+        assertTrue(
+                exposition
+                        .lines()
+                        .anyMatch(l -> l.startsWith("qwenstream_worker_requests_total")
+                                && l.contains(
+                                        "finish_reason=\"" + last.finishReason().wire() + "\"")),
+                exposition);
     }
 
     @Test
     void theThinkingBudgetClosesTheReasoningWithQwensSentence() throws Exception {
         String id = newId();
-        producer.send(new ProducerRecord<>(Topics.INFERENCE, id, Messages.toJson(request(id, true, 5, 80, 3, null)))).get();
+        producer.send(new ProducerRecord<>(Topics.INFERENCE, id, Messages.toJson(request(id, true, 5, 80, 3, null))))
+                .get();
 
         List<TokenChunk> chunks = chunks(untilLast(id, Duration.ofSeconds(60)));
         TokenChunk last = chunks.getLast();
@@ -175,8 +199,11 @@ class InferenceWorkerTest {
     @Test
     void aDeadlineInThePastEndsTheRequestAtOnce() throws Exception {
         String id = newId();
-        producer.send(new ProducerRecord<>(Topics.INFERENCE, id,
-                Messages.toJson(request(id, false, null, 100_000, 1, System.currentTimeMillis() - 1_000)))).get();
+        producer.send(new ProducerRecord<>(
+                        Topics.INFERENCE,
+                        id,
+                        Messages.toJson(request(id, false, null, 100_000, 1, System.currentTimeMillis() - 1_000))))
+                .get();
 
         List<TokenChunk> chunks = chunks(untilLast(id, Duration.ofSeconds(30)));
         assertEquals(1, chunks.size());
@@ -192,11 +219,13 @@ class InferenceWorkerTest {
     @Test
     void aCancelStopsALongGenerationWhoseOffsetIsCommittedOnlyAfterItsLastChunk() throws Exception {
         String id = newId();
-        RecordMetadata sent = producer.send(new ProducerRecord<>(Topics.INFERENCE, id,
-                Messages.toJson(request(id, false, null, 1_000_000, 1, null)))).get();
+        RecordMetadata sent = producer.send(new ProducerRecord<>(
+                        Topics.INFERENCE, id, Messages.toJson(request(id, false, null, 1_000_000, 1, null))))
+                .get();
         TopicPartition partition = new TopicPartition(Topics.INFERENCE, sent.partition());
 
-        int maxPollInterval = ConfigProvider.getConfig().getValue("mp.messaging.incoming.inference.max.poll.interval.ms", Integer.class);
+        int maxPollInterval = ConfigProvider.getConfig()
+                .getValue("mp.messaging.incoming.inference.max.poll.interval.ms", Integer.class);
         assertTrue(maxPollInterval < 3_000, "the test outlasts max.poll.interval.ms");
         awaitChunks(id, 1, Duration.ofSeconds(30));
         String member = theOnlyMember();
@@ -204,7 +233,8 @@ class InferenceWorkerTest {
         assertFalse(hasLast(id), "still generating");
         assertTrue(committed(partition) <= sent.offset(), "no commit while the request's chunks are still coming");
 
-        producer.send(new ProducerRecord<>(Topics.CONTROL, id, Messages.toJson(ControlMessage.cancel(id)))).get();
+        producer.send(new ProducerRecord<>(Topics.CONTROL, id, Messages.toJson(ControlMessage.cancel(id))))
+                .get();
         List<TokenChunk> chunks = chunks(untilLast(id, Duration.ofSeconds(30)));
         TokenChunk last = chunks.getLast();
         assertEquals(FinishReason.CANCELLED, last.finishReason());
@@ -219,7 +249,8 @@ class InferenceWorkerTest {
         assertEquals(member, theOnlyMember(), "the consumer never left its group");
         Thread.sleep(500);
         poll();
-        assertEquals(1, byRequest.get(id).stream().filter(r -> chunk(r).seq() == 0).count(), "the request ran once");
+        assertEquals(
+                1, byRequest.get(id).stream().filter(r -> chunk(r).seq() == 0).count(), "the request ran once");
     }
 
     /** max-concurrent 2 + queue-capacity 4: a seventh request waits in Kafka, none is dropped, two run at once. */
@@ -227,7 +258,9 @@ class InferenceWorkerTest {
     void aFullWorkerRunsTwoQueuesFourAndLeavesTheRestInKafka() throws Exception {
         List<String> ids = IntStream.range(0, 7).mapToObj(i -> newId()).toList();
         for (String id : ids) {
-            producer.send(new ProducerRecord<>(Topics.INFERENCE, id, Messages.toJson(request(id, false, null, 1_000_000, 1, null)))).get();
+            producer.send(new ProducerRecord<>(
+                            Topics.INFERENCE, id, Messages.toJson(request(id, false, null, 1_000_000, 1, null))))
+                    .get();
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (placesTaken() < 6) {
@@ -237,27 +270,39 @@ class InferenceWorkerTest {
         Thread.sleep(1_000);
         // One poll may hold records of one partition only (max.poll.records): poll until both running ones have shown.
         long polled = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        do poll(); while (ids.stream().filter(byRequest::containsKey).count() < 2 && System.nanoTime() < polled);
+        do poll();
+        while (ids.stream().filter(byRequest::containsKey).count() < 2 && System.nanoTime() < polled);
         assertEquals(6.0, placesTaken(), "a full worker takes no more records");
         assertEquals(2, ids.stream().filter(id -> byRequest.containsKey(id)).count(), "two sequences run, four wait");
 
-        for (String id : ids) producer.send(new ProducerRecord<>(Topics.CONTROL, id, Messages.toJson(ControlMessage.cancel(id)))).get();
+        for (String id : ids)
+            producer.send(new ProducerRecord<>(Topics.CONTROL, id, Messages.toJson(ControlMessage.cancel(id))))
+                    .get();
         for (String id : ids) {
-            assertEquals(FinishReason.CANCELLED, chunks(untilLast(id, Duration.ofSeconds(30))).getLast().finishReason(), id);
+            assertEquals(
+                    FinishReason.CANCELLED,
+                    chunks(untilLast(id, Duration.ofSeconds(30))).getLast().finishReason(),
+                    id);
         }
     }
 
     private double placesTaken() throws Exception {
-        String exposition = HttpClient.newHttpClient().send(HttpRequest.newBuilder(metrics.toURI()).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        return exposition.lines().filter(l -> l.startsWith("qwenstream_worker_places_taken{"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
+        String exposition = HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(metrics.toURI()).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+        return exposition
+                .lines()
+                .filter(l -> l.startsWith("qwenstream_worker_places_taken{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .findFirst()
+                .orElse(-1);
     }
 
     @Test
     void aRecordThatIsNoPreparedRequestGetsAnErrorChunkUnderItsKey() throws Exception {
         String key = newId();
-        producer.send(new ProducerRecord<>(Topics.INFERENCE, key, "{not json".getBytes(StandardCharsets.UTF_8))).get();
+        producer.send(new ProducerRecord<>(Topics.INFERENCE, key, "{not json".getBytes(StandardCharsets.UTF_8)))
+                .get();
 
         List<TokenChunk> chunks = chunks(untilLast(key, Duration.ofSeconds(30)));
         assertEquals(1, chunks.size());
@@ -271,7 +316,8 @@ class InferenceWorkerTest {
     void aPromptLongerThanTheContextGetsAnErrorChunk() throws Exception {
         String id = newId();
         PreparedRequest tooLong = withPrompt(request(id, false, null, 10, 1, null), USER_TURN + " a".repeat(41_000));
-        producer.send(new ProducerRecord<>(Topics.INFERENCE, id, Messages.toJson(tooLong))).get();
+        producer.send(new ProducerRecord<>(Topics.INFERENCE, id, Messages.toJson(tooLong)))
+                .get();
 
         TokenChunk only = chunks(untilLast(id, Duration.ofSeconds(60))).getFirst();
         assertEquals(FinishReason.ERROR, only.finishReason());
@@ -284,22 +330,38 @@ class InferenceWorkerTest {
     void aConversationsNextTurnReusesThePrefixItSharesWithTheLastTurn() throws Exception {
         String conversation = "conv-" + UUID.randomUUID();
         String first = newId();
-        PreparedRequest turn1 = inConversation(request(first, false, null, 6, 1, null), conversation, USER_TURN + "<think>\n\n</think>\n\n");
-        producer.send(new ProducerRecord<>(Topics.INFERENCE, conversation, Messages.toJson(turn1))).get();
+        PreparedRequest turn1 = inConversation(
+                request(first, false, null, 6, 1, null), conversation, USER_TURN + "<think>\n\n</think>\n\n");
+        producer.send(new ProducerRecord<>(Topics.INFERENCE, conversation, Messages.toJson(turn1)))
+                .get();
         String answer = text(chunks(untilLast(first, Duration.ofSeconds(60))), Phase.ANSWER);
 
         // History keeps the answer only: the prompts part ways after turn 1's "<|im_start|>assistant\n".
         String second = newId();
-        String prompt = USER_TURN + answer + "<|im_end|>\n<|im_start|>user\nAnd then?<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n";
-        producer.send(new ProducerRecord<>(Topics.INFERENCE, conversation,
-                Messages.toJson(inConversation(request(second, false, null, 6, 1, null), conversation, prompt)))).get();
-        assertNotEquals(FinishReason.ERROR, chunks(untilLast(second, Duration.ofSeconds(60))).getLast().finishReason());
+        String prompt = USER_TURN + answer
+                + "<|im_end|>\n<|im_start|>user\nAnd then?<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n";
+        producer.send(new ProducerRecord<>(
+                        Topics.INFERENCE,
+                        conversation,
+                        Messages.toJson(
+                                inConversation(request(second, false, null, 6, 1, null), conversation, prompt))))
+                .get();
+        assertNotEquals(
+                FinishReason.ERROR,
+                chunks(untilLast(second, Duration.ofSeconds(60))).getLast().finishReason());
 
-        String exposition = HttpClient.newHttpClient().send(HttpRequest.newBuilder(metrics.toURI()).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        assertTrue(meterValue(exposition, "qwenstream_worker_prefix_cache_lookups_total", "result=\"hit\"") >= 1, exposition);
-        assertTrue(meterValue(exposition, "qwenstream_worker_prefix_cache_lookups_total", "result=\"miss\"") >= 1, exposition);
-        assertTrue(meterValue(exposition, "qwenstream_worker_prefix_cache_reused_tokens_total", "") >= 5, "at least the user turn");
+        String exposition = HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(metrics.toURI()).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertTrue(
+                meterValue(exposition, "qwenstream_worker_prefix_cache_lookups_total", "result=\"hit\"") >= 1,
+                exposition);
+        assertTrue(
+                meterValue(exposition, "qwenstream_worker_prefix_cache_lookups_total", "result=\"miss\"") >= 1,
+                exposition);
+        assertTrue(
+                meterValue(exposition, "qwenstream_worker_prefix_cache_reused_tokens_total", "") >= 5,
+                "at least the user turn");
         assertTrue(meterValue(exposition, "qwenstream_worker_prefix_cache_size_bytes", "") > 0, exposition);
     }
 
@@ -307,30 +369,75 @@ class InferenceWorkerTest {
 
     /** The value of the exposition line of {@code meter} whose labels contain {@code label}. */
     private static double meterValue(String exposition, String meter, String label) {
-        return exposition.lines().filter(l -> l.startsWith(meter + "{") && l.contains(label))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
+        return exposition
+                .lines()
+                .filter(l -> l.startsWith(meter + "{") && l.contains(label))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError(meter + " " + label + " not in\n" + exposition));
     }
 
     private static PreparedRequest inConversation(PreparedRequest r, String conversationId, String prompt) {
-        return new PreparedRequest(r.schemaVersion(), r.requestId(), conversationId, r.tenant(), r.task(), prompt,
-                r.promptTokens(), r.thinking(), r.sampling(), r.translate(), r.summarize(), r.messages(), r.stream(),
-                r.deadlineAtMs(), r.receivedAtMs(), r.metadata());
+        return new PreparedRequest(
+                r.schemaVersion(),
+                r.requestId(),
+                conversationId,
+                r.tenant(),
+                r.task(),
+                prompt,
+                r.promptTokens(),
+                r.thinking(),
+                r.sampling(),
+                r.translate(),
+                r.summarize(),
+                r.messages(),
+                r.stream(),
+                r.deadlineAtMs(),
+                r.receivedAtMs(),
+                r.metadata());
     }
 
-    private static PreparedRequest request(String id, boolean thinking, Integer budget, int maxTokens, long seed, Long deadlineAtMs) {
+    private static PreparedRequest request(
+            String id, boolean thinking, Integer budget, int maxTokens, long seed, Long deadlineAtMs) {
         String prompt = thinking ? USER_TURN : USER_TURN + "<think>\n\n</think>\n\n";
-        return new PreparedRequest(Messages.SCHEMA_VERSION, id, null, null, Task.CHAT, prompt, 9,
+        return new PreparedRequest(
+                Messages.SCHEMA_VERSION,
+                id,
+                null,
+                null,
+                Task.CHAT,
+                prompt,
+                9,
                 new Thinking(thinking, budget),
-                new PreparedRequest.ResolvedSampling(thinking ? 0.6 : 0.7, thinking ? 0.95 : 0.8, 20, 0, 0, seed, maxTokens,
-                        List.of(), !thinking),
-                null, null, List.of(ChatMessage.user("Hello")), true, deadlineAtMs, System.currentTimeMillis(), null);
+                new PreparedRequest.ResolvedSampling(
+                        thinking ? 0.6 : 0.7, thinking ? 0.95 : 0.8, 20, 0, 0, seed, maxTokens, List.of(), !thinking),
+                null,
+                null,
+                List.of(ChatMessage.user("Hello")),
+                true,
+                deadlineAtMs,
+                System.currentTimeMillis(),
+                null);
     }
 
     private static PreparedRequest withPrompt(PreparedRequest r, String prompt) {
-        return new PreparedRequest(r.schemaVersion(), r.requestId(), r.conversationId(), r.tenant(), r.task(), prompt,
-                r.promptTokens(), r.thinking(), r.sampling(), r.translate(), r.summarize(), r.messages(), r.stream(),
-                r.deadlineAtMs(), r.receivedAtMs(), r.metadata());
+        return new PreparedRequest(
+                r.schemaVersion(),
+                r.requestId(),
+                r.conversationId(),
+                r.tenant(),
+                r.task(),
+                prompt,
+                r.promptTokens(),
+                r.thinking(),
+                r.sampling(),
+                r.translate(),
+                r.summarize(),
+                r.messages(),
+                r.stream(),
+                r.deadlineAtMs(),
+                r.receivedAtMs(),
+                r.metadata());
     }
 
     private static String newId() {
@@ -360,7 +467,8 @@ class InferenceWorkerTest {
     private static List<ConsumerRecord<String, String>> untilLast(String id, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!hasLast(id)) {
-            if (System.nanoTime() > deadline) fail("no last chunk of " + id + " within " + timeout + "; got " + byRequest.get(id));
+            if (System.nanoTime() > deadline)
+                fail("no last chunk of " + id + " within " + timeout + "; got " + byRequest.get(id));
         }
         return byRequest.get(id);
     }
@@ -374,11 +482,19 @@ class InferenceWorkerTest {
     }
 
     private static String text(List<TokenChunk> chunks, Phase phase) {
-        return String.join("", chunks.stream().filter(c -> c.phase() == phase).map(TokenChunk::text).toList());
+        return String.join(
+                "",
+                chunks.stream()
+                        .filter(c -> c.phase() == phase)
+                        .map(TokenChunk::text)
+                        .toList());
     }
 
     private static int tokens(List<TokenChunk> chunks, Phase phase) {
-        return chunks.stream().filter(c -> c.phase() == phase).mapToInt(TokenChunk::tokenCount).sum();
+        return chunks.stream()
+                .filter(c -> c.phase() == phase)
+                .mapToInt(TokenChunk::tokenCount)
+                .sum();
     }
 
     private static String header(ConsumerRecord<String, String> r, String name) {
@@ -387,12 +503,18 @@ class InferenceWorkerTest {
     }
 
     private static long committed(TopicPartition partition) throws Exception {
-        OffsetAndMetadata offset = admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get().get(partition);
+        OffsetAndMetadata offset = admin.listConsumerGroupOffsets(GROUP)
+                .partitionsToOffsetAndMetadata()
+                .get()
+                .get(partition);
         return offset == null ? -1 : offset.offset();
     }
 
     private static String theOnlyMember() throws Exception {
-        ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(GROUP)).describedGroups().get(GROUP).get();
+        ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(GROUP))
+                .describedGroups()
+                .get(GROUP)
+                .get();
         List<MemberDescription> members = List.copyOf(group.members());
         assertEquals(1, members.size(), group.toString());
         return members.getFirst().consumerId();

@@ -3,7 +3,6 @@ package io.qwenstream.worker;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.qwenstream.local.LocalKafka;
 import io.qwenstream.local.Topics;
-
 import java.util.Map;
 
 /** A real KRaft broker with the pipeline's topics for one test class; stopped (and its data deleted) after it. */

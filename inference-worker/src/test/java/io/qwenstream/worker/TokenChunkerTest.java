@@ -1,19 +1,17 @@
 package io.qwenstream.worker;
 
-import io.qwenstream.engine.generation.GenerationResult.Usage;
-import io.qwenstream.engine.generation.Phase;
-import io.qwenstream.worker.TokenChunker.Chunk;
-import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
-
 import static io.qwenstream.engine.generation.Phase.ANSWER;
 import static io.qwenstream.engine.generation.Phase.THINKING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.qwenstream.engine.generation.GenerationResult.Usage;
+import io.qwenstream.worker.TokenChunker.Chunk;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
 
 class TokenChunkerTest {
 
@@ -28,7 +26,9 @@ class TokenChunkerTest {
     void flushesEveryNTokens() {
         TokenChunker<String> c = chunker(3, 10_000);
         for (String t : List.of("a", "b", "c", "d", "e", "f", "g")) c.onToken(t, ANSWER);
-        assertEquals(List.of(new Chunk<String>(0, ANSWER, "abc", 3, null), new Chunk<String>(1, ANSWER, "def", 3, null)), sent);
+        assertEquals(
+                List.of(new Chunk<String>(0, ANSWER, "abc", 3, null), new Chunk<String>(1, ANSWER, "def", 3, null)),
+                sent);
         c.finish(new Usage(5, 0, 7, false), "abcdefg", "stop");
         assertEquals(new Chunk<>(2, ANSWER, "g", 1, "stop"), sent.get(2));
     }
@@ -62,9 +62,12 @@ class TokenChunkerTest {
         c.onToken("\n\n", ANSWER);
         c.onToken("Hi", ANSWER);
         c.finish(new Usage(4, 4, 3, false), "<think>\nhm</think>\n\nHi", "stop");
-        assertEquals(List.of(
-                new Chunk<String>(0, THINKING, "<think>\nhm</think>", 4, null),
-                new Chunk<>(1, ANSWER, "\n\nHi", 3, "stop")), sent, "the eos token counts in the last chunk");
+        assertEquals(
+                List.of(
+                        new Chunk<String>(0, THINKING, "<think>\nhm</think>", 4, null),
+                        new Chunk<>(1, ANSWER, "\n\nHi", 3, "stop")),
+                sent,
+                "the eos token counts in the last chunk");
     }
 
     @Test
@@ -82,8 +85,11 @@ class TokenChunkerTest {
         d.onToken("</think>", THINKING);
         // eos right after </think> belongs to the answer: the thinking chunk goes first
         d.finish(new Usage(4, 2, 1, false), "<think></think>", "stop");
-        assertEquals(List.of(new Chunk<String>(0, THINKING, "<think></think>", 2, null),
-                new Chunk<>(1, ANSWER, "", 1, "stop")), sent);
+        assertEquals(
+                List.of(
+                        new Chunk<String>(0, THINKING, "<think></think>", 2, null),
+                        new Chunk<>(1, ANSWER, "", 1, "stop")),
+                sent);
     }
 
     @Test
@@ -92,11 +98,13 @@ class TokenChunkerTest {
         c.onToken("a", ANSWER);
         c.onToken("b", ANSWER);
         c.finish(new Usage(3, 0, 2, false), "ab", "length");
-        assertEquals(List.of(new Chunk<String>(0, ANSWER, "ab", 2, null), new Chunk<>(1, ANSWER, "", 0, "length")), sent);
+        assertEquals(
+                List.of(new Chunk<String>(0, ANSWER, "ab", 2, null), new Chunk<>(1, ANSWER, "", 0, "length")), sent);
 
         sent.clear();
         chunker(2, 10_000).finish(null, null, "deadline");
-        assertEquals(List.of(new Chunk<>(0, ANSWER, "", 0, "deadline")), sent, "nothing generated: one empty last chunk");
+        assertEquals(
+                List.of(new Chunk<>(0, ANSWER, "", 0, "deadline")), sent, "nothing generated: one empty last chunk");
     }
 
     @Test
@@ -117,7 +125,12 @@ class TokenChunkerTest {
             if (i < sent.size() - 1) assertNull(sent.get(i).ending());
         }
         assertEquals(tokens, total);
-        assertEquals(15, sent.stream().filter(ch -> ch.phase() == THINKING).mapToInt(Chunk::tokenCount).sum());
+        assertEquals(
+                15,
+                sent.stream()
+                        .filter(ch -> ch.phase() == THINKING)
+                        .mapToInt(Chunk::tokenCount)
+                        .sum());
         assertEquals("length", sent.getLast().ending());
     }
 
@@ -131,11 +144,15 @@ class TokenChunkerTest {
         c.onToken("x", ANSWER);
         assertEquals(new Chunk<String>(2, ANSWER, "STx", 1, null), sent.get(2), "\"STx\" is no stop string after all");
         c.onToken("ST", ANSWER);
-        // the generator found "STOP" ending inside the next token's text and cut it off; that token never reached the listener
+        // the generator found "STOP" ending inside the next token's text and cut it off; that token never reached the
+        // listener
         c.finish(new Usage(1, 0, 5, false), "abSTx", "stop");
         assertEquals(new Chunk<>(3, ANSWER, "", 1, null), sent.get(3));
         assertEquals(new Chunk<>(4, ANSWER, "", 1, "stop"), sent.get(4));
-        assertEquals("abSTx", String.join("", sent.stream().map(Chunk::text).toList()), "the stream never shows the stop string");
+        assertEquals(
+                "abSTx",
+                String.join("", sent.stream().map(Chunk::text).toList()),
+                "the stream never shows the stop string");
     }
 
     @Test

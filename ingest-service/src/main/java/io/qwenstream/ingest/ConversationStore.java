@@ -8,6 +8,10 @@ import io.qwenstream.schemas.Messages;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -19,11 +23,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
-
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The stored history of every conversation: the compacted topic qwen.conversations (written by the
@@ -47,9 +46,11 @@ public class ConversationStore {
     private final Map<String, List<ChatMessage>> histories = new HashMap<>();
     private List<TopicPartition> partitions;
 
-    ConversationStore(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
-                      @ConfigProperty(name = "qwenstream.topics.conversations") String topic,
-                      @ConfigProperty(name = "qwenstream.conversations.catch-up-timeout", defaultValue = "10s") Duration catchUpTimeout) {
+    ConversationStore(
+            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+            @ConfigProperty(name = "qwenstream.topics.conversations") String topic,
+            @ConfigProperty(name = "qwenstream.conversations.catch-up-timeout", defaultValue = "10s")
+                    Duration catchUpTimeout) {
         this.topic = topic;
         this.catchUpTimeout = catchUpTimeout;
         Map<String, Object> config = new HashMap<>();
@@ -69,7 +70,9 @@ public class ConversationStore {
             try {
                 history("");
             } catch (RuntimeException e) {
-                LOG.warnf("qwen.conversations could not be read at start-up (the first conversation will retry): %s", e.getMessage());
+                LOG.warnf(
+                        "qwen.conversations could not be read at start-up (the first conversation will retry): %s",
+                        e.getMessage());
             }
         });
     }
@@ -85,7 +88,10 @@ public class ConversationStore {
         try {
             catchUp();
         } catch (KafkaException e) {
-            throw new RefusedException(ErrorCode.INTERNAL, "the conversation history (" + topic + ") could not be read: " + e.getMessage(), null);
+            throw new RefusedException(
+                    ErrorCode.INTERNAL,
+                    "the conversation history (" + topic + ") could not be read: " + e.getMessage(),
+                    null);
         }
         return histories.getOrDefault(conversationId, List.of());
     }
@@ -95,13 +101,16 @@ public class ConversationStore {
         if (partitions == null) {
             List<PartitionInfo> infos = consumer.partitionsFor(topic);
             if (infos == null || infos.isEmpty()) throw new KafkaException("topic " + topic + " does not exist");
-            partitions = infos.stream().map(info -> new TopicPartition(topic, info.partition())).toList();
+            partitions = infos.stream()
+                    .map(info -> new TopicPartition(topic, info.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
         }
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
         long deadline = System.nanoTime() + catchUpTimeout.toNanos();
-        while (end.entrySet().stream().anyMatch(partition -> consumer.position(partition.getKey()) < partition.getValue())) {
+        while (end.entrySet().stream()
+                .anyMatch(partition -> consumer.position(partition.getKey()) < partition.getValue())) {
             if (System.nanoTime() > deadline) {
                 throw new KafkaException("not read to its end within " + catchUpTimeout.toMillis() + " ms");
             }
@@ -111,7 +120,9 @@ public class ConversationStore {
 
     private void apply(ConsumerRecord<String, byte[]> record) {
         if (record.key() == null) {
-            LOG.warnf("qwen.conversations record at %d/%d has no key (conversation_id): ignored", record.partition(), record.offset());
+            LOG.warnf(
+                    "qwen.conversations record at %d/%d has no key (conversation_id): ignored",
+                    record.partition(), record.offset());
             return;
         }
         if (record.value() == null) { // tombstone: the conversation was deleted
@@ -123,7 +134,8 @@ public class ConversationStore {
             histories.put(record.key(), history.messages() == null ? List.of() : List.copyOf(history.messages()));
         } catch (IllegalArgumentException e) {
             // Our own postprocessor writes this topic; a bad record here is a bug there, not a request to answer.
-            LOG.errorf("qwen.conversations record at %d/%d (conversation %s) is not a ConversationHistory: %s",
+            LOG.errorf(
+                    "qwen.conversations record at %d/%d (conversation %s) is not a ConversationHistory: %s",
                     record.partition(), record.offset(), record.key(), e.getMessage());
         }
     }

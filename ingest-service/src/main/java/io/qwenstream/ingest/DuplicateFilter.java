@@ -21,7 +21,8 @@ public final class DuplicateFilter {
     private final LinkedHashMap<String, Long> accepted = new LinkedHashMap<>();
 
     public DuplicateFilter(Duration window, int capacity) {
-        if (window.isNegative() || window.isZero()) throw new IllegalArgumentException("dedup window must be positive: " + window);
+        if (window.isNegative() || window.isZero())
+            throw new IllegalArgumentException("dedup window must be positive: " + window);
         if (capacity < 1) throw new IllegalArgumentException("dedup capacity must be at least 1: " + capacity);
         this.windowMs = window.toMillis();
         this.capacity = capacity;

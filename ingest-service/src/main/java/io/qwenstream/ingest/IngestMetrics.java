@@ -28,14 +28,19 @@ public class IngestMetrics {
     }
 
     void accepted(PreparedRequest prepared) {
-        registry.counter("qwenstream.ingest.requests.accepted",
-                "task", prepared.task().wire(),
-                "thinking", String.valueOf(prepared.thinking().enabled())).increment();
+        registry.counter(
+                        "qwenstream.ingest.requests.accepted",
+                        "task",
+                        prepared.task().wire(),
+                        "thinking",
+                        String.valueOf(prepared.thinking().enabled()))
+                .increment();
         promptTokens.record(prepared.promptTokens());
     }
 
     void refused(ErrorCode code) {
-        registry.counter("qwenstream.ingest.requests.refused", "code", code.wire()).increment();
+        registry.counter("qwenstream.ingest.requests.refused", "code", code.wire())
+                .increment();
     }
 
     void duplicateDropped() {

@@ -10,7 +10,6 @@ import io.qwenstream.schemas.Messages;
 import io.qwenstream.schemas.ResponseStatus;
 import io.qwenstream.schemas.ToolCall;
 import io.qwenstream.schemas.Usage;
-
 import java.util.List;
 
 /**
@@ -33,7 +32,8 @@ final class OpenAiMapping {
     static Unsupported unsupported(JsonNode body) {
         if (body == null || !body.isObject()) return new Unsupported("the request body must be a JSON object", null);
         if (body.path("stream").asBoolean(false)) {
-            return new Unsupported("stream is not supported here; consume qwen.responses.stream for live output", "stream");
+            return new Unsupported(
+                    "stream is not supported here; consume qwen.responses.stream for live output", "stream");
         }
         if (body.has("n") && !(body.get("n").canConvertToInt() && body.get("n").asInt() == 1)) {
             return new Unsupported("only n = 1 is supported", "n");
@@ -51,16 +51,19 @@ final class OpenAiMapping {
         copy(body, "response_format", request);
         copy(body, "metadata", request);
 
-        JsonNode enableThinking = body.has("enable_thinking") ? body.get("enable_thinking")
+        JsonNode enableThinking = body.has("enable_thinking")
+                ? body.get("enable_thinking")
                 : body.path("chat_template_kwargs").get("enable_thinking");
         if (enableThinking != null) request.putObject("thinking").set("enabled", enableThinking);
 
         ObjectNode sampling = JSON.objectNode();
         for (String field : SAMPLING_FIELDS) copy(body, field, sampling);
-        JsonNode maxTokens = body.has("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
+        JsonNode maxTokens =
+                body.has("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
         if (maxTokens != null && !maxTokens.isNull()) sampling.set("max_tokens", maxTokens);
         JsonNode stop = body.get("stop");
-        if (stop != null && !stop.isNull()) sampling.set("stop", stop.isTextual() ? JSON.arrayNode().add(stop) : stop);
+        if (stop != null && !stop.isNull())
+            sampling.set("stop", stop.isTextual() ? JSON.arrayNode().add(stop) : stop);
         if (!sampling.isEmpty()) request.set("sampling", sampling);
         return request;
     }
@@ -72,7 +75,8 @@ final class OpenAiMapping {
         for (JsonNode message : messages) {
             if (message.isObject() && message.path("content").isArray() && allTextParts(message.get("content"))) {
                 StringBuilder text = new StringBuilder();
-                message.get("content").forEach(part -> text.append(part.get("text").asText()));
+                message.get("content")
+                        .forEach(part -> text.append(part.get("text").asText()));
                 out.add(((ObjectNode) message.deepCopy()).put("content", text.toString()));
             } else {
                 out.add(message);
@@ -107,7 +111,9 @@ final class OpenAiMapping {
                 default -> 400;
             };
             String type = status == 400 || status == 413 ? "invalid_request_error" : "server_error";
-            return new Mapped(status, error(error.message(), type, error.field(), error.code().wire()));
+            return new Mapped(
+                    status,
+                    error(error.message(), type, error.field(), error.code().wire()));
         }
         ObjectNode completion = JSON.objectNode();
         completion.put("id", response.requestId());
@@ -129,12 +135,14 @@ final class OpenAiMapping {
                 out.put("id", call.id() != null ? call.id() : "call_" + response.requestId() + "_" + index);
                 out.put("type", "function");
                 Object arguments = call.function().arguments();
-                out.putObject("function").put("name", call.function().name())
+                out.putObject("function")
+                        .put("name", call.function().name())
                         .put("arguments", arguments instanceof String s ? s : Messages.toJsonString(arguments));
                 index++;
             }
         }
-        choice.put("finish_reason", calls ? "tool_calls" : response.finishReason().wire());
+        choice.put(
+                "finish_reason", calls ? "tool_calls" : response.finishReason().wire());
         Usage usage = response.usage();
         if (usage != null) {
             ObjectNode u = completion.putObject("usage");

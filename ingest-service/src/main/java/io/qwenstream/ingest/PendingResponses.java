@@ -3,13 +3,12 @@ package io.qwenstream.ingest;
 import io.qwenstream.schemas.InferenceResponse;
 import io.qwenstream.schemas.Messages;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.jboss.logging.Logger;
-
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
 
 /**
  * The HTTP requests waiting for their InferenceResponse. Every ingest instance reads all of

@@ -9,7 +9,6 @@ import io.qwenstream.engine.template.ChatTemplate;
 import io.qwenstream.engine.template.TemplateException;
 import io.qwenstream.engine.tokenizer.Qwen3Tokenizer;
 import io.qwenstream.schemas.ErrorCode;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -34,7 +33,8 @@ public final class PromptRenderer {
 
     public PromptRenderer(Qwen3Tokenizer tokenizer, int contextLength) {
         String source = tokenizer.chatTemplate();
-        if (source == null || source.isEmpty()) throw new IllegalArgumentException("the tokenizer carries no chat template");
+        if (source == null || source.isEmpty())
+            throw new IllegalArgumentException("the tokenizer carries no chat template");
         this.tokenizer = tokenizer;
         this.template = new ChatTemplate(source);
         this.contextLength = contextLength;
@@ -77,14 +77,19 @@ public final class PromptRenderer {
         try {
             text = template.apply(messages, tools, hardThinking ? null : Boolean.FALSE, true);
         } catch (TemplateException e) {
-            throw new RefusedException(ErrorCode.SCHEMA_VIOLATION, "the model's chat template refuses these messages: "
-                    + e.reason(), "/messages");
+            throw new RefusedException(
+                    ErrorCode.SCHEMA_VIOLATION,
+                    "the model's chat template refuses these messages: " + e.reason(),
+                    "/messages");
         }
         if (hardThinking && !thinking) text += ThinkingSwitch.EMPTY_THINK_BLOCK;
         int tokens = tokenizer.encode(text).length;
         if (tokens >= contextLength) {
-            throw new RefusedException(ErrorCode.PROMPT_TOO_LONG, "the prompt is " + tokens + " tokens; the model's context holds "
-                    + contextLength + " tokens, and generation needs at least one of them", null);
+            throw new RefusedException(
+                    ErrorCode.PROMPT_TOO_LONG,
+                    "the prompt is " + tokens + " tokens; the model's context holds " + contextLength
+                            + " tokens, and generation needs at least one of them",
+                    null);
         }
         return new Rendered(text, tokens, thinking);
     }

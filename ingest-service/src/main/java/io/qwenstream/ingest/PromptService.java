@@ -4,12 +4,11 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.jboss.logging.Logger;
-
 import java.security.SecureRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.random.RandomGenerator;
+import org.jboss.logging.Logger;
 
 /**
  * Loads the engine's tokenizer and the model's context length in the background at start-up (the
@@ -35,16 +34,25 @@ public class PromptService {
     private void load() {
         try {
             long start = System.nanoTime();
-            PromptRenderer renderer = PromptRenderer.load(config.model(), config.tokenizer().orElse(null),
+            PromptRenderer renderer = PromptRenderer.load(
+                    config.model(),
+                    config.tokenizer().orElse(null),
                     config.contextLength().isPresent() ? config.contextLength().getAsInt() : null);
             RandomGenerator seeds = new SecureRandom();
             preparer.complete(new RequestPreparer(renderer, config.defaults().maxTokens(), seeds::nextLong));
-            LOG.infof("tokenizer of %s loaded in %d ms; context length %d tokens",
-                    config.tokenizer().orElse(config.model()), (System.nanoTime() - start) / 1_000_000, renderer.contextLength());
+            LOG.infof(
+                    "tokenizer of %s loaded in %d ms; context length %d tokens",
+                    config.tokenizer().orElse(config.model()),
+                    (System.nanoTime() - start) / 1_000_000,
+                    renderer.contextLength());
         } catch (RuntimeException e) {
             preparer.completeExceptionally(e);
-            LOG.errorf(e, "cannot load the tokenizer (qwenstream.model=%s, qwenstream.tokenizer=%s): %s",
-                    config.model(), config.tokenizer().orElse(null), e.getMessage());
+            LOG.errorf(
+                    e,
+                    "cannot load the tokenizer (qwenstream.model=%s, qwenstream.tokenizer=%s): %s",
+                    config.model(),
+                    config.tokenizer().orElse(null),
+                    e.getMessage());
             Quarkus.asyncExit(1);
         }
     }
@@ -61,7 +69,8 @@ public class PromptService {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the tokenizer", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("the tokenizer could not be loaded: " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException(
+                    "the tokenizer could not be loaded: " + e.getCause().getMessage(), e.getCause());
         }
     }
 }

@@ -16,6 +16,11 @@ import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -23,12 +28,6 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.jboss.logging.Logger;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CompletionStage;
 
 /**
  * The ingest flow: every record of qwen.requests, read as raw bytes, gets exactly one outcome —
@@ -64,14 +63,19 @@ public class RequestFlow {
     private final MutinyEmitter<byte[]> responses;
     private final MutinyEmitter<byte[]> deadLetters;
 
-    RequestFlow(IngestConfig config, PromptService prompts, ConversationStore conversations, IngestMetrics metrics,
-                @Channel("inference") MutinyEmitter<byte[]> inference,
-                @Channel("responses") MutinyEmitter<byte[]> responses,
-                @Channel("requests-dlq") MutinyEmitter<byte[]> deadLetters) {
+    RequestFlow(
+            IngestConfig config,
+            PromptService prompts,
+            ConversationStore conversations,
+            IngestMetrics metrics,
+            @Channel("inference") MutinyEmitter<byte[]> inference,
+            @Channel("responses") MutinyEmitter<byte[]> responses,
+            @Channel("requests-dlq") MutinyEmitter<byte[]> deadLetters) {
         this.validator = new MessageValidator(config.maxRecordBytes());
         this.prompts = prompts;
         this.conversations = conversations;
-        this.duplicates = new DuplicateFilter(config.dedup().window(), config.dedup().capacity());
+        this.duplicates =
+                new DuplicateFilter(config.dedup().window(), config.dedup().capacity());
         this.dedupWindow = config.dedup().window();
         this.maxPreparedBytes = config.maxPreparedBytes();
         this.metrics = metrics;
@@ -84,17 +88,24 @@ public class RequestFlow {
     @Incoming("requests")
     @Blocking
     CompletionStage<Void> onRequest(Message<byte[]> record) {
-        IncomingKafkaRecordMetadata<?, ?> source = record.getMetadata(IncomingKafkaRecordMetadata.class).orElseThrow();
+        IncomingKafkaRecordMetadata<?, ?> source =
+                record.getMetadata(IncomingKafkaRecordMetadata.class).orElseThrow();
         long receivedAtMs = clock.millis();
         try {
             switch (validator.validateRequest(record.getPayload())) {
                 case Validation.Invalid<InferenceRequest>(ErrorDetail error) -> refuse(record, source, error);
-                case Validation.Valid<InferenceRequest>(InferenceRequest request) -> accept(record, request, receivedAtMs);
+                case Validation.Valid<InferenceRequest>(InferenceRequest request) ->
+                    accept(record, request, receivedAtMs);
             }
         } catch (RefusedException e) {
             refuse(record, source, e.error());
         } catch (RuntimeException e) {
-            LOG.errorf(e, "record %s-%d@%d failed unexpectedly", source.getTopic(), source.getPartition(), source.getOffset());
+            LOG.errorf(
+                    e,
+                    "record %s-%d@%d failed unexpectedly",
+                    source.getTopic(),
+                    source.getPartition(),
+                    source.getOffset());
             refuse(record, source, new ErrorDetail(ErrorCode.INTERNAL, "ingest failed on this record: " + e, null));
         }
         return record.ack();
@@ -103,16 +114,22 @@ public class RequestFlow {
     private void accept(Message<byte[]> record, InferenceRequest request, long receivedAtMs) {
         if (duplicates.isDuplicate(request.requestId(), receivedAtMs)) {
             metrics.duplicateDropped();
-            LOG.infof("request %s was already accepted within the last %s: duplicate dropped", request.requestId(), dedupWindow);
+            LOG.infof(
+                    "request %s was already accepted within the last %s: duplicate dropped",
+                    request.requestId(), dedupWindow);
             return;
         }
-        List<ChatMessage> history = request.conversationId() == null ? List.of() : conversations.history(request.conversationId());
+        List<ChatMessage> history =
+                request.conversationId() == null ? List.of() : conversations.history(request.conversationId());
         PreparedRequest prepared = prompts.preparer().prepare(request, history, receivedAtMs);
         String key = prepared.conversationId() != null ? prepared.conversationId() : prepared.requestId();
         byte[] json = Messages.toJson(prepared);
         if (json.length > maxPreparedBytes) {
-            throw new RefusedException(ErrorCode.RECORD_TOO_LARGE, "the prepared request (prompt and conversation, history "
-                    + "included) is " + json.length + " bytes; qwen.inference takes at most " + maxPreparedBytes + " bytes", null);
+            throw new RefusedException(
+                    ErrorCode.RECORD_TOO_LARGE,
+                    "the prepared request (prompt and conversation, history " + "included) is " + json.length
+                            + " bytes; qwen.inference takes at most " + maxPreparedBytes + " bytes",
+                    null);
         }
         inference.sendMessageAndAwait(outgoing(record, key, json, new RecordHeaders()));
         duplicates.accepted(request.requestId(), receivedAtMs);
@@ -123,8 +140,15 @@ public class RequestFlow {
         byte[] key = (byte[]) source.getKey();
         String requestId = MessageValidator.readableRequestId(record.getPayload())
                 .orElse(key != null && key.length > 0 ? new String(key, StandardCharsets.UTF_8) : "unknown");
-        LOG.warnf("request %s (%s-%d@%d) refused: %s %s%s", requestId, source.getTopic(), source.getPartition(),
-                source.getOffset(), error.code().wire(), error.message(), error.field() == null ? "" : " at " + error.field());
+        LOG.warnf(
+                "request %s (%s-%d@%d) refused: %s %s%s",
+                requestId,
+                source.getTopic(),
+                source.getPartition(),
+                source.getOffset(),
+                error.code().wire(),
+                error.message(),
+                error.field() == null ? "" : " at " + error.field());
 
         RecordHeaders headers = new RecordHeaders();
         for (Header header : source.getHeaders()) {
@@ -137,8 +161,8 @@ public class RequestFlow {
         headers.add(DLQ_PARTITION, utf8(Integer.toString(source.getPartition())));
         headers.add(DLQ_OFFSET, utf8(Long.toString(source.getOffset())));
 
-        Uni<Void> answer = responses.sendMessage(outgoing(record, requestId,
-                Messages.toJson(InferenceResponse.error(requestId, error)), new RecordHeaders()));
+        Uni<Void> answer = responses.sendMessage(outgoing(
+                record, requestId, Messages.toJson(InferenceResponse.error(requestId, error)), new RecordHeaders()));
         Uni<Void> deadLetter = deadLetters.sendMessage(outgoing(record, key, record.getPayload(), headers));
         Uni.combine().all().unis(answer, deadLetter).discardItems().await().indefinitely();
         metrics.refused(error.code());
@@ -146,7 +170,10 @@ public class RequestFlow {
 
     /** A record to send, child of the incoming record's trace. */
     private static <K> Message<byte[]> outgoing(Message<byte[]> cause, K key, byte[] value, RecordHeaders headers) {
-        Metadata metadata = Metadata.of(OutgoingKafkaRecordMetadata.<K>builder().withKey(key).withHeaders(headers).build());
+        Metadata metadata = Metadata.of(OutgoingKafkaRecordMetadata.<K>builder()
+                .withKey(key)
+                .withHeaders(headers)
+                .build());
         var tracing = TracingMetadata.fromMessage(cause);
         if (tracing.isPresent()) metadata = metadata.with(tracing.get());
         return Message.of(value, metadata);

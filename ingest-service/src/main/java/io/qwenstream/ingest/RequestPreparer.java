@@ -14,7 +14,6 @@ import io.qwenstream.schemas.SummarizeStyle;
 import io.qwenstream.schemas.Task;
 import io.qwenstream.schemas.Thinking;
 import io.qwenstream.schemas.TranslateOptions;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,11 +48,14 @@ public final class RequestPreparer {
         List<Map<String, Object>> templateMessages = templateMessages(conversation);
         boolean hardThinking = request.thinkingEnabled();
         boolean thinking = ThinkingSwitch.resolve(templateMessages, hardThinking);
-        Sampling asked = request.sampling() != null ? request.sampling()
+        Sampling asked = request.sampling() != null
+                ? request.sampling()
                 : new Sampling(null, null, null, null, null, null, null, null, null);
         checkGreedy(asked, thinking);
 
-        List<Object> tools = request.tools() == null ? null : Messages.mapper().convertValue(request.tools(), new TypeReference<>() {});
+        List<Object> tools = request.tools() == null
+                ? null
+                : Messages.mapper().convertValue(request.tools(), new TypeReference<>() {});
         PromptRenderer.Rendered prompt = renderer.render(templateMessages, tools, hardThinking);
         int room = renderer.contextLength() - prompt.tokens();
 
@@ -125,9 +127,11 @@ public final class RequestPreparer {
     private static void checkGreedy(Sampling asked, boolean thinking) {
         boolean greedy = asked.temperature() != null && asked.temperature() == 0.0;
         if (greedy && thinking && !Boolean.TRUE.equals(asked.allowGreedy())) {
-            throw new RefusedException(ErrorCode.GREEDY_IN_THINKING_MODE, "temperature 0 (greedy decoding) in thinking mode can make "
-                    + "Qwen3 repeat itself endlessly (Qwen3 model card); use the thinking defaults (temperature 0.6, top_p 0.95, top_k 20), "
-                    + "turn thinking off (thinking.enabled false or /no_think), or set sampling.allow_greedy to insist",
+            throw new RefusedException(
+                    ErrorCode.GREEDY_IN_THINKING_MODE,
+                    "temperature 0 (greedy decoding) in thinking mode can make "
+                            + "Qwen3 repeat itself endlessly (Qwen3 model card); use the thinking defaults (temperature 0.6, top_p 0.95, top_k 20), "
+                            + "turn thinking off (thinking.enabled false or /no_think), or set sampling.allow_greedy to insist",
                     "/sampling/temperature");
         }
     }

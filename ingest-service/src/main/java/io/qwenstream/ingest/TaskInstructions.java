@@ -1,7 +1,6 @@
 package io.qwenstream.ingest;
 
 import io.qwenstream.schemas.ChatMessage;
-
 import java.util.List;
 import java.util.Map;
 
@@ -35,8 +34,8 @@ public final class TaskInstructions {
     /** The system message with the task's instructions, and the user message holding the input. */
     public record Instructions(String system, String user) {}
 
-    public static Instructions translate(Input input, String targetLanguage, String sourceLanguage,
-                                         Map<String, String> glossary) {
+    public static Instructions translate(
+            Input input, String targetLanguage, String sourceLanguage, Map<String, String> glossary) {
         StringBuilder system = new StringBuilder("You are a professional translator. Translate the ");
         system.append(input.isConversation() ? "conversation" : "text").append(" in the user's message ");
         if (sourceLanguage != null) {
@@ -52,21 +51,30 @@ public final class TaskInstructions {
         }
         if (glossary != null && !glossary.isEmpty()) {
             system.append("\nUse this glossary; each term must be translated exactly as given:");
-            glossary.forEach((term, translation) ->
-                    system.append("\n- \"").append(term).append("\" → \"").append(translation).append('"'));
+            glossary.forEach((term, translation) -> system.append("\n- \"")
+                    .append(term)
+                    .append("\" → \"")
+                    .append(translation)
+                    .append('"'));
         }
         return new Instructions(system.toString(), input.asUserMessage());
     }
 
     public static Instructions summarize(Input input, String style, Integer maxWords) {
-        String what = input.isConversation() ? "the conversation in the user's message" : "the text in the user's message";
-        StringBuilder system = new StringBuilder("You are a careful summarizer. Summarize ").append(what)
+        String what =
+                input.isConversation() ? "the conversation in the user's message" : "the text in the user's message";
+        StringBuilder system = new StringBuilder("You are a careful summarizer. Summarize ")
+                .append(what)
                 .append(", in the language it is written in, keeping only facts it states.\n");
         switch (style == null ? "paragraph" : style) {
-            case "bullets" -> system.append("Write the summary as bullet points, one per line, each line starting with \"- \".");
-            case "issue_resolution" -> system.append("It is an issue or support thread. Write the summary as four bullet points, ")
-                    .append("one per line, each starting with \"- \" and its label: \"- Problem: …\", \"- Cause: …\", ")
-                    .append("\"- Resolution: …\", \"- Open questions: …\" (write \"none\" where the thread says nothing).");
+            case "bullets" ->
+                system.append("Write the summary as bullet points, one per line, each line starting with \"- \".");
+            case "issue_resolution" ->
+                system.append("It is an issue or support thread. Write the summary as four bullet points, ")
+                        .append(
+                                "one per line, each starting with \"- \" and its label: \"- Problem: …\", \"- Cause: …\", ")
+                        .append(
+                                "\"- Resolution: …\", \"- Open questions: …\" (write \"none\" where the thread says nothing).");
             default -> system.append("Write the summary as one paragraph of plain prose.");
         }
         if (maxWords != null) {

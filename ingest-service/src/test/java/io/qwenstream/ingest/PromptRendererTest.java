@@ -1,19 +1,18 @@
 package io.qwenstream.ingest;
 
-import io.qwenstream.engine.Engine;
-import io.qwenstream.engine.generation.ChatPrompt;
-import io.qwenstream.engine.generation.ThinkingSwitch;
-import io.qwenstream.schemas.ErrorCode;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.qwenstream.engine.Engine;
+import io.qwenstream.engine.generation.ChatPrompt;
+import io.qwenstream.engine.generation.ThinkingSwitch;
+import io.qwenstream.schemas.ErrorCode;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 class PromptRendererTest {
 
@@ -39,7 +38,8 @@ class PromptRendererTest {
     @Test
     void contextLengthIsReadFromTheModelConfig() {
         assertEquals(40960, renderer.contextLength());
-        assertEquals(40960, PromptRenderer.modelContextLength(Fixtures.root().resolve("gguf/tiny-qwen3-moe.Q8_0.gguf")));
+        assertEquals(
+                40960, PromptRenderer.modelContextLength(Fixtures.root().resolve("gguf/tiny-qwen3-moe.Q8_0.gguf")));
     }
 
     @Test
@@ -47,7 +47,8 @@ class PromptRendererTest {
         List<List<Map<String, Object>>> conversations = List.of(
                 List.of(user("Hello")),
                 List.of(user("Hello /no_think")),
-                List.of(Map.of("role", "system", "content", "Be brief."), user("What is 2+2?"),
+                List.of(
+                        Map.of("role", "system", "content", "Be brief."), user("What is 2+2?"),
                         Map.of("role", "assistant", "content", "4"), user("And 3+3? /think")));
         try (Engine engine = Engine.load(Fixtures.model(), Fixtures.tokenizer())) {
             for (List<Map<String, Object>> messages : conversations) {
@@ -78,11 +79,11 @@ class PromptRendererTest {
 
     @Test
     void softSwitchHoldsAcrossTurnsUntilTheNextOne() {
-        List<Map<String, Object>> off = List.of(user("hi /no_think"), Map.of("role", "assistant", "content", "hello"),
-                user("and now?"));
+        List<Map<String, Object>> off =
+                List.of(user("hi /no_think"), Map.of("role", "assistant", "content", "hello"), user("and now?"));
         assertFalse(renderer.render(off, null, true).thinking());
-        List<Map<String, Object>> backOn = List.of(user("hi /no_think"), Map.of("role", "assistant", "content", "hello"),
-                user("and now? /think"));
+        List<Map<String, Object>> backOn =
+                List.of(user("hi /no_think"), Map.of("role", "assistant", "content", "hello"), user("and now? /think"));
         PromptRenderer.Rendered r = renderer.render(backOn, null, true);
         assertTrue(r.thinking());
         assertTrue(r.text().endsWith("<|im_start|>assistant\n"), r.text());
@@ -91,16 +92,21 @@ class PromptRendererTest {
     @Test
     void aPromptThatFillsTheContextIsRefused() {
         PromptRenderer small = new PromptRenderer(Engine.loadTokenizer(Fixtures.tokenizer()), 12);
-        var r = assertThrows(RefusedException.class,
-                () -> small.render(List.of(user("one two three four five six seven eight nine ten")), null, true)).error();
+        var r = assertThrows(
+                        RefusedException.class,
+                        () -> small.render(
+                                List.of(user("one two three four five six seven eight nine ten")), null, true))
+                .error();
         assertEquals(ErrorCode.PROMPT_TOO_LONG, r.code());
         assertTrue(r.message().contains("context holds 12 tokens"), r.message());
     }
 
     @Test
     void aConversationTheTemplateRefusesIsASchemaViolationOfMessages() {
-        var r = assertThrows(RefusedException.class,
-                () -> renderer.render(List.of(user("hi"), assistantWithoutContent()), null, true)).error();
+        var r = assertThrows(
+                        RefusedException.class,
+                        () -> renderer.render(List.of(user("hi"), assistantWithoutContent()), null, true))
+                .error();
         assertEquals(ErrorCode.SCHEMA_VIOLATION, r.code());
         assertEquals("/messages", r.field());
         assertTrue(r.message().startsWith("the model's chat template refuses these messages: "), r.message());

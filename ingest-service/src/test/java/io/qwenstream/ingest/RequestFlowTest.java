@@ -1,5 +1,11 @@
 package io.qwenstream.ingest;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -15,15 +21,6 @@ import io.qwenstream.schemas.ResponseStatus;
 import io.qwenstream.schemas.Role;
 import io.qwenstream.schemas.Usage;
 import jakarta.inject.Inject;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,13 +33,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The ingest service against a real broker: raw records in on qwen.requests, and what comes out on
@@ -95,9 +93,10 @@ class RequestFlowTest {
     }
 
     private static RecordMetadata send(String key, byte[] value, String... headers) {
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(Topics.REQUESTS, null,
-                key == null ? null : key.getBytes(StandardCharsets.UTF_8), value);
-        for (int i = 0; i < headers.length; i += 2) record.headers().add(headers[i], headers[i + 1].getBytes(StandardCharsets.UTF_8));
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
+                Topics.REQUESTS, null, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value);
+        for (int i = 0; i < headers.length; i += 2)
+            record.headers().add(headers[i], headers[i + 1].getBytes(StandardCharsets.UTF_8));
         try {
             return producer.send(record).get();
         } catch (Exception e) {
@@ -110,8 +109,11 @@ class RequestFlowTest {
     }
 
     private static PreparedRequest prepared(String requestId) {
-        var record = inference.await("PreparedRequest " + requestId,
-                r -> Messages.fromJson(r.value(), PreparedRequest.class).requestId().equals(requestId));
+        var record = inference.await(
+                "PreparedRequest " + requestId,
+                r -> Messages.fromJson(r.value(), PreparedRequest.class)
+                        .requestId()
+                        .equals(requestId));
         return Messages.fromJson(record.value(), PreparedRequest.class);
     }
 
@@ -129,28 +131,76 @@ class RequestFlowTest {
 
     @Test
     void everyKindOfBadInputGetsItsErrorAndADeadLetterWhileGoodTrafficFlows() {
-        byte[] invalidUtf8 = json("{'schema_version':1,'request_id':'bad-utf8','task':'chat','messages':[{'role':'user','content':'caf\u00e9'}]}")
-                .getBytes(StandardCharsets.ISO_8859_1); // é as the single Latin-1 byte 0xE9: not UTF-8
+        byte[] invalidUtf8 =
+                json("{'schema_version':1,'request_id':'bad-utf8','task':'chat','messages':[{'role':'user','content':'caf\u00e9'}]}")
+                        .getBytes(StandardCharsets.ISO_8859_1); // é as the single Latin-1 byte 0xE9: not UTF-8
         String longPrompt = "hello ".repeat(41_000); // the tiny model's context is 40,960 tokens
-        byte[] tooLarge = chat("too-large", ",'metadata':{'pad':'" + "x".repeat(600 * 1024) + "'}").getBytes(StandardCharsets.UTF_8);
+        byte[] tooLarge = chat("too-large", ",'metadata':{'pad':'" + "x".repeat(600 * 1024) + "'}")
+                .getBytes(StandardCharsets.UTF_8);
         List<Bad> bad = List.of(
-                new Bad("unparseable", "key-of-broken", "{\"request_id\": \"broken\", ".getBytes(StandardCharsets.UTF_8), "key-of-broken", "invalid_json", null),
+                new Bad(
+                        "unparseable",
+                        "key-of-broken",
+                        "{\"request_id\": \"broken\", ".getBytes(StandardCharsets.UTF_8),
+                        "key-of-broken",
+                        "invalid_json",
+                        null),
                 new Bad("empty", "key-of-empty", new byte[0], "key-of-empty", "invalid_json", null),
                 new Bad("tombstone", "key-of-null", null, "key-of-null", "invalid_json", null),
-                new Bad("no key, no id", null, "[1,2".getBytes(StandardCharsets.UTF_8), "unknown", "invalid_json", null),
+                new Bad(
+                        "no key, no id",
+                        null,
+                        "[1,2".getBytes(StandardCharsets.UTF_8),
+                        "unknown",
+                        "invalid_json",
+                        null),
                 new Bad("invalid utf-8", "k", invalidUtf8, "bad-utf8", "invalid_utf8", null),
-                new Bad("wrong type", "k", chat("wrong-type", ",'sampling':{'temperature':'hot'}").getBytes(StandardCharsets.UTF_8),
-                        "wrong-type", "schema_violation", "/sampling/temperature"),
-                new Bad("unknown task", "k", json("{'schema_version':1,'request_id':'poem','task':'poem','messages':[{'role':'user','content':'hi'}]}")
-                        .getBytes(StandardCharsets.UTF_8), "poem", "unknown_task", "/task"),
-                new Bad("empty messages", "k", json("{'schema_version':1,'request_id':'no-messages','task':'chat','messages':[]}")
-                        .getBytes(StandardCharsets.UTF_8), "no-messages", "empty_messages", "/messages"),
-                new Bad("out of range", "k", chat("top-p", ",'sampling':{'top_p':1.5}").getBytes(StandardCharsets.UTF_8),
-                        "top-p", "out_of_range", "/sampling/top_p"),
-                new Bad("greedy thinking", "k", chat("greedy", ",'sampling':{'temperature':0}").getBytes(StandardCharsets.UTF_8),
-                        "greedy", "greedy_in_thinking_mode", "/sampling/temperature"),
-                new Bad("prompt too long", "k", json("{'schema_version':1,'request_id':'long','task':'chat','messages':[{'role':'user','content':'"
-                        + longPrompt + "'}]}").getBytes(StandardCharsets.UTF_8), "long", "prompt_too_long", null),
+                new Bad(
+                        "wrong type",
+                        "k",
+                        chat("wrong-type", ",'sampling':{'temperature':'hot'}").getBytes(StandardCharsets.UTF_8),
+                        "wrong-type",
+                        "schema_violation",
+                        "/sampling/temperature"),
+                new Bad(
+                        "unknown task",
+                        "k",
+                        json("{'schema_version':1,'request_id':'poem','task':'poem','messages':[{'role':'user','content':'hi'}]}")
+                                .getBytes(StandardCharsets.UTF_8),
+                        "poem",
+                        "unknown_task",
+                        "/task"),
+                new Bad(
+                        "empty messages",
+                        "k",
+                        json("{'schema_version':1,'request_id':'no-messages','task':'chat','messages':[]}")
+                                .getBytes(StandardCharsets.UTF_8),
+                        "no-messages",
+                        "empty_messages",
+                        "/messages"),
+                new Bad(
+                        "out of range",
+                        "k",
+                        chat("top-p", ",'sampling':{'top_p':1.5}").getBytes(StandardCharsets.UTF_8),
+                        "top-p",
+                        "out_of_range",
+                        "/sampling/top_p"),
+                new Bad(
+                        "greedy thinking",
+                        "k",
+                        chat("greedy", ",'sampling':{'temperature':0}").getBytes(StandardCharsets.UTF_8),
+                        "greedy",
+                        "greedy_in_thinking_mode",
+                        "/sampling/temperature"),
+                new Bad(
+                        "prompt too long",
+                        "k",
+                        json("{'schema_version':1,'request_id':'long','task':'chat','messages':[{'role':'user','content':'"
+                                        + longPrompt + "'}]}")
+                                .getBytes(StandardCharsets.UTF_8),
+                        "long",
+                        "prompt_too_long",
+                        null),
                 new Bad("too large", "k", tooLarge, "too-large", "record_too_large", null));
 
         List<String> goodIds = new ArrayList<>();
@@ -175,8 +225,10 @@ class RequestFlowTest {
             assertEquals(b.code(), r.error().code().wire(), b.name() + ": " + r.error());
             assertEquals(b.field(), r.error().field(), b.name() + ": " + r.error());
 
-            var dead = deadLetters.await("dead letter of " + b.name(), d -> String.valueOf(at.offset()).equals(TopicReader.header(d, "dlq.offset"))
-                    && String.valueOf(at.partition()).equals(TopicReader.header(d, "dlq.partition")));
+            var dead = deadLetters.await(
+                    "dead letter of " + b.name(),
+                    d -> String.valueOf(at.offset()).equals(TopicReader.header(d, "dlq.offset"))
+                            && String.valueOf(at.partition()).equals(TopicReader.header(d, "dlq.partition")));
             assertArrayEquals(b.value(), dead.value(), b.name());
             assertEquals(b.key(), TopicReader.key(dead), b.name());
             assertEquals(b.code(), TopicReader.header(dead, "dlq.reason"), b.name());
@@ -184,8 +236,21 @@ class RequestFlowTest {
             assertEquals(b.field(), TopicReader.header(dead, "dlq.field"), b.name());
             assertEquals(Topics.REQUESTS, TopicReader.header(dead, "dlq.topic"), b.name());
         }
-        assertTrue(inference.all(r -> Arrays.stream(new String[] {"broken", "bad-utf8", "wrong-type", "poem", "no-messages",
-                "top-p", "greedy", "long", "too-large"}).anyMatch(id -> id.equals(TopicReader.key(r)))).isEmpty(),
+        assertTrue(
+                inference
+                        .all(r -> Arrays.stream(new String[] {
+                                    "broken",
+                                    "bad-utf8",
+                                    "wrong-type",
+                                    "poem",
+                                    "no-messages",
+                                    "top-p",
+                                    "greedy",
+                                    "long",
+                                    "too-large"
+                                })
+                                .anyMatch(id -> id.equals(TopicReader.key(r))))
+                        .isEmpty(),
                 "no refused request reaches qwen.inference");
     }
 
@@ -220,7 +285,8 @@ class RequestFlowTest {
         assertTrue(TopicReader.header(dead, "traceparent").startsWith("00-" + traceId + "-"));
     }
 
-    private static int countHeaders(org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record, String name) {
+    private static int countHeaders(
+            org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record, String name) {
         int n = 0;
         for (var h : record.headers().headers(name)) n++;
         return n;
@@ -229,15 +295,24 @@ class RequestFlowTest {
     /** A turn sent right after the previous one was stored has it in its history: no waiting for the store. */
     @Test
     void aConversationsStoredHistoryIsPrependedAndKeysTheRecord() throws Exception {
-        ConversationHistory history = ConversationHistory.of("conv-1",
-                List.of(ChatMessage.user("My name is Ada. /no_think"), ChatMessage.assistant("Nice to meet you, Ada.")));
-        producer.send(new ProducerRecord<>(Topics.CONVERSATIONS, "conv-1".getBytes(StandardCharsets.UTF_8), Messages.toJson(history))).get();
-        send("turn-2", json("{'schema_version':1,'request_id':'turn-2','conversation_id':'conv-1','task':'chat',"
-                + "'messages':[{'role':'user','content':'What is my name?'}]}"));
+        ConversationHistory history = ConversationHistory.of(
+                "conv-1",
+                List.of(
+                        ChatMessage.user("My name is Ada. /no_think"),
+                        ChatMessage.assistant("Nice to meet you, Ada.")));
+        producer.send(new ProducerRecord<>(
+                        Topics.CONVERSATIONS, "conv-1".getBytes(StandardCharsets.UTF_8), Messages.toJson(history)))
+                .get();
+        send(
+                "turn-2",
+                json("{'schema_version':1,'request_id':'turn-2','conversation_id':'conv-1','task':'chat',"
+                        + "'messages':[{'role':'user','content':'What is my name?'}]}"));
         var record = inference.await("turn-2", r -> "conv-1".equals(TopicReader.key(r)));
         PreparedRequest p = Messages.fromJson(record.value(), PreparedRequest.class);
         assertEquals("turn-2", p.requestId());
-        assertEquals(List.of(Role.USER, Role.ASSISTANT, Role.USER), p.messages().stream().map(ChatMessage::role).toList());
+        assertEquals(
+                List.of(Role.USER, Role.ASSISTANT, Role.USER),
+                p.messages().stream().map(ChatMessage::role).toList());
         assertTrue(p.prompt().contains("Nice to meet you, Ada."), p.prompt());
         assertFalse(p.thinking().enabled(), "the /no_think of the first turn still holds");
     }
@@ -247,9 +322,13 @@ class RequestFlowTest {
     void theStoreHasEveryTurnStoredBeforeItIsAsked() throws Exception {
         for (int i = 0; i < 5; i++) {
             String conversation = "conv-stored-" + i;
-            ConversationHistory history = ConversationHistory.of(conversation,
-                    List.of(ChatMessage.user("Question " + i), ChatMessage.assistant("Answer " + i)));
-            producer.send(new ProducerRecord<>(Topics.CONVERSATIONS, conversation.getBytes(StandardCharsets.UTF_8), Messages.toJson(history))).get();
+            ConversationHistory history = ConversationHistory.of(
+                    conversation, List.of(ChatMessage.user("Question " + i), ChatMessage.assistant("Answer " + i)));
+            producer.send(new ProducerRecord<>(
+                            Topics.CONVERSATIONS,
+                            conversation.getBytes(StandardCharsets.UTF_8),
+                            Messages.toJson(history)))
+                    .get();
             assertEquals(history.messages(), conversations.history(conversation), conversation);
         }
     }
@@ -257,10 +336,14 @@ class RequestFlowTest {
     @Test
     void openAiChatCompletionsGoThroughKafkaAndBack() throws Exception {
         HttpClient client = HttpClient.newHttpClient();
-        String body = json("{'model':'qwen3-tiny','messages':[{'role':'user','content':[{'type':'text','text':'Hi '},{'type':'text','text':'there'}]}],"
-                + "'temperature':0.5,'max_tokens':32,'stop':'END','chat_template_kwargs':{'enable_thinking':true}}");
-        CompletableFuture<HttpResponse<String>> call = client.sendAsync(HttpRequest.newBuilder(http.resolve("/v1/chat/completions"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        String body = json(
+                "{'model':'qwen3-tiny','messages':[{'role':'user','content':[{'type':'text','text':'Hi '},{'type':'text','text':'there'}]}],"
+                        + "'temperature':0.5,'max_tokens':32,'stop':'END','chat_template_kwargs':{'enable_thinking':true}}");
+        CompletableFuture<HttpResponse<String>> call = client.sendAsync(
+                HttpRequest.newBuilder(http.resolve("/v1/chat/completions"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
 
         // Play worker and postprocessor: answer the PreparedRequest that the endpoint's request became.
@@ -270,9 +353,22 @@ class RequestFlowTest {
         assertEquals(0.5, p.sampling().temperature());
         assertEquals(32, p.sampling().maxTokens());
         assertEquals(List.of("END"), p.sampling().stop());
-        InferenceResponse answer = new InferenceResponse(1, p.requestId(), ResponseStatus.OK, "Let me think.", "Hello!",
-                null, null, null, new Usage(p.promptTokens(), 3, 2, false), null, FinishReason.STOP, null);
-        producer.send(new ProducerRecord<>(Topics.RESPONSES, p.requestId().getBytes(StandardCharsets.UTF_8), Messages.toJson(answer))).get();
+        InferenceResponse answer = new InferenceResponse(
+                1,
+                p.requestId(),
+                ResponseStatus.OK,
+                "Let me think.",
+                "Hello!",
+                null,
+                null,
+                null,
+                new Usage(p.promptTokens(), 3, 2, false),
+                null,
+                FinishReason.STOP,
+                null);
+        producer.send(new ProducerRecord<>(
+                        Topics.RESPONSES, p.requestId().getBytes(StandardCharsets.UTF_8), Messages.toJson(answer)))
+                .get();
 
         HttpResponse<String> response = call.get();
         assertEquals(200, response.statusCode(), response.body());
@@ -285,15 +381,23 @@ class RequestFlowTest {
         assertEquals("Let me think.", choice.at("/message/reasoning_content").asText());
         assertEquals("stop", choice.get("finish_reason").asText());
         assertEquals(5, completion.at("/usage/completion_tokens").asInt());
-        assertEquals(3, completion.at("/usage/completion_tokens_details/reasoning_tokens").asInt());
+        assertEquals(
+                3,
+                completion
+                        .at("/usage/completion_tokens_details/reasoning_tokens")
+                        .asInt());
     }
 
     @Test
     void openAiRequestsWithBadValuesGetTheFlowsErrorCode() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(http.resolve("/v1/chat/completions"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json("{'messages':[{'role':'user','content':'hi'}],'temperature':5}"))).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(http.resolve("/v1/chat/completions"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(
+                                        json("{'messages':[{'role':'user','content':'hi'}],'temperature':5}")))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertEquals(400, response.statusCode(), response.body());
         JsonNode error = Messages.mapper().readTree(response.body()).get("error");
         assertEquals("out_of_range", error.get("code").asText());
@@ -304,8 +408,10 @@ class RequestFlowTest {
     void readyOnceTheTokenizerIsLoadedAndCounting() throws Exception {
         send("metric-probe", "not json");
         response("metric-probe");
-        HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(http.resolve("/q/health/ready")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> ready = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(http.resolve("/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertEquals(200, ready.statusCode(), ready.body());
         assertTrue(ready.body().contains("\"tokenizer\""), ready.body());
         String metrics = metrics();
@@ -315,8 +421,11 @@ class RequestFlowTest {
 
     private String metrics() {
         try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(http.resolve("/q/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            return HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(http.resolve("/q/metrics")).build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
         } catch (Exception e) {
             throw new AssertionError(e);
         }

@@ -1,5 +1,11 @@
 package io.qwenstream.ingest;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.generation.ThinkingSwitch;
 import io.qwenstream.schemas.ChatMessage;
@@ -12,17 +18,10 @@ import io.qwenstream.schemas.Role;
 import io.qwenstream.schemas.SummarizeStyle;
 import io.qwenstream.schemas.Task;
 import io.qwenstream.schemas.Validation;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** InferenceRequest (validated exactly as the flow does) → PreparedRequest. */
 class RequestPreparerTest {
@@ -40,7 +39,8 @@ class RequestPreparerTest {
     }
 
     private static InferenceRequest request(String json) {
-        Validation<InferenceRequest> v = VALIDATOR.validateRequest(json.replace('\'', '"').getBytes(StandardCharsets.UTF_8));
+        Validation<InferenceRequest> v =
+                VALIDATOR.validateRequest(json.replace('\'', '"').getBytes(StandardCharsets.UTF_8));
         if (!v.isValid()) throw new AssertionError("test request is invalid: " + v.error());
         return v.value();
     }
@@ -54,8 +54,8 @@ class RequestPreparerTest {
     }
 
     private static String chat(String extra, String userText) {
-        return "{'schema_version':1,'request_id':'r1','task':'chat','messages':[{'role':'user','content':'" + userText + "'}]"
-                + extra + "}";
+        return "{'schema_version':1,'request_id':'r1','task':'chat','messages':[{'role':'user','content':'" + userText
+                + "'}]" + extra + "}";
     }
 
     @Test
@@ -112,19 +112,26 @@ class RequestPreparerTest {
                 + "'messages':[{'role':'user','content':'And now?'}]}");
         PreparedRequest p = preparer.prepare(next, history, RECEIVED);
         assertFalse(p.thinking().enabled(), "the earlier /no_think still holds");
-        assertEquals(List.of(Role.USER, Role.ASSISTANT, Role.USER), p.messages().stream().map(ChatMessage::role).toList());
+        assertEquals(
+                List.of(Role.USER, Role.ASSISTANT, Role.USER),
+                p.messages().stream().map(ChatMessage::role).toList());
         assertEquals("c1", p.conversationId());
-        assertTrue(p.prompt().startsWith("<|im_start|>user\nHello /no_think<|im_end|>\n<|im_start|>assistant\n"), p.prompt());
+        assertTrue(
+                p.prompt().startsWith("<|im_start|>user\nHello /no_think<|im_end|>\n<|im_start|>assistant\n"),
+                p.prompt());
 
-        InferenceRequest switchedBack = request("{'schema_version':1,'request_id':'r3','conversation_id':'c1','task':'chat',"
-                + "'messages':[{'role':'user','content':'Think again /think'}]}");
+        InferenceRequest switchedBack =
+                request("{'schema_version':1,'request_id':'r3','conversation_id':'c1','task':'chat',"
+                        + "'messages':[{'role':'user','content':'Think again /think'}]}");
         assertTrue(preparer.prepare(switchedBack, history, RECEIVED).thinking().enabled());
     }
 
     @Test
     void givenSamplingValuesWinOverTheModeDefaults() {
-        PreparedRequest p = prepare(chat(",'sampling':{'temperature':1.1,'top_k':0,'presence_penalty':1.5,'seed':7,"
-                + "'max_tokens':64,'stop':['END']}", "hi"));
+        PreparedRequest p = prepare(chat(
+                ",'sampling':{'temperature':1.1,'top_k':0,'presence_penalty':1.5,'seed':7,"
+                        + "'max_tokens':64,'stop':['END']}",
+                "hi"));
         PreparedRequest.ResolvedSampling s = p.sampling();
         assertEquals(1.1, s.temperature());
         assertEquals(0.95, s.topP(), "left out: the thinking default");
@@ -137,7 +144,8 @@ class RequestPreparerTest {
 
     @Test
     void maxTokensIsCappedByTheRoomLeftInTheContext() {
-        RequestPreparer small = new RequestPreparer(new PromptRenderer(Engine.loadTokenizer(Fixtures.tokenizer()), 100), 1000, () -> SEED);
+        RequestPreparer small = new RequestPreparer(
+                new PromptRenderer(Engine.loadTokenizer(Fixtures.tokenizer()), 100), 1000, () -> SEED);
         PreparedRequest p = small.prepare(request(chat(",'sampling':{'max_tokens':5000}", "hi")), List.of(), RECEIVED);
         assertEquals(100 - p.promptTokens(), p.sampling().maxTokens());
     }
@@ -156,14 +164,20 @@ class RequestPreparerTest {
 
     @Test
     void greedyWithoutThinkingIsFine() {
-        assertTrue(prepare(chat(",'thinking':{'enabled':false},'sampling':{'temperature':0}", "hi")).sampling().greedy());
-        assertTrue(prepare(chat(",'sampling':{'temperature':0}", "hi /no_think")).sampling().greedy());
+        assertTrue(prepare(chat(",'thinking':{'enabled':false},'sampling':{'temperature':0}", "hi"))
+                .sampling()
+                .greedy());
+        assertTrue(prepare(chat(",'sampling':{'temperature':0}", "hi /no_think"))
+                .sampling()
+                .greedy());
     }
 
     @Test
     void budgetDeadlineStreamAndMetadataAreCarried() {
-        PreparedRequest p = prepare(chat(",'thinking':{'budget_tokens':128},'deadline_ms':5000,'stream':true,"
-                + "'tenant':'acme','metadata':{'trace':'x'}", "hi"));
+        PreparedRequest p = prepare(chat(
+                ",'thinking':{'budget_tokens':128},'deadline_ms':5000,'stream':true,"
+                        + "'tenant':'acme','metadata':{'trace':'x'}",
+                "hi"));
         assertEquals(128, p.thinking().budgetTokens());
         assertEquals(RECEIVED + 5000, p.deadlineAtMs());
         assertTrue(p.stream());
@@ -173,8 +187,9 @@ class RequestPreparerTest {
 
     @Test
     void translateBuildsInstructionsNamingLanguagesAndGlossary() {
-        PreparedRequest p = prepare("{'schema_version':1,'request_id':'t1','task':'translate','text':'Der Hund schläft.',"
-                + "'translate':{'target_language':'English','source_language':'German','glossary':{'Hund':'hound'}}}");
+        PreparedRequest p = prepare(
+                "{'schema_version':1,'request_id':'t1','task':'translate','text':'Der Hund schläft.',"
+                        + "'translate':{'target_language':'English','source_language':'German','glossary':{'Hund':'hound'}}}");
         assertEquals(Task.TRANSLATE, p.task());
         assertEquals(2, p.messages().size());
         String system = p.messages().get(0).content();
@@ -192,18 +207,22 @@ class RequestPreparerTest {
     void translateWithoutSourceLanguageAsksToDetectIt() {
         PreparedRequest p = prepare("{'schema_version':1,'request_id':'t2','task':'translate','text':'Bonjour',"
                 + "'translate':{'target_language':'Japanese'}}");
-        assertTrue(p.messages().get(0).content().contains("(detect its language) into Japanese"), p.messages().get(0).content());
+        assertTrue(
+                p.messages().get(0).content().contains("(detect its language) into Japanese"),
+                p.messages().get(0).content());
     }
 
     @Test
     void summarizeStylesAndWordLimit() {
-        PreparedRequest bullets = prepare("{'schema_version':1,'request_id':'s1','task':'summarize','text':'A long text.',"
-                + "'summarize':{'style':'bullets','max_words':50}}");
+        PreparedRequest bullets =
+                prepare("{'schema_version':1,'request_id':'s1','task':'summarize','text':'A long text.',"
+                        + "'summarize':{'style':'bullets','max_words':50}}");
         String system = bullets.messages().get(0).content();
         assertTrue(system.contains("bullet points") && system.contains("at most 50 words"), system);
         assertEquals(SummarizeStyle.BULLETS, bullets.summarize().style());
 
-        PreparedRequest paragraph = prepare("{'schema_version':1,'request_id':'s2','task':'summarize','text':'A long text.'}");
+        PreparedRequest paragraph =
+                prepare("{'schema_version':1,'request_id':'s2','task':'summarize','text':'A long text.'}");
         assertEquals(SummarizeStyle.PARAGRAPH, paragraph.summarize().style(), "style defaults to paragraph");
         assertTrue(paragraph.messages().get(0).content().contains("one paragraph"));
 
@@ -212,15 +231,20 @@ class RequestPreparerTest {
                 + "'summarize':{'style':'issue_resolution'}}");
         String issueSystem = issue.messages().get(0).content();
         assertTrue(issueSystem.contains("Problem") && issueSystem.contains("Resolution"), issueSystem);
-        assertEquals("[user]\nMy app crashes on start.\n\n[assistant]\nUpdate the driver.", issue.messages().get(1).content());
+        assertEquals(
+                "[user]\nMy app crashes on start.\n\n[assistant]\nUpdate the driver.",
+                issue.messages().get(1).content());
     }
 
     @Test
     void translateKeepsTheHistoryBetweenInstructionsAndInput() {
         InferenceRequest t = request("{'schema_version':1,'request_id':'t3','conversation_id':'c9','task':'translate',"
                 + "'text':'Gracias','translate':{'target_language':'English'}}");
-        PreparedRequest p = preparer.prepare(t, List.of(ChatMessage.user("Hola"), ChatMessage.assistant("Hello")), RECEIVED);
-        assertEquals(List.of(Role.SYSTEM, Role.USER, Role.ASSISTANT, Role.USER), p.messages().stream().map(ChatMessage::role).toList());
+        PreparedRequest p =
+                preparer.prepare(t, List.of(ChatMessage.user("Hola"), ChatMessage.assistant("Hello")), RECEIVED);
+        assertEquals(
+                List.of(Role.SYSTEM, Role.USER, Role.ASSISTANT, Role.USER),
+                p.messages().stream().map(ChatMessage::role).toList());
         assertEquals("Gracias", p.messages().get(3).content());
     }
 
@@ -231,7 +255,11 @@ class RequestPreparerTest {
                 + "{'role':'user','content':'Weather in Paris?'},"
                 + "{'role':'assistant','content':null,'tool_calls':[{'type':'function','function':{'name':'get_weather','arguments':{'city':'Paris'}}}]},"
                 + "{'role':'tool','content':'18 C'}]}");
-        assertTrue(p.prompt().contains("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>"), p.prompt());
+        assertTrue(
+                p.prompt()
+                        .contains(
+                                "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>"),
+                p.prompt());
         assertTrue(p.prompt().contains("# Tools"), p.prompt());
         assertNull(p.messages().get(1).content(), "the conversation is carried as sent");
     }

@@ -1,12 +1,5 @@
 package io.qwenstream.ingest;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +7,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** Reads a whole topic from the beginning (all partitions, no group) and waits for records in it. */
 final class TopicReader implements AutoCloseable {
@@ -28,7 +27,8 @@ final class TopicReader implements AutoCloseable {
         config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 * 1024 * 1024);
         consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
+                .map(p -> new TopicPartition(topic, p.partition()))
+                .toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
     }
@@ -38,7 +38,8 @@ final class TopicReader implements AutoCloseable {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (true) {
             for (ConsumerRecord<byte[], byte[]> r : seen) if (match.test(r)) return r;
-            if (System.nanoTime() > deadline) throw new AssertionError("no record " + what + " within 30 s; saw " + seen.size());
+            if (System.nanoTime() > deadline)
+                throw new AssertionError("no record " + what + " within 30 s; saw " + seen.size());
             consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
         }
     }

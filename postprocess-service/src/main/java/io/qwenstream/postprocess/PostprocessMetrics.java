@@ -17,17 +17,29 @@ public class PostprocessMetrics {
 
     PostprocessMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.thinkingTokens = Counter.builder("qwen.postprocess.tokens").tag("kind", "thinking")
-                .description("Generated tokens of finished requests, by kind").register(registry);
-        this.answerTokens = Counter.builder("qwen.postprocess.tokens").tag("kind", "answer")
-                .description("Generated tokens of finished requests, by kind").register(registry);
+        this.thinkingTokens = Counter.builder("qwen.postprocess.tokens")
+                .tag("kind", "thinking")
+                .description("Generated tokens of finished requests, by kind")
+                .register(registry);
+        this.answerTokens = Counter.builder("qwen.postprocess.tokens")
+                .tag("kind", "answer")
+                .description("Generated tokens of finished requests, by kind")
+                .register(registry);
         this.duplicateChunks = Counter.builder("qwen.postprocess.chunks.duplicate")
-                .description("Token chunks ignored because their seq was already seen").register(registry);
+                .description("Token chunks ignored because their seq was already seen")
+                .register(registry);
     }
 
     void response(InferenceResponse response, Task task) {
-        registry.counter("qwen.postprocess.responses", "finish_reason", response.finishReason().wire(),
-                "status", response.status().wire(), "task", task == null ? "unknown" : task.wire()).increment();
+        registry.counter(
+                        "qwen.postprocess.responses",
+                        "finish_reason",
+                        response.finishReason().wire(),
+                        "status",
+                        response.status().wire(),
+                        "task",
+                        task == null ? "unknown" : task.wire())
+                .increment();
         if (response.usage() != null) {
             thinkingTokens.increment(response.usage().thinkingTokens());
             answerTokens.increment(response.usage().answerTokens());
@@ -40,7 +52,8 @@ public class PostprocessMetrics {
 
     /** A record that could not be read; {@code topic} says which input. */
     void invalidRecord(String topic, String code) {
-        registry.counter("qwen.postprocess.records.invalid", "topic", topic, "code", code).increment();
+        registry.counter("qwen.postprocess.records.invalid", "topic", topic, "code", code)
+                .increment();
     }
 
     /** A request answered or forgotten by a sweep: {@code reason} incomplete, no_prepared_request, expired. */

@@ -50,62 +50,95 @@ public class PostprocessTopology {
 
     @ConfigProperty(name = "qwenstream.topics.inference", defaultValue = "qwen.inference")
     String inferenceTopic;
+
     @ConfigProperty(name = "qwenstream.topics.tokens", defaultValue = "qwen.tokens")
     String tokensTopic;
+
     @ConfigProperty(name = "qwenstream.topics.responses", defaultValue = "qwen.responses")
     String responsesTopic;
+
     @ConfigProperty(name = "qwenstream.topics.responses-stream", defaultValue = "qwen.responses.stream")
     String responsesStreamTopic;
+
     @ConfigProperty(name = "qwenstream.topics.conversations", defaultValue = "qwen.conversations")
     String conversationsTopic;
+
     @ConfigProperty(name = "quarkus.kafka-streams.bootstrap-servers")
     String bootstrapServers;
 
     @Produces
     Topology topology(PostprocessConfig config, PostprocessMetrics metrics) {
         MessageValidator validator = new MessageValidator(config.maxRecordBytes());
-        LanguageDetection languages = new LanguageDetection(config.languageDetection().languages(),
+        LanguageDetection languages = new LanguageDetection(
+                config.languageDetection().languages(),
                 config.languageDetection().lowAccuracy());
         Thread.ofVirtual().name("language-models-warm-up").start(languages::warmUp);
         ResponseAssembly assembly = new ResponseAssembly(languages);
         StreamsBuilder builder = new StreamsBuilder();
 
-        KStream<String, Inbound> prepared = builder
-                .stream(inferenceTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("prepared-requests-in"))
-                .flatMap((key, raw) -> {
-                    // The worker answers bad requests on this topic; here they are only counted and logged.
-                    Validation<PreparedRequest> parsed = validator.validate(PreparedRequest.class, raw);
-                    if (parsed.isValid()) return List.of(KeyValue.pair(parsed.value().requestId(), raw));
-                    metrics.invalidRecord(inferenceTopic, parsed.error().code().wire());
-                    LOG.errorf("unreadable PreparedRequest (key %s) on %s: %s", key, inferenceTopic, parsed.error().message());
-                    return List.<KeyValue<String, byte[]>>of();
-                }, Named.as("validate-and-key-by-request-id"))
+        KStream<String, Inbound> prepared = builder.stream(
+                        inferenceTopic,
+                        Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("prepared-requests-in"))
+                .flatMap(
+                        (key, raw) -> {
+                            // The worker answers bad requests on this topic; here they are only counted and logged.
+                            Validation<PreparedRequest> parsed = validator.validate(PreparedRequest.class, raw);
+                            if (parsed.isValid())
+                                return List.of(KeyValue.pair(parsed.value().requestId(), raw));
+                            metrics.invalidRecord(
+                                    inferenceTopic, parsed.error().code().wire());
+                            LOG.errorf(
+                                    "unreadable PreparedRequest (key %s) on %s: %s",
+                                    key, inferenceTopic, parsed.error().message());
+                            return List.<KeyValue<String, byte[]>>of();
+                        },
+                        Named.as("validate-and-key-by-request-id"))
                 .repartition(Repartitioned.<String, byte[]>as("prepared-by-request")
-                        .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray())
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(Serdes.ByteArray())
                         .withNumberOfPartitions(partitionsOf(tokensTopic, config.topicsWait())))
                 .mapValues(Inbound.Prepared::new, Named.as("as-prepared"));
-        KStream<String, Inbound> chunks = builder
-                .stream(tokensTopic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("token-chunks-in"))
+        KStream<String, Inbound> chunks = builder.stream(
+                        tokensTopic,
+                        Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("token-chunks-in"))
                 .mapValues(Inbound.Chunk::new, Named.as("as-chunk"));
 
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ResponseProcessor.REQUESTS),
-                Serdes.String(), Serdes.ByteArray()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ResponseProcessor.PROGRESS),
-                Serdes.String(), Serdes.ByteArray()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ResponseProcessor.DELTAS),
-                Serdes.String(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(ResponseProcessor.REQUESTS), Serdes.String(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(ResponseProcessor.PROGRESS), Serdes.String(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(ResponseProcessor.DELTAS), Serdes.String(), Serdes.ByteArray()));
 
         Produced<String, byte[]> json = Produced.with(Serdes.String(), Serdes.ByteArray());
         chunks.merge(prepared, Named.as("chunks-and-requests"))
-                .process(() -> new ResponseProcessor(config, validator, assembly, metrics, tokensTopic), Named.as("responses"),
-                        ResponseProcessor.REQUESTS, ResponseProcessor.PROGRESS, ResponseProcessor.DELTAS)
+                .process(
+                        () -> new ResponseProcessor(config, validator, assembly, metrics, tokensTopic),
+                        Named.as("responses"),
+                        ResponseProcessor.REQUESTS,
+                        ResponseProcessor.PROGRESS,
+                        ResponseProcessor.DELTAS)
                 .split(Named.as("out-"))
-                .branch((key, out) -> out instanceof Outbound.Delta, Branched.withConsumer(deltas -> deltas
-                        .mapValues(out -> Messages.toJson(out.message())).to(responsesStreamTopic, json), "deltas"))
-                .branch((key, out) -> out instanceof Outbound.Response, Branched.withConsumer(responses -> responses
-                        .mapValues(out -> Messages.toJson(out.message())).to(responsesTopic, json), "responses"))
-                .branch((key, out) -> out instanceof Outbound.Conversation, Branched.withConsumer(conversations -> conversations
-                        .mapValues(out -> Messages.toJson(out.message())).to(conversationsTopic, json), "conversations"));
+                .branch(
+                        (key, out) -> out instanceof Outbound.Delta,
+                        Branched.withConsumer(
+                                deltas -> deltas.mapValues(out -> Messages.toJson(out.message()))
+                                        .to(responsesStreamTopic, json),
+                                "deltas"))
+                .branch(
+                        (key, out) -> out instanceof Outbound.Response,
+                        Branched.withConsumer(
+                                responses -> responses
+                                        .mapValues(out -> Messages.toJson(out.message()))
+                                        .to(responsesTopic, json),
+                                "responses"))
+                .branch(
+                        (key, out) -> out instanceof Outbound.Conversation,
+                        Branched.withConsumer(
+                                conversations -> conversations
+                                        .mapValues(out -> Messages.toJson(out.message()))
+                                        .to(conversationsTopic, json),
+                                "conversations"));
         return builder.build();
     }
 
@@ -118,10 +151,16 @@ public class PostprocessTopology {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             while (true) {
                 try {
-                    return admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions().size();
+                    return admin.describeTopics(List.of(topic))
+                            .allTopicNames()
+                            .get(10, TimeUnit.SECONDS)
+                            .get(topic)
+                            .partitions()
+                            .size();
                 } catch (ExecutionException | TimeoutException e) {
                     if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("cannot read the partition count of " + topic + " at " + bootstrapServers, e);
+                        throw new IllegalStateException(
+                                "cannot read the partition count of " + topic + " at " + bootstrapServers, e);
                     }
                     LOG.infof("waiting for topic %s: %s", topic, e.getMessage());
                     Thread.sleep(1000);

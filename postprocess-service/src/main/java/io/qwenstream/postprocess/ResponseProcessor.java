@@ -57,8 +57,12 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
     private KeyValueStore<String, byte[]> progress;
     private KeyValueStore<String, byte[]> deltas;
 
-    ResponseProcessor(PostprocessConfig config, MessageValidator validator, ResponseAssembly assembly,
-                      PostprocessMetrics metrics, String tokensTopic) {
+    ResponseProcessor(
+            PostprocessConfig config,
+            MessageValidator validator,
+            ResponseAssembly assembly,
+            PostprocessMetrics metrics,
+            String tokensTopic) {
         this.config = config;
         this.validator = validator;
         this.assembly = assembly;
@@ -85,7 +89,8 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
         } catch (RuntimeException e) {
             // A fault of ours must not stop the service for every other request: this one gets an error.
             LOG.errorf(e, "processing a record of request %s failed", record.key());
-            metrics.invalidRecord(record.value() instanceof Inbound.Chunk ? tokensTopic : "prepared-by-request",
+            metrics.invalidRecord(
+                    record.value() instanceof Inbound.Chunk ? tokensTopic : "prepared-by-request",
                     ErrorCode.INTERNAL.wire());
             if (record.key() != null) failRequest(record, e);
         }
@@ -121,8 +126,13 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
         }
         Progress current = loadProgress(requestId);
         if (current == null) current = Progress.start(requestId, now);
-        ChunkRecord chunkRecord = new ChunkRecord(chunk, record.timestamp(), traceparentOf(record.headers()),
-                epochMs(tree, "started_at_ms"), epochMs(tree, "first_token_at_ms"), epochMs(tree, "finished_at_ms"));
+        ChunkRecord chunkRecord = new ChunkRecord(
+                chunk,
+                record.timestamp(),
+                traceparentOf(record.headers()),
+                epochMs(tree, "started_at_ms"),
+                epochMs(tree, "first_token_at_ms"),
+                epochMs(tree, "finished_at_ms"));
         Step step = ChunkReassembly.accept(requestId, current, chunkRecord, now);
         if (step.duplicate()) {
             metrics.duplicateChunk();
@@ -144,13 +154,15 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
     private void onUnreadableChunk(Record<String, Inbound> record, byte[] raw, ErrorDetail error, long now) {
         metrics.invalidRecord(tokensTopic, error.code().wire());
         String requestId = MessageValidator.readableRequestId(raw).orElse(record.key());
-        LOG.errorf("unreadable token chunk (key %s, %d bytes): %s %s; starts %s", record.key(), raw == null ? 0 : raw.length,
-                error.code().wire(), error.message(), preview(raw));
+        LOG.errorf(
+                "unreadable token chunk (key %s, %d bytes): %s %s; starts %s",
+                record.key(), raw == null ? 0 : raw.length, error.code().wire(), error.message(), preview(raw));
         if (requestId == null) return;
         Progress current = loadProgress(requestId);
         if (current == null) current = Progress.start(requestId, now);
         if (current.done()) return;
-        ErrorDetail reason = new ErrorDetail(ErrorCode.INTERNAL,
+        ErrorDetail reason = new ErrorDetail(
+                ErrorCode.INTERNAL,
                 "a token chunk of this request was unreadable (" + error.code().wire() + ": " + error.message() + ")");
         Step step = ChunkReassembly.abandon(requestId, withTraceparent(current, record.headers()), reason, now);
         publish(requestId, step, record.timestamp());
@@ -173,7 +185,8 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
         Progress current = loadProgress(requestId);
         if (current != null && current.done()) return; // a replay of a request already answered
         String sourceText = tree.path("text").isTextual() ? tree.get("text").asText() : null;
-        KnownRequest known = new KnownRequest(prepared, sourceText, record.timestamp(), traceparentOf(record.headers()));
+        KnownRequest known =
+                new KnownRequest(prepared, sourceText, record.timestamp(), traceparentOf(record.headers()));
         requests.put(requestId, Messages.toJson(known));
         if (current != null && current.complete()) finish(requestId, current, false, record.timestamp());
     }
@@ -200,7 +213,8 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
         }
         List<ResponseDelta> streamed = new ArrayList<>();
         List<String> keys = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = deltas.prefixScan(requestId + DELTA_KEY_SEPARATOR, new StringSerializer())) {
+        try (KeyValueIterator<String, byte[]> it =
+                deltas.prefixScan(requestId + DELTA_KEY_SEPARATOR, new StringSerializer())) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> entry = it.next();
                 keys.add(entry.key);
@@ -208,14 +222,19 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
             }
         }
         ResponseAssembly.Built built = assembly.build(requestId, known, complete, streamed);
-        String traceparent = complete.traceparent() != null ? complete.traceparent() : known == null ? null : known.traceparent();
+        String traceparent =
+                complete.traceparent() != null ? complete.traceparent() : known == null ? null : known.traceparent();
         Headers headers = headersFor(traceparent);
         context.forward(new Record<>(requestId, new Outbound.Response(built.response()), timestamp, copy(headers)));
         if (built.conversation() != null) {
-            context.forward(new Record<>(built.conversation().conversationId(), new Outbound.Conversation(built.conversation()),
-                    timestamp, copy(headers)));
+            context.forward(new Record<>(
+                    built.conversation().conversationId(),
+                    new Outbound.Conversation(built.conversation()),
+                    timestamp,
+                    copy(headers)));
         }
-        metrics.response(built.response(), known == null ? null : known.prepared().task());
+        metrics.response(
+                built.response(), known == null ? null : known.prepared().task());
         keys.forEach(deltas::delete);
         requests.delete(requestId);
         saveProgress(requestId, complete.finished(System.currentTimeMillis()));
@@ -225,7 +244,8 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
     private void sweep(long now) {
         List<KeyValue<String, Progress>> all = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = progress.all()) {
-            it.forEachRemaining(entry -> all.add(KeyValue.pair(entry.key, Messages.fromJson(entry.value, Progress.class))));
+            it.forEachRemaining(
+                    entry -> all.add(KeyValue.pair(entry.key, Messages.fromJson(entry.value, Progress.class))));
         }
         for (KeyValue<String, Progress> entry : all) {
             String requestId = entry.key;
@@ -235,16 +255,22 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
                 if (now - p.doneAtMs() > config.retention().toMillis()) progress.delete(requestId);
             } else if (p.complete()) {
                 if (idle > config.preparedWait().toMillis()) {
-                    LOG.warnf("request %s: every chunk is in but its PreparedRequest never came; answering without it", requestId);
+                    LOG.warnf(
+                            "request %s: every chunk is in but its PreparedRequest never came; answering without it",
+                            requestId);
                     metrics.swept("no_prepared_request");
                     finish(requestId, p, true, now);
                 }
             } else if (idle > config.incompleteAfter().toMillis()) {
                 String missing = p.waiting().isEmpty() ? "the last chunk" : "chunk " + p.nextSeq();
-                LOG.errorf("request %s: no chunk for %d ms and %s never came; answering with an error", requestId, idle, missing);
+                LOG.errorf(
+                        "request %s: no chunk for %d ms and %s never came; answering with an error",
+                        requestId, idle, missing);
                 metrics.swept("incomplete");
-                ErrorDetail error = new ErrorDetail(ErrorCode.INTERNAL,
-                        "generation stopped: " + missing + " never arrived within " + config.incompleteAfter().toMillis() + " ms");
+                ErrorDetail error = new ErrorDetail(
+                        ErrorCode.INTERNAL,
+                        "generation stopped: " + missing + " never arrived within "
+                                + config.incompleteAfter().toMillis() + " ms");
                 Step step = ChunkReassembly.abandon(requestId, p, error, now);
                 publish(requestId, step, now);
                 finish(requestId, step.progress(), true, now);
@@ -260,7 +286,9 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
             });
         }
         for (String requestId : expired) {
-            LOG.warnf("request %s: no token chunk within %s of its PreparedRequest; forgetting it", requestId, config.retention());
+            LOG.warnf(
+                    "request %s: no token chunk within %s of its PreparedRequest; forgetting it",
+                    requestId, config.retention());
             metrics.swept("expired");
             requests.delete(requestId);
         }
@@ -277,8 +305,18 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
 
     private static Progress withTraceparent(Progress p, Headers headers) {
         String traceparent = p.traceparent() != null ? p.traceparent() : traceparentOf(headers);
-        return new Progress(p.nextSeq(), p.waiting(), p.splitter(), p.nextDeltaSeq(), p.last(), p.firstTokenAtMs(),
-                p.lastChunkAtMs(), p.startedAtMs(), traceparent, p.updatedAtMs(), p.doneAtMs());
+        return new Progress(
+                p.nextSeq(),
+                p.waiting(),
+                p.splitter(),
+                p.nextDeltaSeq(),
+                p.last(),
+                p.firstTokenAtMs(),
+                p.lastChunkAtMs(),
+                p.startedAtMs(),
+                traceparent,
+                p.updatedAtMs(),
+                p.doneAtMs());
     }
 
     private static Long epochMs(JsonNode chunk, String field) {

@@ -31,11 +31,15 @@ public class LocalKafkaResource implements QuarkusTestResourceLifecycleManager {
             throw new UncheckedIOException(e);
         }
         return Map.of(
-                "kafka.bootstrap.servers", kafka.bootstrapServers(),
-                "kafka-streams.state.dir", stateDir.toString(),
-                "postprocess.sweep-interval", "1s",
+                "kafka.bootstrap.servers",
+                kafka.bootstrapServers(),
+                "kafka-streams.state.dir",
+                stateDir.toString(),
+                "postprocess.sweep-interval",
+                "1s",
                 // Only what the tests detect: less to load on a shared machine.
-                "postprocess.language-detection.languages", "en,fr,de");
+                "postprocess.language-detection.languages",
+                "en,fr,de");
     }
 
     @Override

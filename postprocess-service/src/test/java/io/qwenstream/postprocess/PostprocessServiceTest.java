@@ -61,18 +61,38 @@ class PostprocessServiceTest {
     @ConfigProperty(name = "quarkus.http.test-port", defaultValue = "8081")
     int httpPort;
 
-    private static PreparedRequest prepared(String id, Task task, String conversationId, List<ChatMessage> messages,
-                                            TranslateOptions translate, long receivedAt) {
-        return new PreparedRequest(1, id, conversationId, null, task, "<|im_start|>user\n…<|im_end|>\n<|im_start|>assistant\n", 25,
-                new Thinking(true, null), new PreparedRequest.ResolvedSampling(0.6, 0.95, 20, 0, 0, 1, 64, List.of(), false),
-                translate, null, messages, true, null, receivedAt, null);
+    private static PreparedRequest prepared(
+            String id,
+            Task task,
+            String conversationId,
+            List<ChatMessage> messages,
+            TranslateOptions translate,
+            long receivedAt) {
+        return new PreparedRequest(
+                1,
+                id,
+                conversationId,
+                null,
+                task,
+                "<|im_start|>user\n…<|im_end|>\n<|im_start|>assistant\n",
+                25,
+                new Thinking(true, null),
+                new PreparedRequest.ResolvedSampling(0.6, 0.95, 20, 0, 0, 1, 64, List.of(), false),
+                translate,
+                null,
+                messages,
+                true,
+                null,
+                receivedAt,
+                null);
     }
 
     @Test
     void outOfOrderChunksWithADuplicateGiveGapFreeDeltasTheResponseAndTheHistory() {
         String id = "it-chat-1";
         long now = System.currentTimeMillis();
-        List<ChatMessage> messages = List.of(ChatMessage.user("Hi"), ChatMessage.assistant("Hello!"), ChatMessage.user("How are you?"));
+        List<ChatMessage> messages =
+                List.of(ChatMessage.user("Hi"), ChatMessage.assistant("Hello!"), ChatMessage.user("How are you?"));
         // The close tag split across two chunks, as a worker flushing on a timer could cut it.
         List<TokenChunk> chunks = List.of(
                 TokenChunk.of(id, 0, Phase.THINKING, "<think>\nThe user", 3),
@@ -80,7 +100,11 @@ class PostprocessServiceTest {
                 TokenChunk.of(id, 2, Phase.THINKING, "nk>\n\nFine,", 3),
                 TokenChunk.last(id, 3, Phase.ANSWER, " thanks!", 2, FinishReason.STOP, USAGE));
         try (KafkaProducer<String, byte[]> producer = producer()) {
-            send(producer, "qwen.inference", "conv-it-1", prepared(id, Task.CHAT, "conv-it-1", messages, null, now - 50));
+            send(
+                    producer,
+                    "qwen.inference",
+                    "conv-it-1",
+                    prepared(id, Task.CHAT, "conv-it-1", messages, null, now - 50));
             for (int seq : new int[] {2, 0, 3, 0, 1}) send(producer, "qwen.tokens", id, chunks.get(seq));
         }
 
@@ -95,33 +119,68 @@ class PostprocessServiceTest {
         assertNotNull(response.timings().ttftMs());
         assertEquals(TRACEPARENT, traceparent(responses.getFirst()));
 
-        List<ConsumerRecord<String, byte[]>> deltaRecords = await("qwen.responses.stream", id, records -> !records.isEmpty());
-        List<ResponseDelta> deltas = deltaRecords.stream().map(r -> read(r, ResponseDelta.class)).toList();
+        List<ConsumerRecord<String, byte[]>> deltaRecords =
+                await("qwen.responses.stream", id, records -> !records.isEmpty());
+        List<ResponseDelta> deltas =
+                deltaRecords.stream().map(r -> read(r, ResponseDelta.class)).toList();
         for (int i = 0; i < deltas.size(); i++) assertEquals(i, deltas.get(i).seq(), "delta seq gap-free: " + deltas);
         assertEquals(response.thinking(), joined(deltas, DeltaKind.THINKING));
         assertEquals(response.content(), joined(deltas, DeltaKind.CONTENT));
         deltaRecords.forEach(r -> assertEquals(TRACEPARENT, traceparent(r)));
 
-        List<ConsumerRecord<String, byte[]>> history = await("qwen.conversations", "conv-it-1", records -> !records.isEmpty());
+        List<ConsumerRecord<String, byte[]>> history =
+                await("qwen.conversations", "conv-it-1", records -> !records.isEmpty());
         ConversationHistory conversation = read(history.getLast(), ConversationHistory.class);
-        assertEquals(List.of(ChatMessage.user("Hi"), ChatMessage.assistant("Hello!"), ChatMessage.user("How are you?"),
-                ChatMessage.assistant("Fine, thanks!")), conversation.messages());
+        assertEquals(
+                List.of(
+                        ChatMessage.user("Hi"),
+                        ChatMessage.assistant("Hello!"),
+                        ChatMessage.user("How are you?"),
+                        ChatMessage.assistant("Fine, thanks!")),
+                conversation.messages());
         assertEquals(TRACEPARENT, traceparent(history.getLast()));
     }
 
     @Test
     void translationIsCleanedAndItsSourceLanguageDetected() {
         String id = "it-translate-1";
-        List<ChatMessage> messages = List.of(ChatMessage.user("Translate the following text into English:\n\nLe chat dort sur le canapé."));
+        List<ChatMessage> messages =
+                List.of(ChatMessage.user("Translate the following text into English:\n\nLe chat dort sur le canapé."));
         try (KafkaProducer<String, byte[]> producer = producer()) {
-            send(producer, "qwen.inference", id, prepared(id, Task.TRANSLATE, null, messages, new TranslateOptions("English", null, null),
-                    System.currentTimeMillis()));
-            send(producer, "qwen.tokens", id, TokenChunk.of(id, 0, Phase.ANSWER, "Here is the translation:\n\"The cat", 6));
-            send(producer, "qwen.tokens", id, TokenChunk.last(id, 1, Phase.ANSWER, " sleeps on the couch.\"", 6, FinishReason.STOP,
-                    new Usage(30, 0, 12, false)));
+            send(
+                    producer,
+                    "qwen.inference",
+                    id,
+                    prepared(
+                            id,
+                            Task.TRANSLATE,
+                            null,
+                            messages,
+                            new TranslateOptions("English", null, null),
+                            System.currentTimeMillis()));
+            send(
+                    producer,
+                    "qwen.tokens",
+                    id,
+                    TokenChunk.of(id, 0, Phase.ANSWER, "Here is the translation:\n\"The cat", 6));
+            send(
+                    producer,
+                    "qwen.tokens",
+                    id,
+                    TokenChunk.last(
+                            id,
+                            1,
+                            Phase.ANSWER,
+                            " sleeps on the couch.\"",
+                            6,
+                            FinishReason.STOP,
+                            new Usage(30, 0, 12, false)));
         }
-        InferenceResponse response = read(await("qwen.responses", id, r -> !r.isEmpty()).getFirst(), InferenceResponse.class);
-        assertEquals(new InferenceResponse.Translation("The cat sleeps on the couch.", "French", "English"), response.translation());
+        InferenceResponse response =
+                read(await("qwen.responses", id, r -> !r.isEmpty()).getFirst(), InferenceResponse.class);
+        assertEquals(
+                new InferenceResponse.Translation("The cat sleeps on the couch.", "French", "English"),
+                response.translation());
         assertEquals("", response.thinking());
     }
 
@@ -129,16 +188,23 @@ class PostprocessServiceTest {
     void anUnreadableChunkEndsItsRequestWithAnErrorResponse() {
         String id = "it-broken-1";
         try (KafkaProducer<String, byte[]> producer = producer()) {
-            send(producer, "qwen.inference", id, prepared(id, Task.CHAT, null, List.of(ChatMessage.user("x")), null,
-                    System.currentTimeMillis()));
+            send(
+                    producer,
+                    "qwen.inference",
+                    id,
+                    prepared(id, Task.CHAT, null, List.of(ChatMessage.user("x")), null, System.currentTimeMillis()));
             send(producer, "qwen.tokens", id, TokenChunk.of(id, 0, Phase.ANSWER, "partial answer", 2));
-            producer.send(new ProducerRecord<>("qwen.tokens", id, "{\"request_id\":\"it-broken-1\",\"seq\":".getBytes(StandardCharsets.UTF_8)));
+            producer.send(new ProducerRecord<>(
+                    "qwen.tokens", id, "{\"request_id\":\"it-broken-1\",\"seq\":".getBytes(StandardCharsets.UTF_8)));
         }
-        InferenceResponse response = read(await("qwen.responses", id, r -> !r.isEmpty()).getFirst(), InferenceResponse.class);
+        InferenceResponse response =
+                read(await("qwen.responses", id, r -> !r.isEmpty()).getFirst(), InferenceResponse.class);
         assertEquals(ResponseStatus.ERROR, response.status());
         assertEquals(FinishReason.ERROR, response.finishReason());
         assertEquals(ErrorCode.INTERNAL, response.error().code());
-        assertTrue(response.error().message().contains("invalid_json"), response.error().message());
+        assertTrue(
+                response.error().message().contains("invalid_json"),
+                response.error().message());
         assertEquals("partial answer", response.content());
     }
 
@@ -146,25 +212,42 @@ class PostprocessServiceTest {
     void metricsCountResponsesTokensAndDuplicates() throws Exception {
         String id = "it-metrics-1";
         try (KafkaProducer<String, byte[]> producer = producer()) {
-            send(producer, "qwen.inference", id, prepared(id, Task.CHAT, null, List.of(ChatMessage.user("x")), null,
-                    System.currentTimeMillis()));
+            send(
+                    producer,
+                    "qwen.inference",
+                    id,
+                    prepared(id, Task.CHAT, null, List.of(ChatMessage.user("x")), null, System.currentTimeMillis()));
             TokenChunk first = TokenChunk.of(id, 0, Phase.THINKING, "<think>\nhm</think>", 3);
             send(producer, "qwen.tokens", id, first);
             send(producer, "qwen.tokens", id, first);
-            send(producer, "qwen.tokens", id, TokenChunk.last(id, 1, Phase.ANSWER, "\n\nok", 2, FinishReason.STOP, USAGE));
+            send(
+                    producer,
+                    "qwen.tokens",
+                    id,
+                    TokenChunk.last(id, 1, Phase.ANSWER, "\n\nok", 2, FinishReason.STOP, USAGE));
         }
         await("qwen.responses", id, r -> !r.isEmpty());
-        String metrics = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/q/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("qwen_postprocess_responses_total") && l.contains("finish_reason=\"stop\"")),
+        String metrics = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/q/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertTrue(
+                metrics.lines()
+                        .anyMatch(l -> l.startsWith("qwen_postprocess_responses_total")
+                                && l.contains("finish_reason=\"stop\"")),
                 metrics);
-        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("qwen_postprocess_tokens_total") && l.contains("kind=\"thinking\"")));
+        assertTrue(metrics.lines()
+                .anyMatch(l -> l.startsWith("qwen_postprocess_tokens_total") && l.contains("kind=\"thinking\"")));
         assertTrue(metrics.lines().anyMatch(l -> l.startsWith("qwen_postprocess_chunks_duplicate_total")));
     }
 
     private static String joined(List<ResponseDelta> deltas, DeltaKind kind) {
-        return deltas.stream().filter(d -> d.kind() == kind).map(ResponseDelta::text).collect(Collectors.joining());
+        return deltas.stream()
+                .filter(d -> d.kind() == kind)
+                .map(ResponseDelta::text)
+                .collect(Collectors.joining());
     }
 
     /** Every output is valid against its schema before it is read as a record. */
@@ -180,8 +263,14 @@ class PostprocessServiceTest {
     }
 
     private static KafkaProducer<String, byte[]> producer() {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafkaResource.bootstrapServers(),
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true), new StringSerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        LocalKafkaResource.bootstrapServers(),
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true),
+                new StringSerializer(),
+                new ByteArraySerializer());
     }
 
     private static void send(KafkaProducer<String, byte[]> producer, String topic, String key, Object message) {
@@ -192,13 +281,19 @@ class PostprocessServiceTest {
     }
 
     /** Reads a topic from the start (committed records only) until the records of {@code key} satisfy {@code done}. */
-    private static List<ConsumerRecord<String, byte[]>> await(String topic, String key,
-                                                              Predicate<List<ConsumerRecord<String, byte[]>>> done) {
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafkaResource.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {
+    private static List<ConsumerRecord<String, byte[]>> await(
+            String topic, String key, Predicate<List<ConsumerRecord<String, byte[]>>> done) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        LocalKafkaResource.bootstrapServers(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed"),
+                new StringDeserializer(),
+                new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
@@ -209,12 +304,15 @@ class PostprocessServiceTest {
                 }
                 if (done.test(found)) {
                     // A little longer, to catch anything that should not be there (a second response, say).
-                    consumer.poll(Duration.ofMillis(500)).forEach(r -> { if (key.equals(r.key())) found.add(r); });
+                    consumer.poll(Duration.ofMillis(500)).forEach(r -> {
+                        if (key.equals(r.key())) found.add(r);
+                    });
                     if (topic.equals("qwen.responses")) assertEquals(1, found.size(), "one response per request");
                     return found;
                 }
             }
-            throw new AssertionError("no complete output for " + key + " on " + topic + " within 60 s; got " + found.size());
+            throw new AssertionError(
+                    "no complete output for " + key + " on " + topic + " within 60 s; got " + found.size());
         }
     }
 }

@@ -11,22 +11,22 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ChatMessage(
-    Role role,
-    String content,
-    String reasoningContent,
-    java.util.List<ToolCall> toolCalls,
-    String toolCallId,
-    String name) {
+        Role role,
+        String content,
+        String reasoningContent,
+        java.util.List<ToolCall> toolCalls,
+        String toolCallId,
+        String name) {
 
-  public static ChatMessage system(String content) {
-    return new ChatMessage(Role.SYSTEM, content, null, null, null, null);
-  }
+    public static ChatMessage system(String content) {
+        return new ChatMessage(Role.SYSTEM, content, null, null, null, null);
+    }
 
-  public static ChatMessage user(String content) {
-    return new ChatMessage(Role.USER, content, null, null, null, null);
-  }
+    public static ChatMessage user(String content) {
+        return new ChatMessage(Role.USER, content, null, null, null, null);
+    }
 
-  public static ChatMessage assistant(String content) {
-    return new ChatMessage(Role.ASSISTANT, content, null, null, null, null);
-  }
+    public static ChatMessage assistant(String content) {
+        return new ChatMessage(Role.ASSISTANT, content, null, null, null, null);
+    }
 }

@@ -5,10 +5,10 @@ import java.util.Locale;
 
 /** What a ControlMessage asks for. On the wire: the constant's name in lower case. */
 public enum ControlAction {
-  CANCEL;
+    CANCEL;
 
-  @JsonValue
-  public String wire() {
-    return name().toLowerCase(Locale.ROOT);
-  }
+    @JsonValue
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ControlMessage(int schemaVersion, String requestId, ControlAction action) {
 
-  public static ControlMessage cancel(String requestId) {
-    return new ControlMessage(Messages.SCHEMA_VERSION, requestId, ControlAction.CANCEL);
-  }
+    public static ControlMessage cancel(String requestId) {
+        return new ControlMessage(Messages.SCHEMA_VERSION, requestId, ControlAction.CANCEL);
+    }
 }

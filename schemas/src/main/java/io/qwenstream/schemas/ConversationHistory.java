@@ -15,7 +15,7 @@ import java.util.List;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ConversationHistory(int schemaVersion, String conversationId, List<ChatMessage> messages) {
 
-  public static ConversationHistory of(String conversationId, List<ChatMessage> messages) {
-    return new ConversationHistory(Messages.SCHEMA_VERSION, conversationId, messages);
-  }
+    public static ConversationHistory of(String conversationId, List<ChatMessage> messages) {
+        return new ConversationHistory(Messages.SCHEMA_VERSION, conversationId, messages);
+    }
 }

@@ -5,10 +5,12 @@ import java.util.Locale;
 
 /** What a ResponseDelta's text is. On the wire: the constant's name in lower case. */
 public enum DeltaKind {
-  THINKING, CONTENT, TOOL_CALL;
+    THINKING,
+    CONTENT,
+    TOOL_CALL;
 
-  @JsonValue
-  public String wire() {
-    return name().toLowerCase(Locale.ROOT);
-  }
+    @JsonValue
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ErrorDetail(ErrorCode code, String message, String field) {
 
-  public ErrorDetail(ErrorCode code, String message) {
-    this(code, message, null);
-  }
+    public ErrorDetail(ErrorCode code, String message) {
+        this(code, message, null);
+    }
 }

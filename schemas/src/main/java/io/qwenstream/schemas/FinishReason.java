@@ -5,10 +5,14 @@ import java.util.Locale;
 
 /** Why generation ended (TokenChunk, InferenceResponse). On the wire: the constant's name in lower case. */
 public enum FinishReason {
-  STOP, LENGTH, CANCELLED, DEADLINE, ERROR;
+    STOP,
+    LENGTH,
+    CANCELLED,
+    DEADLINE,
+    ERROR;
 
-  @JsonValue
-  public String wire() {
-    return name().toLowerCase(Locale.ROOT);
-  }
+    @JsonValue
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

@@ -15,30 +15,30 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record InferenceRequest(
-    int schemaVersion,
-    String requestId,
-    String conversationId,
-    String tenant,
-    Task task,
-    List<ChatMessage> messages,
-    String text,
-    List<Tool> tools,
-    Thinking thinking,
-    Sampling sampling,
-    TranslateOptions translate,
-    SummarizeOptions summarize,
-    ResponseFormat responseFormat,
-    Boolean stream,
-    Long deadlineMs,
-    Map<String, Object> metadata) {
+        int schemaVersion,
+        String requestId,
+        String conversationId,
+        String tenant,
+        Task task,
+        List<ChatMessage> messages,
+        String text,
+        List<Tool> tools,
+        Thinking thinking,
+        Sampling sampling,
+        TranslateOptions translate,
+        SummarizeOptions summarize,
+        ResponseFormat responseFormat,
+        Boolean stream,
+        Long deadlineMs,
+        Map<String, Object> metadata) {
 
-  /** The hard thinking switch: true unless {@code thinking.enabled} is false. */
-  public boolean thinkingEnabled() {
-    return thinking == null || thinking.enabled() == null || thinking.enabled();
-  }
+    /** The hard thinking switch: true unless {@code thinking.enabled} is false. */
+    public boolean thinkingEnabled() {
+        return thinking == null || thinking.enabled() == null || thinking.enabled();
+    }
 
-  /** Whether deltas go to qwen.responses.stream (default false). */
-  public boolean streamRequested() {
-    return Boolean.TRUE.equals(stream);
-  }
+    /** Whether deltas go to qwen.responses.stream (default false). */
+    public boolean streamRequested() {
+        return Boolean.TRUE.equals(stream);
+    }
 }

@@ -5,10 +5,11 @@ import java.util.Locale;
 
 /** Where a TokenChunk's text belongs: inside the think block or in the answer. On the wire: the constant's name in lower case. */
 public enum Phase {
-  THINKING, ANSWER;
+    THINKING,
+    ANSWER;
 
-  @JsonValue
-  public String wire() {
-    return name().toLowerCase(Locale.ROOT);
-  }
+    @JsonValue
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

@@ -15,34 +15,34 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PreparedRequest(
-    int schemaVersion,
-    String requestId,
-    String conversationId,
-    String tenant,
-    Task task,
-    String prompt,
-    int promptTokens,
-    Thinking thinking,
-    ResolvedSampling sampling,
-    TranslateOptions translate,
-    SummarizeOptions summarize,
-    List<ChatMessage> messages,
-    boolean stream,
-    Long deadlineAtMs,
-    long receivedAtMs,
-    Map<String, Object> metadata) {
+        int schemaVersion,
+        String requestId,
+        String conversationId,
+        String tenant,
+        Task task,
+        String prompt,
+        int promptTokens,
+        Thinking thinking,
+        ResolvedSampling sampling,
+        TranslateOptions translate,
+        SummarizeOptions summarize,
+        List<ChatMessage> messages,
+        boolean stream,
+        Long deadlineAtMs,
+        long receivedAtMs,
+        Map<String, Object> metadata) {
 
-  /** Sampling with every default filled; {@code greedy} means argmax (the other values are then unused). */
-  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonInclude(JsonInclude.Include.NON_NULL)
-  public record ResolvedSampling(
-      double temperature,
-      double topP,
-      int topK,
-      double minP,
-      double presencePenalty,
-      long seed,
-      int maxTokens,
-      List<String> stop,
-      boolean greedy) {}
+    /** Sampling with every default filled; {@code greedy} means argmax (the other values are then unused). */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ResolvedSampling(
+            double temperature,
+            double topP,
+            int topK,
+            double minP,
+            double presencePenalty,
+            long seed,
+            int maxTokens,
+            List<String> stop,
+            boolean greedy) {}
 }

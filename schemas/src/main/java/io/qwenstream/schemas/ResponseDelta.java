@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ResponseDelta(int schemaVersion, String requestId, long seq, DeltaKind kind, String text) {
 
-  public static ResponseDelta of(String requestId, long seq, DeltaKind kind, String text) {
-    return new ResponseDelta(Messages.SCHEMA_VERSION, requestId, seq, kind, text);
-  }
+    public static ResponseDelta of(String requestId, long seq, DeltaKind kind, String text) {
+        return new ResponseDelta(Messages.SCHEMA_VERSION, requestId, seq, kind, text);
+    }
 }

@@ -5,10 +5,11 @@ import java.util.Locale;
 
 /** Outcome of a request. On the wire: the constant's name in lower case. */
 public enum ResponseStatus {
-  OK, ERROR;
+    OK,
+    ERROR;
 
-  @JsonValue
-  public String wire() {
-    return name().toLowerCase(Locale.ROOT);
-  }
+    @JsonValue
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

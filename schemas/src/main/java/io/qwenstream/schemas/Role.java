@@ -5,10 +5,13 @@ import java.util.Locale;
 
 /** Author of a chat message. On the wire: the constant's name in lower case. */
 public enum Role {
-  SYSTEM, USER, ASSISTANT, TOOL;
+    SYSTEM,
+    USER,
+    ASSISTANT,
+    TOOL;
 
-  @JsonValue
-  public String wire() {
-    return name().toLowerCase(Locale.ROOT);
-  }
+    @JsonValue
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

@@ -11,12 +11,12 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Sampling(
-    Double temperature,
-    Double topP,
-    Integer topK,
-    Double minP,
-    Double presencePenalty,
-    Long seed,
-    Integer maxTokens,
-    java.util.List<String> stop,
-    Boolean allowGreedy) {}
+        Double temperature,
+        Double topP,
+        Integer topK,
+        Double minP,
+        Double presencePenalty,
+        Long seed,
+        Integer maxTokens,
+        java.util.List<String> stop,
+        Boolean allowGreedy) {}

@@ -5,10 +5,12 @@ import java.util.Locale;
 
 /** What a request asks for. On the wire: the constant's name in lower case. */
 public enum Task {
-  CHAT, TRANSLATE, SUMMARIZE;
+    CHAT,
+    TRANSLATE,
+    SUMMARIZE;
 
-  @JsonValue
-  public String wire() {
-    return name().toLowerCase(Locale.ROOT);
-  }
+    @JsonValue
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

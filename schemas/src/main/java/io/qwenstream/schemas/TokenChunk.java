@@ -14,33 +14,38 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record TokenChunk(
-    int schemaVersion,
-    String requestId,
-    long seq,
-    Phase phase,
-    String text,
-    int tokenCount,
-    FinishReason finishReason,
-    Usage usage,
-    ErrorDetail error) {
+        int schemaVersion,
+        String requestId,
+        long seq,
+        Phase phase,
+        String text,
+        int tokenCount,
+        FinishReason finishReason,
+        Usage usage,
+        ErrorDetail error) {
 
-  public static TokenChunk of(String requestId, long seq, Phase phase, String text, int tokenCount) {
-    return new TokenChunk(Messages.SCHEMA_VERSION, requestId, seq, phase, text, tokenCount, null, null, null);
-  }
+    public static TokenChunk of(String requestId, long seq, Phase phase, String text, int tokenCount) {
+        return new TokenChunk(Messages.SCHEMA_VERSION, requestId, seq, phase, text, tokenCount, null, null, null);
+    }
 
-  public static TokenChunk last(
-      String requestId, long seq, Phase phase, String text, int tokenCount, FinishReason finishReason, Usage usage) {
-    return new TokenChunk(
-        Messages.SCHEMA_VERSION, requestId, seq, phase, text, tokenCount, finishReason, usage, null);
-  }
+    public static TokenChunk last(
+            String requestId,
+            long seq,
+            Phase phase,
+            String text,
+            int tokenCount,
+            FinishReason finishReason,
+            Usage usage) {
+        return new TokenChunk(
+                Messages.SCHEMA_VERSION, requestId, seq, phase, text, tokenCount, finishReason, usage, null);
+    }
 
-  public static TokenChunk failed(String requestId, long seq, Phase phase, Usage usage, ErrorDetail error) {
-    return new TokenChunk(
-        Messages.SCHEMA_VERSION, requestId, seq, phase, "", 0, FinishReason.ERROR, usage, error);
-  }
+    public static TokenChunk failed(String requestId, long seq, Phase phase, Usage usage, ErrorDetail error) {
+        return new TokenChunk(Messages.SCHEMA_VERSION, requestId, seq, phase, "", 0, FinishReason.ERROR, usage, error);
+    }
 
-  @JsonIgnore
-  public boolean isLast() {
-    return finishReason != null;
-  }
+    @JsonIgnore
+    public boolean isLast() {
+        return finishReason != null;
+    }
 }

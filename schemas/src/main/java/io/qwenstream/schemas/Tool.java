@@ -9,9 +9,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Tool(String type, Function function) {
 
-  /** {@code parameters} is a JSON Schema object of the arguments, as plain maps and lists. */
-  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Function(
-      String name, String description, java.util.Map<String, Object> parameters, Boolean strict) {}
+    /** {@code parameters} is a JSON Schema object of the arguments, as plain maps and lists. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Function(String name, String description, java.util.Map<String, Object> parameters, Boolean strict) {}
 }

@@ -13,11 +13,11 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ToolCall(String id, String type, Function function) {
 
-  public static ToolCall function(String id, String name, Object arguments) {
-    return new ToolCall(id, "function", new Function(name, arguments));
-  }
+    public static ToolCall function(String id, String name, Object arguments) {
+        return new ToolCall(id, "function", new Function(name, arguments));
+    }
 
-  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-@JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Function(String name, Object arguments) {}
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Function(String name, Object arguments) {}
 }

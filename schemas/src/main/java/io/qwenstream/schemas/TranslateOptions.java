@@ -7,5 +7,4 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 /** Options of task translate; {@code glossary} maps a source term to its required translation. */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record TranslateOptions(
-    String targetLanguage, String sourceLanguage, java.util.Map<String, String> glossary) {}
+public record TranslateOptions(String targetLanguage, String sourceLanguage, java.util.Map<String, String> glossary) {}

@@ -6,21 +6,21 @@ package io.qwenstream.schemas;
  */
 public sealed interface Validation<T> {
 
-  record Valid<T>(T value) implements Validation<T> {}
+    record Valid<T>(T value) implements Validation<T> {}
 
-  record Invalid<T>(ErrorDetail error) implements Validation<T> {}
+    record Invalid<T>(ErrorDetail error) implements Validation<T> {}
 
-  default boolean isValid() {
-    return this instanceof Valid;
-  }
+    default boolean isValid() {
+        return this instanceof Valid;
+    }
 
-  /** The parsed message; throws {@link IllegalStateException} on an invalid one. */
-  default T value() {
-    throw new IllegalStateException("invalid message: " + error());
-  }
+    /** The parsed message; throws {@link IllegalStateException} on an invalid one. */
+    default T value() {
+        throw new IllegalStateException("invalid message: " + error());
+    }
 
-  /** The error; throws {@link IllegalStateException} on a valid message. */
-  default ErrorDetail error() {
-    throw new IllegalStateException("the message is valid");
-  }
+    /** The error; throws {@link IllegalStateException} on a valid message. */
+    default ErrorDetail error() {
+        throw new IllegalStateException("the message is valid");
+    }
 }

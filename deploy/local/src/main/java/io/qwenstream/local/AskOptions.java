@@ -1,5 +1,6 @@
 package io.qwenstream.local;
 
+import io.qwenstream.local.CommandLine.UsageException;
 import io.qwenstream.schemas.ChatMessage;
 import io.qwenstream.schemas.InferenceRequest;
 import io.qwenstream.schemas.Messages;
@@ -9,13 +10,10 @@ import io.qwenstream.schemas.SummarizeStyle;
 import io.qwenstream.schemas.Task;
 import io.qwenstream.schemas.Thinking;
 import io.qwenstream.schemas.TranslateOptions;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-
-import io.qwenstream.local.CommandLine.UsageException;
 
 /**
  * {@code ask [--json] [--no-think] [--thinking-budget N] [--max-tokens N] [--task translate --to LANG |
@@ -26,16 +24,33 @@ import io.qwenstream.local.CommandLine.UsageException;
  * @param style           summarize's {@code --style}, null when not given (the service's default applies)
  * @param bootstrapServer null: the one of the running {@code up}
  */
-record AskOptions(String text, boolean json, boolean noThink, Integer thinkingBudget, Integer maxTokens,
-                  String task, String targetLanguage, String style, String conversationId,
-                  Duration timeout, String bootstrapServer) {
+record AskOptions(
+        String text,
+        boolean json,
+        boolean noThink,
+        Integer thinkingBudget,
+        Integer maxTokens,
+        String task,
+        String targetLanguage,
+        String style,
+        String conversationId,
+        Duration timeout,
+        String bootstrapServer) {
 
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
     static final Set<String> STYLES = Set.of("bullets", "paragraph", "issue_resolution");
 
     static AskOptions parse(List<String> args) {
-        CommandLine line = CommandLine.parse(args,
-                Set.of("--thinking-budget", "--max-tokens", "--task", "--to", "--style", "--conversation", "--timeout",
+        CommandLine line = CommandLine.parse(
+                args,
+                Set.of(
+                        "--thinking-budget",
+                        "--max-tokens",
+                        "--task",
+                        "--to",
+                        "--style",
+                        "--conversation",
+                        "--timeout",
                         "--bootstrap-server"),
                 Set.of("--json", "--no-think"));
         if (line.positional().isEmpty()) throw new UsageException("ask needs the TEXT to send");
@@ -47,7 +62,8 @@ record AskOptions(String text, boolean json, boolean noThink, Integer thinkingBu
             throw new UsageException("--task must be chat, translate or summarize, not '" + task + "'");
         }
         String to = line.value("--to");
-        if (task.equals("translate") && (to == null || to.isBlank())) throw new UsageException("--task translate needs --to LANG");
+        if (task.equals("translate") && (to == null || to.isBlank()))
+            throw new UsageException("--task translate needs --to LANG");
         if (!task.equals("translate") && to != null) throw new UsageException("--to goes with --task translate");
         String style = line.value("--style");
         if (style != null && !task.equals("summarize")) throw new UsageException("--style goes with --task summarize");
@@ -59,9 +75,18 @@ record AskOptions(String text, boolean json, boolean noThink, Integer thinkingBu
         if (noThink && budget != null) throw new UsageException("--thinking-budget has no effect with --no-think");
         String conversation = line.value("--conversation");
         if (conversation != null && conversation.isBlank()) throw new UsageException("--conversation needs an ID");
-        return new AskOptions(text, line.flag("--json"), noThink, budget,
-                line.intValue("--max-tokens", 1, Integer.MAX_VALUE), task, to == null ? null : to.strip(), style,
-                conversation, timeout(line), line.value("--bootstrap-server"));
+        return new AskOptions(
+                text,
+                line.flag("--json"),
+                noThink,
+                budget,
+                line.intValue("--max-tokens", 1, Integer.MAX_VALUE),
+                task,
+                to == null ? null : to.strip(),
+                style,
+                conversation,
+                timeout(line),
+                line.value("--bootstrap-server"));
     }
 
     static Duration timeout(CommandLine line) {
@@ -85,7 +110,8 @@ record AskOptions(String text, boolean json, boolean noThink, Integer thinkingBu
                 maxTokens != null ? new Sampling(null, null, null, null, null, null, maxTokens, null, null) : null,
                 taskValue == Task.TRANSLATE ? new TranslateOptions(targetLanguage, null, null) : null,
                 taskValue == Task.SUMMARIZE && style != null
-                        ? new SummarizeOptions(SummarizeStyle.valueOf(style.toUpperCase(Locale.ROOT)), null) : null,
+                        ? new SummarizeOptions(SummarizeStyle.valueOf(style.toUpperCase(Locale.ROOT)), null)
+                        : null,
                 null,
                 true,
                 null,

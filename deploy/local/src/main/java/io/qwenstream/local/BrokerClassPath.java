@@ -50,9 +50,18 @@ final class BrokerClassPath {
      * The slf4j binding of Quarkus test class paths (JBoss LogManager and what it needs), for the
      * broker to log through there; on the launcher's class path slf4j-simple (in the list) does.
      */
-    private static final Set<String> LOGGING_BINDINGS = Set.of("slf4j-jboss-logmanager", "jboss-logmanager", "jboss-logging",
-            "smallrye-common-constraint", "smallrye-common-cpu", "smallrye-common-expression", "smallrye-common-function",
-            "smallrye-common-net", "smallrye-common-os", "smallrye-common-ref");
+    private static final Set<String> LOGGING_BINDINGS = Set.of(
+            "slf4j-jboss-logmanager",
+            "jboss-logmanager",
+            "jboss-logging",
+            "smallrye-common-constraint",
+            "smallrye-common-cpu",
+            "smallrye-common-expression",
+            "smallrye-common-function",
+            "smallrye-common-net",
+            "smallrye-common-os",
+            "smallrye-common-ref");
+
     private static final Pattern LISTED = Pattern.compile("^\\s*([\\w.\\-]+):([\\w.\\-]+):jar:");
 
     private final List<Path> entries;
@@ -98,7 +107,8 @@ final class BrokerClassPath {
     /** Whether a jar file name is {@code <artifactId>-<version>.jar} of one of the artifacts. */
     static boolean belongs(String jarName, Set<String> artifacts) {
         for (int dash = jarName.indexOf('-'); dash > 0; dash = jarName.indexOf('-', dash + 1)) {
-            if (dash + 1 < jarName.length() && Character.isDigit(jarName.charAt(dash + 1))
+            if (dash + 1 < jarName.length()
+                    && Character.isDigit(jarName.charAt(dash + 1))
                     && artifacts.contains(jarName.substring(0, dash))) {
                 return true;
             }
@@ -126,7 +136,8 @@ final class BrokerClassPath {
             if (Files.exists(jar)) return jar;
             Files.createDirectories(CACHE);
             Path partial = Files.createTempFile(CACHE, "broker-main-", ".partial");
-            try (OutputStream out = Files.newOutputStream(partial); JarOutputStream jarOut = new JarOutputStream(out)) {
+            try (OutputStream out = Files.newOutputStream(partial);
+                    JarOutputStream jarOut = new JarOutputStream(out)) {
                 for (var entry : classes.entrySet()) {
                     jarOut.putNextEntry(new JarEntry(entry.getKey()));
                     jarOut.write(entry.getValue());
@@ -147,7 +158,8 @@ final class BrokerClassPath {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update((LocalKafka.javaBinary() + "\n" + Runtime.version() + "\n").getBytes(StandardCharsets.UTF_8));
             for (Path entry : entries) {
-                String line = entry + " " + Files.size(entry) + " " + Files.getLastModifiedTime(entry).toMillis() + "\n";
+                String line = entry + " " + Files.size(entry) + " "
+                        + Files.getLastModifiedTime(entry).toMillis() + "\n";
                 digest.update(line.getBytes(StandardCharsets.UTF_8));
             }
             return HexFormat.of().formatHex(digest.digest(), 0, 12);
@@ -164,7 +176,8 @@ final class BrokerClassPath {
 
     /** The class path as one {@code -cp} value. */
     String asArgument() {
-        return String.join(File.pathSeparator, entries.stream().map(Path::toString).toList());
+        return String.join(
+                File.pathSeparator, entries.stream().map(Path::toString).toList());
     }
 
     boolean contains(String fileNamePart) {
@@ -204,7 +217,8 @@ final class BrokerClassPath {
                 pruneArchives();
             }
         } catch (IOException e) {
-            // Another broker published the same archive meanwhile, or the disk is full: either way start-up still works.
+            // Another broker published the same archive meanwhile, or the disk is full: either way start-up still
+            // works.
         } finally {
             discard(recording);
         }
@@ -222,9 +236,12 @@ final class BrokerClassPath {
     private static void pruneArchives() throws IOException {
         List<Path> archives;
         try (Stream<Path> files = Files.list(CACHE)) {
-            archives = files.filter(f -> f.getFileName().toString().matches("kafka-[0-9a-f]+\\.jsa")).toList();
+            archives = files.filter(f -> f.getFileName().toString().matches("kafka-[0-9a-f]+\\.jsa"))
+                    .toList();
         }
-        List<Path> oldestFirst = archives.stream().sorted(Comparator.comparing(BrokerClassPath::modified)).toList();
+        List<Path> oldestFirst = archives.stream()
+                .sorted(Comparator.comparing(BrokerClassPath::modified))
+                .toList();
         for (Path old : oldestFirst.subList(0, Math.max(0, oldestFirst.size() - ARCHIVES_KEPT))) {
             // A broker that maps it keeps its mapping; the next one of that class path records a new archive.
             Files.deleteIfExists(old);

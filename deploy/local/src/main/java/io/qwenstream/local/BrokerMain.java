@@ -23,8 +23,7 @@ import java.util.logging.StreamHandler;
  */
 public final class BrokerMain {
 
-    private BrokerMain() {
-    }
+    private BrokerMain() {}
 
     /**
      * @param args the server.properties path and the cluster id to format a new data directory
@@ -77,8 +76,9 @@ public final class BrokerMain {
 
         @Override
         public String format(LogRecord record) {
-            String line = TIME.format(Instant.ofEpochMilli(record.getMillis())) + " [" + Thread.currentThread().getName() + "] "
-                    + record.getLevel() + " " + record.getLoggerName() + " - " + formatMessage(record) + System.lineSeparator();
+            String line = TIME.format(Instant.ofEpochMilli(record.getMillis())) + " ["
+                    + Thread.currentThread().getName() + "] " + record.getLevel() + " " + record.getLoggerName() + " - "
+                    + formatMessage(record) + System.lineSeparator();
             if (record.getThrown() == null) return line;
             var trace = new java.io.StringWriter();
             record.getThrown().printStackTrace(new java.io.PrintWriter(trace));

@@ -35,8 +35,7 @@ final class Cluster {
     private static final int LOG_TAIL_LINES = 30;
 
     /** The model a run uses: a GGUF file or HF dir, and a tokenizer dir when the model lacks one. */
-    record Model(Path path, Path tokenizer) {
-    }
+    record Model(Path path, Path tokenizer) {}
 
     private final Path root;
     private final Path stateDir;
@@ -64,7 +63,11 @@ final class Cluster {
      * script forges with {@code engine forge} on first use (see {@code DEFAULT_MODEL} there).
      */
     static Model defaultModel(Path root) {
-        return new Model(root.resolve(".qwenstream/models/qwen3-moe-demo.gguf").toAbsolutePath().normalize(), null);
+        return new Model(
+                root.resolve(".qwenstream/models/qwen3-moe-demo.gguf")
+                        .toAbsolutePath()
+                        .normalize(),
+                null);
     }
 
     Model chooseModel(UpOptions options) {
@@ -76,7 +79,8 @@ final class Cluster {
             }
             return options.tokenizer() != null ? new Model(model.path(), options.tokenizer()) : model;
         }
-        if (!Files.exists(options.model())) throw new LauncherException("--model " + options.model() + " does not exist");
+        if (!Files.exists(options.model()))
+            throw new LauncherException("--model " + options.model() + " does not exist");
         if (options.tokenizer() != null && !Files.isDirectory(options.tokenizer())) {
             throw new LauncherException("--tokenizer " + options.tokenizer() + " is not a directory");
         }
@@ -92,19 +96,24 @@ final class Cluster {
         Optional<ClusterState> existing = state();
         if (existing.isPresent()) {
             if (anyRunning(existing.get())) {
-                throw new LauncherException("qwenstream is already up (" + stateFile() + "): run ./qwenstream down first");
+                throw new LauncherException(
+                        "qwenstream is already up (" + stateFile() + "): run ./qwenstream down first");
             }
             out.println("qwenstream: clearing the state of an earlier run whose processes are gone");
             down(out);
         }
-        List<String> missing = SERVICES.stream().filter(s -> !Files.exists(serviceJar(s))).toList();
+        List<String> missing =
+                SERVICES.stream().filter(s -> !Files.exists(serviceJar(s))).toList();
         if (!missing.isEmpty()) {
-            throw new LauncherException("not built: " + missing.stream().map(this::serviceJar).toList()
-                    + " (run ./mvnw -DskipTests install)");
+            throw new LauncherException("not built: "
+                    + missing.stream().map(this::serviceJar).toList() + " (run ./mvnw -DskipTests install)");
         }
         Model model = chooseModel(options);
-        out.println("qwenstream: model " + model.path() + (model.tokenizer() != null ? " (tokenizer " + model.tokenizer() + ")" : "")
-                + (options.model() == null ? " [embedded default: a random-weight test model, its answers are noise]" : ""));
+        out.println("qwenstream: model " + model.path()
+                + (model.tokenizer() != null ? " (tokenizer " + model.tokenizer() + ")" : "")
+                + (options.model() == null
+                        ? " [embedded default: a random-weight test model, its answers are noise]"
+                        : ""));
 
         Path logs = stateDir.resolve("logs");
         try {
@@ -114,13 +123,20 @@ final class Cluster {
         }
         LocalKafka kafka = LocalKafka.startDetached(options.dataDir());
         Topics topics = Topics.fromSystemProperties();
-        ClusterState state = new ClusterState(kafka.bootstrapServers(), kafka.dataDir().toString(), kafka.isTemporary(),
-                model.path().toString(), model.tokenizer() == null ? null : model.tokenizer().toString(),
+        ClusterState state = new ClusterState(
+                kafka.bootstrapServers(),
+                kafka.dataDir().toString(),
+                kafka.isTemporary(),
+                model.path().toString(),
+                model.tokenizer() == null ? null : model.tokenizer().toString(),
                 ClusterState.Proc.of(ProcessHandle.of(kafka.pid()).orElseThrow(), kafka.logFile()),
-                List.of(), topics.asConfig(), Instant.now().toString());
+                List.of(),
+                topics.asConfig(),
+                Instant.now().toString());
         state.write(stateFile());
         try {
-            out.println("qwenstream: kafka broker up at " + kafka.bootstrapServers() + " (data " + kafka.dataDir() + ")");
+            out.println(
+                    "qwenstream: kafka broker up at " + kafka.bootstrapServers() + " (data " + kafka.dataDir() + ")");
             kafka.createTopics(topics);
             List<Process> processes = new ArrayList<>();
             for (String service : SERVICES) {
@@ -128,7 +144,8 @@ final class Cluster {
                 Path log = logs.resolve(service + ".log");
                 Process process = startService(service, port, state, model, log);
                 processes.add(process);
-                state = state.withService(new ClusterState.Service(service, ClusterState.Proc.of(process.toHandle(), log), port));
+                state = state.withService(
+                        new ClusterState.Service(service, ClusterState.Proc.of(process.toHandle(), log), port));
                 state.write(stateFile());
             }
             awaitReady(state, processes, options.timeout(), out);
@@ -154,11 +171,14 @@ final class Cluster {
         properties.put("quarkus.http.port", Integer.toString(port));
         if (!service.equals("postprocess-service")) {
             properties.put("qwenstream.model", model.path().toString());
-            if (model.tokenizer() != null) properties.put("qwenstream.tokenizer", model.tokenizer().toString());
+            if (model.tokenizer() != null)
+                properties.put("qwenstream.tokenizer", model.tokenizer().toString());
         }
         if (service.equals("postprocess-service")) {
             // Local state belongs with the broker data it was built from: it goes (or stays) with the data dir.
-            properties.put("kafka-streams.state.dir", Path.of(state.dataDir()).resolve("kafka-streams").toString());
+            properties.put(
+                    "kafka-streams.state.dir",
+                    Path.of(state.dataDir()).resolve("kafka-streams").toString());
         }
         properties.putAll(state.topics());
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
@@ -177,7 +197,8 @@ final class Cluster {
 
     /** Polls every service's {@code /q/health/ready} until all answer 200, one dies, or the timeout passes. */
     private void awaitReady(ClusterState state, List<Process> processes, Duration timeout, PrintStream out) {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + timeout.toNanos();
         List<ClusterState.Service> waiting = new ArrayList<>(state.services());
         while (!waiting.isEmpty()) {
@@ -185,21 +206,25 @@ final class Cluster {
                 ClusterState.Service service = waiting.get(i);
                 Process process = processes.get(state.services().indexOf(service));
                 if (!process.isAlive()) {
-                    throw new LauncherException(service.name() + " exited (" + process.exitValue() + ") while starting; last lines of "
-                            + service.process().log() + ":\n" + LocalKafka.logTail(Path.of(service.process().log()), LOG_TAIL_LINES));
+                    throw new LauncherException(service.name() + " exited (" + process.exitValue()
+                            + ") while starting; last lines of "
+                            + service.process().log() + ":\n"
+                            + LocalKafka.logTail(Path.of(service.process().log()), LOG_TAIL_LINES));
                 }
                 if (isReady(http, service.httpPort())) {
-                    out.println("qwenstream: " + service.name() + " ready (pid " + service.process().pid() + ", http port "
-                            + service.httpPort() + ")");
+                    out.println("qwenstream: " + service.name() + " ready (pid "
+                            + service.process().pid() + ", http port " + service.httpPort() + ")");
                     waiting.remove(i--);
                 }
             }
             if (waiting.isEmpty()) break;
             if (System.nanoTime() > deadline) {
                 ClusterState.Service late = waiting.getFirst();
-                throw new LauncherException(late.name() + " was not ready within " + timeout.toSeconds() + " s (GET http://127.0.0.1:"
-                        + late.httpPort() + "/q/health/ready); last lines of " + late.process().log() + ":\n"
-                        + LocalKafka.logTail(Path.of(late.process().log()), LOG_TAIL_LINES));
+                throw new LauncherException(
+                        late.name() + " was not ready within " + timeout.toSeconds() + " s (GET http://127.0.0.1:"
+                                + late.httpPort() + "/q/health/ready); last lines of "
+                                + late.process().log() + ":\n"
+                                + LocalKafka.logTail(Path.of(late.process().log()), LOG_TAIL_LINES));
             }
             sleep(250);
         }
@@ -207,7 +232,9 @@ final class Cluster {
 
     private static boolean isReady(HttpClient http, int port) {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-                .timeout(Duration.ofSeconds(5)).GET().build();
+                .timeout(Duration.ofSeconds(5))
+                .GET()
+                .build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
         } catch (IOException e) {
@@ -229,10 +256,12 @@ final class Cluster {
         // Services first, all at once: each stops its consumers while the broker still answers.
         List<Thread> stopping = new ArrayList<>();
         for (ClusterState.Service service : state.services()) {
-            service.process().live().ifPresent(handle -> stopping.add(Thread.ofVirtual().start(() -> {
-                LocalKafka.stopProcess(handle, SERVICE_STOP_GRACE);
-                out.println("qwenstream: stopped " + service.name() + " (pid " + handle.pid() + ")");
-            })));
+            service.process()
+                    .live()
+                    .ifPresent(handle -> stopping.add(Thread.ofVirtual().start(() -> {
+                        LocalKafka.stopProcess(handle, SERVICE_STOP_GRACE);
+                        out.println("qwenstream: stopped " + service.name() + " (pid " + handle.pid() + ")");
+                    })));
         }
         for (Thread thread : stopping) {
             try {
@@ -266,7 +295,8 @@ final class Cluster {
 
     static boolean anyRunning(ClusterState state) {
         return state.broker().live().isPresent()
-                || state.services().stream().anyMatch(service -> service.process().live().isPresent());
+                || state.services().stream()
+                        .anyMatch(service -> service.process().live().isPresent());
     }
 
     private static int freePort() {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,8 +24,16 @@ import java.util.Optional;
  * @param tokenizer        null when the model carries its own tokenizer
  * @param topics           topic names as {@code qwenstream.topics.*} properties
  */
-record ClusterState(String bootstrapServers, String dataDir, boolean temporaryDataDir, String model, String tokenizer,
-                    Proc broker, List<Service> services, Map<String, String> topics, String startedAt) {
+record ClusterState(
+        String bootstrapServers,
+        String dataDir,
+        boolean temporaryDataDir,
+        String model,
+        String tokenizer,
+        Proc broker,
+        List<Service> services,
+        Map<String, String> topics,
+        String startedAt) {
 
     /**
      * A process {@code up} started. {@code startInstant} tells it apart from a later process that
@@ -35,19 +42,26 @@ record ClusterState(String bootstrapServers, String dataDir, boolean temporaryDa
     record Proc(long pid, String startInstant, String log) {
 
         static Proc of(ProcessHandle handle, Path log) {
-            return new Proc(handle.pid(), handle.info().startInstant().map(Object::toString).orElse(null), log.toString());
+            return new Proc(
+                    handle.pid(),
+                    handle.info().startInstant().map(Object::toString).orElse(null),
+                    log.toString());
         }
 
         /** The live process this record names, if it still runs. */
         Optional<ProcessHandle> live() {
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(handle -> startInstant == null
-                    || handle.info().startInstant().map(start -> start.toString().equals(startInstant)).orElse(true));
+            return ProcessHandle.of(pid)
+                    .filter(ProcessHandle::isAlive)
+                    .filter(handle -> startInstant == null
+                            || handle.info()
+                                    .startInstant()
+                                    .map(start -> start.toString().equals(startInstant))
+                                    .orElse(true));
         }
     }
 
     /** One of the three services: its process and HTTP port. */
-    record Service(String name, Proc process, int httpPort) {
-    }
+    record Service(String name, Proc process, int httpPort) {}
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -62,7 +76,8 @@ record ClusterState(String bootstrapServers, String dataDir, boolean temporaryDa
     ClusterState withService(Service service) {
         List<Service> more = new ArrayList<>(services);
         more.add(service);
-        return new ClusterState(bootstrapServers, dataDir, temporaryDataDir, model, tokenizer, broker, more, topics, startedAt);
+        return new ClusterState(
+                bootstrapServers, dataDir, temporaryDataDir, model, tokenizer, broker, more, topics, startedAt);
     }
 
     Topics topicNames() {
@@ -71,7 +86,11 @@ record ClusterState(String bootstrapServers, String dataDir, boolean temporaryDa
 
     /** The HTTP port of a service, or -1. */
     int httpPort(String service) {
-        return services.stream().filter(s -> s.name().equals(service)).mapToInt(Service::httpPort).findFirst().orElse(-1);
+        return services.stream()
+                .filter(s -> s.name().equals(service))
+                .mapToInt(Service::httpPort)
+                .findFirst()
+                .orElse(-1);
     }
 
     static Optional<ClusterState> read(Path file) {

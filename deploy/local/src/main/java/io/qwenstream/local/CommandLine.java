@@ -25,8 +25,7 @@ final class CommandLine {
     private final Set<String> flags = new HashSet<>();
     private final List<String> positional = new ArrayList<>();
 
-    private CommandLine() {
-    }
+    private CommandLine() {}
 
     /**
      * @param valueOptions options that take a value, e.g. {@code --to}
@@ -98,6 +97,7 @@ final class CommandLine {
     }
 
     void noPositional(String verb) {
-        if (!positional.isEmpty()) throw new UsageException(verb + " takes no argument '" + positional.getFirst() + "'");
+        if (!positional.isEmpty())
+            throw new UsageException(verb + " takes no argument '" + positional.getFirst() + "'");
     }
 }

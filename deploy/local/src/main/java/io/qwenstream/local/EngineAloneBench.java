@@ -7,7 +7,6 @@ import io.qwenstream.engine.generation.GenerationOptions;
 import io.qwenstream.engine.generation.GenerationResult;
 import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.sampling.SamplingParams;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,8 +28,7 @@ import java.util.concurrent.atomic.AtomicReference;
 final class EngineAloneBench implements AutoCloseable {
 
     /** The rendered prompt, so the report can say how long it is. */
-    record Prompt(int[] ids, boolean thinking) {
-    }
+    record Prompt(int[] ids, boolean thinking) {}
 
     private final Engine engine;
     private final Prompt prompt;
@@ -44,7 +42,8 @@ final class EngineAloneBench implements AutoCloseable {
     static EngineAloneBench load(Path model, Path tokenizer, String userText, boolean thinking) {
         Engine engine = Engine.load(model, tokenizer);
         try {
-            ChatPrompt rendered = ChatPrompt.build(engine, List.of(Map.of("role", "user", "content", userText)), null, thinking);
+            ChatPrompt rendered =
+                    ChatPrompt.build(engine, List.of(Map.of("role", "user", "content", userText)), null, thinking);
             return new EngineAloneBench(engine, new Prompt(rendered.ids(), rendered.thinking()));
         } catch (RuntimeException e) {
             engine.close();
@@ -58,9 +57,11 @@ final class EngineAloneBench implements AutoCloseable {
 
     /** Runs {@code count} generations, {@code concurrency} at a time (closed loop); returns their samples in order. */
     List<LatencyStats.Sample> run(int count, int concurrency, int maxTokens, long seed, Duration timeout) {
-        SamplingParams sampling = prompt.thinking() ? SamplingParams.thinkingDefaults(seed) : SamplingParams.nonThinkingDefaults(seed);
+        SamplingParams sampling =
+                prompt.thinking() ? SamplingParams.thinkingDefaults(seed) : SamplingParams.nonThinkingDefaults(seed);
         int room = engine.config().contextLength() - prompt.ids().length;
-        GenerationOptions options = new GenerationOptions(Math.min(maxTokens, room), sampling, false, List.of(), prompt.thinking(), null);
+        GenerationOptions options =
+                new GenerationOptions(Math.min(maxTokens, room), sampling, false, List.of(), prompt.thinking(), null);
         try (BatchScheduler scheduler = new BatchScheduler(engine, concurrency, 0, KVCache.Precision.F16)) {
             ClosedLoop loop = new ClosedLoop(scheduler, options, count);
             for (int i = 0; i < Math.min(concurrency, count); i++) loop.submitNext();
@@ -93,7 +94,13 @@ final class EngineAloneBench implements AutoCloseable {
             // The listener runs on the scheduler's thread only: a plain list is enough.
             List<Long> tokenTimes = new ArrayList<>(options.maxTokens());
             long sent = System.nanoTime();
-            scheduler.submit(null, prompt.ids(), options, (id, text, phase) -> tokenTimes.add(System.nanoTime()), () -> null)
+            scheduler
+                    .submit(
+                            null,
+                            prompt.ids(),
+                            options,
+                            (id, text, phase) -> tokenTimes.add(System.nanoTime()),
+                            () -> null)
                     .whenComplete((result, error) -> {
                         long end = System.nanoTime();
                         if (error != null) {
@@ -102,8 +109,11 @@ final class EngineAloneBench implements AutoCloseable {
                             return;
                         }
                         GenerationResult.Usage usage = result.usage();
-                        samples[index] = new LatencyStats.Sample(sent, tokenTimes.stream().mapToLong(Long::longValue).toArray(),
-                                usage.thinkingTokens() + usage.answerTokens(), end);
+                        samples[index] = new LatencyStats.Sample(
+                                sent,
+                                tokenTimes.stream().mapToLong(Long::longValue).toArray(),
+                                usage.thinkingTokens() + usage.answerTokens(),
+                                end);
                         if (finished.incrementAndGet() == total) done.countDown();
                         submitNext();
                     });
@@ -115,8 +125,8 @@ final class EngineAloneBench implements AutoCloseable {
                 while (!done.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     int now = finished.get();
                     if (now == seen) {
-                        throw new LauncherException("engine alone: no generation finished within " + timeout.toSeconds() + " s ("
-                                + now + " of " + total + " done)");
+                        throw new LauncherException("engine alone: no generation finished within " + timeout.toSeconds()
+                                + " s (" + now + " of " + total + " done)");
                     }
                     seen = now;
                 }
@@ -124,7 +134,8 @@ final class EngineAloneBench implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new LauncherException("interrupted");
             }
-            if (failure.get() != null) throw new LauncherException("the engine failed: " + failure.get(), failure.get());
+            if (failure.get() != null)
+                throw new LauncherException("the engine failed: " + failure.get(), failure.get());
         }
     }
 

@@ -13,8 +13,7 @@ import java.util.List;
  */
 final class LatencyStats {
 
-    private LatencyStats() {
-    }
+    private LatencyStats() {}
 
     /**
      * One request as the client saw it, on one {@link System#nanoTime()} clock.
@@ -51,15 +50,22 @@ final class LatencyStats {
     }
 
     /** Count, mean and the reported percentiles of a set of measures (ms); all NaN when empty. */
-    record Summary(int count, double mean, double min, double p50, double p90, double p99, double max) {
-    }
+    record Summary(int count, double mean, double min, double p50, double p90, double p99, double max) {}
 
     /** Summarises the finite values (NaN marks "not measured" and is left out). */
     static Summary summarize(double[] values) {
-        double[] sorted = Arrays.stream(values).filter(Double::isFinite).sorted().toArray();
-        if (sorted.length == 0) return new Summary(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
-        return new Summary(sorted.length, Arrays.stream(sorted).average().orElseThrow(), sorted[0],
-                percentile(sorted, 50), percentile(sorted, 90), percentile(sorted, 99), sorted[sorted.length - 1]);
+        double[] sorted =
+                Arrays.stream(values).filter(Double::isFinite).sorted().toArray();
+        if (sorted.length == 0)
+            return new Summary(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        return new Summary(
+                sorted.length,
+                Arrays.stream(sorted).average().orElseThrow(),
+                sorted[0],
+                percentile(sorted, 50),
+                percentile(sorted, 90),
+                percentile(sorted, 99),
+                sorted[sorted.length - 1]);
     }
 
     /** Nearest-rank percentile of ascending {@code sorted} (non-empty), {@code p} in (0, 100]. */
@@ -82,7 +88,9 @@ final class LatencyStats {
                     summarize(gaps.stream().mapToDouble(Double::doubleValue).toArray()),
                     summarize(samples.stream().mapToDouble(Sample::totalMs).toArray()),
                     summarize(samples.stream().mapToDouble(Sample::tokens).toArray()),
-                    summarize(samples.stream().mapToDouble(s -> s.pieceNanos().length).toArray()));
+                    summarize(samples.stream()
+                            .mapToDouble(s -> s.pieceNanos().length)
+                            .toArray()));
         }
     }
 

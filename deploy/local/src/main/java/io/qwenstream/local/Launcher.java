@@ -2,9 +2,9 @@ package io.qwenstream.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qwenstream.local.CommandLine.UsageException;
 import io.qwenstream.schemas.MessageValidator;
 import io.qwenstream.schemas.Messages;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -15,8 +15,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-
-import io.qwenstream.local.CommandLine.UsageException;
 
 /**
  * The pipeline verbs of {@code ./qwenstream}: {@code up}, {@code ask}, {@code send}, {@code down},
@@ -78,9 +76,13 @@ public final class Launcher {
     public static void main(String[] args) {
         // Our own Kafka clients: their warnings (e.g. retries while a broker is down) would drown our messages.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
-        Path root = Path.of(System.getProperty("qwenstream.root", ".")).toAbsolutePath().normalize();
-        Path stateDir = Path.of(System.getProperty("qwenstream.state-dir", root.resolve(".qwenstream").toString()));
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        Path root = Path.of(System.getProperty("qwenstream.root", "."))
+                .toAbsolutePath()
+                .normalize();
+        Path stateDir = Path.of(System.getProperty(
+                "qwenstream.state-dir", root.resolve(".qwenstream").toString()));
+        PrintStream out =
+                new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         System.exit(new Launcher(root, stateDir, out, System.err).run(Arrays.asList(args)));
     }
 
@@ -92,7 +94,11 @@ public final class Launcher {
         }
         String verb = args.getFirst();
         List<String> rest = args.subList(1, args.size());
-        if (rest.contains("--help") || rest.contains("-h") || verb.equals("--help") || verb.equals("-h") || verb.equals("help")) {
+        if (rest.contains("--help")
+                || rest.contains("-h")
+                || verb.equals("--help")
+                || verb.equals("-h")
+                || verb.equals("help")) {
             out.print(USAGE_TEXT);
             return OK;
         }
@@ -126,8 +132,8 @@ public final class Launcher {
         ClusterState state = cluster.up(options, out);
         out.println("qwenstream is up");
         out.println("  bootstrap servers: " + state.bootstrapServers());
-        out.println("  http port:         " + state.httpPort(Cluster.HTTP_SERVICE) + " (" + Cluster.HTTP_SERVICE + ", http://127.0.0.1:"
-                + state.httpPort(Cluster.HTTP_SERVICE) + ")");
+        out.println("  http port:         " + state.httpPort(Cluster.HTTP_SERVICE) + " (" + Cluster.HTTP_SERVICE
+                + ", http://127.0.0.1:" + state.httpPort(Cluster.HTTP_SERVICE) + ")");
         out.println("  state:             " + cluster.stateFile() + " (logs beside it)");
         out.println("  stop with:         ./qwenstream down");
         return OK;
@@ -148,8 +154,12 @@ public final class Launcher {
         StreamPrinter printer = new StreamPrinter(out, System.getenv("NO_COLOR") == null);
         PipelineClient.Response response;
         try (PipelineClient client = client(options.bootstrapServer())) {
-            response = client.exchange(requestId.getBytes(StandardCharsets.UTF_8), payload, Set.of(requestId),
-                    options.json() ? delta -> { } : printer::delta, options.timeout());
+            response = client.exchange(
+                    requestId.getBytes(StandardCharsets.UTF_8),
+                    payload,
+                    Set.of(requestId),
+                    options.json() ? delta -> {} : printer::delta,
+                    options.timeout());
         }
         if (options.json()) {
             out.println(new String(response.raw(), StandardCharsets.UTF_8));
@@ -172,7 +182,7 @@ public final class Launcher {
         PipelineClient.Response response;
         try (PipelineClient client = client(options.bootstrapServer())) {
             byte[] key = options.key() == null ? null : options.key().getBytes(StandardCharsets.UTF_8);
-            response = client.exchange(key, payload, ids, delta -> { }, options.timeout());
+            response = client.exchange(key, payload, ids, delta -> {}, options.timeout());
         }
         out.println(new String(response.raw(), StandardCharsets.UTF_8));
         return OK;
@@ -197,16 +207,22 @@ public final class Launcher {
     static String describeError(JsonNode response) {
         JsonNode error = response.path("error");
         if (error.isMissingNode() || error.isNull()) {
-            return "status " + response.path("status").asText("?") + ", finish_reason " + response.path("finish_reason").asText("?");
+            return "status " + response.path("status").asText("?") + ", finish_reason "
+                    + response.path("finish_reason").asText("?");
         }
-        String text = error.path("code").asText("error") + ": " + error.path("message").asText("");
-        return error.hasNonNull("field") ? text + " (field " + error.path("field").asText() + ")" : text;
+        String text = error.path("code").asText("error") + ": "
+                + error.path("message").asText("");
+        return error.hasNonNull("field")
+                ? text + " (field " + error.path("field").asText() + ")"
+                : text;
     }
 
     private PipelineClient client(String bootstrapOverride) {
-        if (bootstrapOverride != null) return new PipelineClient(bootstrapOverride, Topics.fromSystemProperties(), json);
-        ClusterState state = cluster.state().orElseThrow(() ->
-                new LauncherException("qwenstream is not up (no " + cluster.stateFile() + "): run ./qwenstream up first"));
+        if (bootstrapOverride != null)
+            return new PipelineClient(bootstrapOverride, Topics.fromSystemProperties(), json);
+        ClusterState state = cluster.state()
+                .orElseThrow(() -> new LauncherException(
+                        "qwenstream is not up (no " + cluster.stateFile() + "): run ./qwenstream up first"));
         return new PipelineClient(state.bootstrapServers(), state.topicNames(), json);
     }
 
@@ -217,7 +233,13 @@ public final class Launcher {
             List.of("--max-tokens", "32", "Tell me a one-line joke. /no_think"),
             List.of("--thinking-budget", "8", "--max-tokens", "48", "Why is the sky blue?"),
             List.of("--task", "translate", "--to", "French", "--max-tokens", "32", "Good morning, how are you?"),
-            List.of("--task", "summarize", "--style", "bullets", "--max-tokens", "48",
+            List.of(
+                    "--task",
+                    "summarize",
+                    "--style",
+                    "bullets",
+                    "--max-tokens",
+                    "48",
                     "Kafka is a distributed event log. Producers append records to topics split into partitions; "
                             + "consumers read them at their own pace and commit offsets. Records are kept for a "
                             + "configured time, so several services can process the same stream independently."));
@@ -228,7 +250,9 @@ public final class Launcher {
             up(options);
             for (List<String> ask : DEMO_ASKS) {
                 out.println();
-                out.println("$ ./qwenstream ask " + String.join(" ", ask.stream().map(Launcher::shellQuote).toList()));
+                out.println("$ ./qwenstream ask "
+                        + String.join(
+                                " ", ask.stream().map(Launcher::shellQuote).toList()));
                 try {
                     int result = ask(AskOptions.parse(ask));
                     if (result != OK) status = ERROR_RESPONSE;

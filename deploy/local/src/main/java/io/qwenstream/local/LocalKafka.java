@@ -1,12 +1,5 @@
 package io.qwenstream.local;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.TopicExistsException;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -25,6 +18,12 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * A real Apache Kafka 4.1.1 broker in KRaft mode (one node, broker and controller roles), run as a
@@ -67,10 +66,18 @@ public final class LocalKafka implements AutoCloseable {
     private final Path archiveRecording;
     /** Set once the broker answered: only a broker that ran records a class archive worth keeping. */
     private volatile boolean started;
+
     private boolean closed;
 
-    private LocalKafka(Process process, Path dataDir, boolean temporary, int brokerPort, int controllerPort,
-                       boolean killWithThisJvm, BrokerClassPath classPath, Path archiveRecording) {
+    private LocalKafka(
+            Process process,
+            Path dataDir,
+            boolean temporary,
+            int brokerPort,
+            int controllerPort,
+            boolean killWithThisJvm,
+            BrokerClassPath classPath,
+            Path archiveRecording) {
         this.classPath = classPath;
         this.archiveRecording = archiveRecording;
         this.process = process;
@@ -115,7 +122,8 @@ public final class LocalKafka implements AutoCloseable {
         boolean temporary = requestedDir == null;
         Path dataDir;
         try {
-            dataDir = temporary ? Files.createTempDirectory("qwenstream-kafka-")
+            dataDir = temporary
+                    ? Files.createTempDirectory("qwenstream-kafka-")
                     : Files.createDirectories(requestedDir.toAbsolutePath());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the Kafka data directory " + requestedDir, e);
@@ -153,10 +161,17 @@ public final class LocalKafka implements AutoCloseable {
         Path archiveRecording = archive == null && killWithThisJvm ? classPath.newArchiveRecording() : null;
         // A new data dir is formatted with a new cluster id; a formatted one keeps its own ("-": no formatting).
         boolean formatted = Files.exists(dataDir.resolve("kafka-logs").resolve("meta.properties"));
-        Process process = launch(dataDir, logFile, killWithThisJvm, classPath, archive, archiveRecording,
-                properties.toString(), formatted ? "-" : Uuid.randomUuid().toString());
-        LocalKafka kafka = new LocalKafka(process, dataDir, temporary, brokerPort, controllerPort, killWithThisJvm,
-                classPath, archiveRecording);
+        Process process = launch(
+                dataDir,
+                logFile,
+                killWithThisJvm,
+                classPath,
+                archive,
+                archiveRecording,
+                properties.toString(),
+                formatted ? "-" : Uuid.randomUuid().toString());
+        LocalKafka kafka = new LocalKafka(
+                process, dataDir, temporary, brokerPort, controllerPort, killWithThisJvm, classPath, archiveRecording);
         try {
             Files.writeString(dataDir.resolve(PID_FILE), Long.toString(process.pid()));
             kafka.awaitReady(logFile);
@@ -172,7 +187,8 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     private static String serverProperties(Path dataDir, int brokerPort, int controllerPort) {
-        return String.join("\n",
+        return String.join(
+                "\n",
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
@@ -200,12 +216,18 @@ public final class LocalKafka implements AutoCloseable {
                 "num.io.threads=2",
                 "background.threads=2",
                 "log.cleaner.threads=1",
-                "") ;
+                "");
     }
 
     /** Runs {@link BrokerMain} in a child JVM on this JVM's class path, output appended to {@code logFile}. */
-    private static Process launch(Path dataDir, Path logFile, boolean killWithThisJvm, BrokerClassPath classPath,
-                                  Path archive, Path archiveRecording, String... args) {
+    private static Process launch(
+            Path dataDir,
+            Path logFile,
+            boolean killWithThisJvm,
+            BrokerClassPath classPath,
+            Path archive,
+            Path archiveRecording,
+            String... args) {
         List<String> command = new ArrayList<>();
         if (!killWithThisJvm && Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             // Own session: a hangup or Ctrl-C in the terminal that ran `up` must not reach the broker.
@@ -220,7 +242,11 @@ public final class LocalKafka implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         command.add("@" + argFile);
-        command.addAll(List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        command.addAll(List.of(
+                "-Xms64m",
+                "-Xmx512m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
                 "-Djava.awt.headless=true",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
@@ -255,7 +281,9 @@ public final class LocalKafka implements AutoCloseable {
 
     /** The java binary of this JVM, so that the broker runs on the same JDK. */
     static String javaBinary() {
-        return ProcessHandle.current().info().command()
+        return ProcessHandle.current()
+                .info()
+                .command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
@@ -271,7 +299,9 @@ public final class LocalKafka implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             checkAlive(logFile);
             try (Admin admin = admin()) {
-                admin.describeCluster(new DescribeClusterOptions().timeoutMs(5_000)).nodes().get(10, TimeUnit.SECONDS);
+                admin.describeCluster(new DescribeClusterOptions().timeoutMs(5_000))
+                        .nodes()
+                        .get(10, TimeUnit.SECONDS);
                 return;
             } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
                 last = e;
@@ -295,8 +325,10 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     private IllegalStateException notReady(Path logFile, Exception cause) {
-        return new IllegalStateException("the Kafka broker on 127.0.0.1:" + brokerPort + " was not ready within "
-                + START_TIMEOUT.toSeconds() + " s; last lines of " + logFile + ":\n" + logTail(logFile), cause);
+        return new IllegalStateException(
+                "the Kafka broker on 127.0.0.1:" + brokerPort + " was not ready within " + START_TIMEOUT.toSeconds()
+                        + " s; last lines of " + logFile + ":\n" + logTail(logFile),
+                cause);
     }
 
     private static boolean acceptsConnections(int port) {
@@ -316,7 +348,9 @@ public final class LocalKafka implements AutoCloseable {
     /** The last {@code count} lines of a log file (undecodable bytes replaced), for error messages. */
     static String logTail(Path logFile, int count) {
         try {
-            List<String> lines = new String(Files.readAllBytes(logFile), StandardCharsets.UTF_8).lines().toList();
+            List<String> lines = new String(Files.readAllBytes(logFile), StandardCharsets.UTF_8)
+                    .lines()
+                    .toList();
             return String.join("\n", lines.subList(Math.max(0, lines.size() - count), lines.size()));
         } catch (IOException e) {
             return "(no log at " + logFile + ")";
@@ -403,7 +437,10 @@ public final class LocalKafka implements AutoCloseable {
                     entry.getValue().get(30, TimeUnit.SECONDS);
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new IllegalStateException("cannot create topic " + entry.getKey() + ": " + e.getCause().getMessage(), e.getCause());
+                        throw new IllegalStateException(
+                                "cannot create topic " + entry.getKey() + ": "
+                                        + e.getCause().getMessage(),
+                                e.getCause());
                     }
                 }
             }

@@ -14,19 +14,6 @@ import io.qwenstream.schemas.Messages;
 import io.qwenstream.schemas.Sampling;
 import io.qwenstream.schemas.Task;
 import io.qwenstream.schemas.Thinking;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +28,18 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * {@code ./qwenstream bench-pipeline}: latency through the running pipeline (three services, the
@@ -66,6 +65,7 @@ final class PipelineBench {
     static final long SEED = 42;
     /** The goals of the issue: ms added by the pipeline. */
     static final double TTFT_GOAL_MS = 20;
+
     static final double PER_TOKEN_P99_GOAL_MS = 5;
 
     private final ClusterState state;
@@ -83,8 +83,9 @@ final class PipelineBench {
 
     /** The verb: both runs, then the report. Exit 1 when some pipeline request ended in an error response. */
     static int run(Cluster cluster, PipelineBenchOptions options, PrintStream out, PrintStream err) {
-        ClusterState state = cluster.state().orElseThrow(() ->
-                new LauncherException("qwenstream is not up (no " + cluster.stateFile() + "): run ./qwenstream up first"));
+        ClusterState state = cluster.state()
+                .orElseThrow(() -> new LauncherException(
+                        "qwenstream is not up (no " + cluster.stateFile() + "): run ./qwenstream up first"));
         return new PipelineBench(state, options, out, err).run();
     }
 
@@ -97,32 +98,51 @@ final class PipelineBench {
         List<PipelineLoad.Done> pipelineDone = new ArrayList<>();
         EngineAloneBench.Prompt prompt;
         try (PipelineLoad pipeline = new PipelineLoad(state.bootstrapServers(), state.topicNames());
-             EngineAloneBench engine = EngineAloneBench.load(Path.of(state.model()),
-                     state.tokenizer() == null ? null : Path.of(state.tokenizer()), options.prompt(), options.thinking())) {
+                EngineAloneBench engine = EngineAloneBench.load(
+                        Path.of(state.model()),
+                        state.tokenizer() == null ? null : Path.of(state.tokenizer()),
+                        options.prompt(),
+                        options.thinking())) {
             prompt = engine.prompt();
             if (options.warmup() > 0) {
-                err.printf("bench-pipeline: warm-up, %d requests through the pipeline and the engine alone…%n", options.warmup());
+                err.printf(
+                        "bench-pipeline: warm-up, %d requests through the pipeline and the engine alone…%n",
+                        options.warmup());
                 pipeline.round(options.warmup());
                 engine.run(options.warmup(), options.concurrency(), options.maxTokens(), SEED, options.timeout());
             }
             // Rounds alternate pipeline and engine alone, so that a load change on a shared machine hits both alike.
             for (int i = 0; i < rounds.size(); i++) {
-                err.printf("bench-pipeline: round %d of %d: %d requests, %d in flight, through the pipeline, then the engine alone…%n",
+                err.printf(
+                        "bench-pipeline: round %d of %d: %d requests, %d in flight, through the pipeline, then the engine alone…%n",
                         i + 1, rounds.size(), rounds.get(i), options.concurrency());
                 List<PipelineLoad.Done> done = pipeline.round(rounds.get(i));
                 pipelineDone.addAll(done);
-                pipelineRounds.add(done.stream().filter(PipelineLoad.Done::ok).map(PipelineLoad.Done::sample).toList());
+                pipelineRounds.add(done.stream()
+                        .filter(PipelineLoad.Done::ok)
+                        .map(PipelineLoad.Done::sample)
+                        .toList());
                 loads.add(Machine.loadAverage());
-                engineRounds.add(engine.run(rounds.get(i), options.concurrency(), options.maxTokens(), SEED, options.timeout()));
+                engineRounds.add(
+                        engine.run(rounds.get(i), options.concurrency(), options.maxTokens(), SEED, options.timeout()));
                 loads.add(Machine.loadAverage());
             }
         }
         PipelineResult pipeline = PipelineResult.of(pipelineDone);
         List<Sample> engineSamples = engineRounds.stream().flatMap(List::stream).toList();
 
-        Report report = new Report(options, state.model(), prompt.ids().length, machine, loads.stream().mapToDouble(Double::doubleValue).toArray(),
-                Measures.of(pipeline.samples()), pipeline.stages(), Throughput.of(pipelineRounds), pipeline.errors(),
-                Measures.of(engineSamples), Throughput.of(engineRounds));
+        Report report = new Report(
+                options,
+                state.model(),
+                prompt.ids().length,
+                machine,
+                loads.stream().mapToDouble(Double::doubleValue).toArray(),
+                Measures.of(pipeline.samples()),
+                pipeline.stages(),
+                Throughput.of(pipelineRounds),
+                pipeline.errors(),
+                Measures.of(engineSamples),
+                Throughput.of(engineRounds));
         if (options.json()) {
             out.println(report.toJson(json));
         } else {
@@ -150,8 +170,23 @@ final class PipelineBench {
         Sampling sampling = options.thinking()
                 ? new Sampling(0.6, 0.95, 20, 0.0, 0.0, SEED, options.maxTokens(), null, null)
                 : new Sampling(0.7, 0.8, 20, 0.0, 0.0, SEED, options.maxTokens(), null, null);
-        return new InferenceRequest(Messages.SCHEMA_VERSION, requestId, null, null, Task.CHAT, List.of(ChatMessage.user(options.prompt())),
-                null, null, new Thinking(options.thinking(), null), sampling, null, null, null, true, null, null);
+        return new InferenceRequest(
+                Messages.SCHEMA_VERSION,
+                requestId,
+                null,
+                null,
+                Task.CHAT,
+                List.of(ChatMessage.user(options.prompt())),
+                null,
+                null,
+                new Thinking(options.thinking(), null),
+                sampling,
+                null,
+                null,
+                null,
+                true,
+                null,
+                null);
     }
 
     /** The pipeline's samples (measured requests with an ok response), the error responses described, where the TTFT went. */
@@ -181,14 +216,16 @@ final class PipelineBench {
      * (worker: its queue, prefill, first tokens, chunking), → the first ResponseDelta (postprocess).
      * Also the worker's own first token and time per token, from the responses' timings.
      */
-    record TtftStages(Summary ingest, Summary worker, Summary postprocess, Summary workerFirstToken, Summary workerPerToken) {
+    record TtftStages(
+            Summary ingest, Summary worker, Summary postprocess, Summary workerFirstToken, Summary workerPerToken) {
 
         static TtftStages of(List<double[]> legs, List<double[]> workerOwn) {
             return new TtftStages(leg(legs, 0), leg(legs, 1), leg(legs, 2), leg(workerOwn, 0), leg(workerOwn, 1));
         }
 
         private static Summary leg(List<double[]> legs, int index) {
-            return LatencyStats.summarize(legs.stream().mapToDouble(leg -> leg[index]).toArray());
+            return LatencyStats.summarize(
+                    legs.stream().mapToDouble(leg -> leg[index]).toArray());
         }
     }
 
@@ -254,8 +291,7 @@ final class PipelineBench {
          * A finished request: ok with its sample, TTFT legs and the worker's own times, or the error
          * response described.
          */
-        record Done(boolean ok, Sample sample, double[] legs, double[] workerOwn, String error) {
-        }
+        record Done(boolean ok, Sample sample, double[] legs, double[] workerOwn, String error) {}
 
         /** Sends {@code count} requests, C in flight, and returns them once every one has its final response and deltas. */
         List<Done> round(int count) {
@@ -270,11 +306,13 @@ final class PipelineBench {
                 long now = System.nanoTime();
                 if (handle(records, now)) lastProgress = now;
                 if (produceFailure.get() != null) {
-                    throw new LauncherException("cannot produce to " + topics.requests() + ": " + produceFailure.get().getMessage());
+                    throw new LauncherException("cannot produce to " + topics.requests() + ": "
+                            + produceFailure.get().getMessage());
                 }
                 if (now - lastProgress > options.timeout().toNanos()) {
-                    throw new LauncherException("no response within " + options.timeout().toSeconds() + " s (" + finished + " of " + count
-                            + " requests of this round done; is every service up? logs in .qwenstream/logs)");
+                    throw new LauncherException(
+                            "no response within " + options.timeout().toSeconds() + " s (" + finished + " of " + count
+                                    + " requests of this round done; is every service up? logs in .qwenstream/logs)");
                 }
             }
             drain();
@@ -284,17 +322,27 @@ final class PipelineBench {
         private Done done(InFlight request) {
             JsonNode response = request.response;
             if (!"ok".equals(response.path("status").asText())) {
-                return new Done(false, null, null, null, response.path("request_id").asText() + ": " + Launcher.describeError(response));
+                return new Done(
+                        false,
+                        null,
+                        null,
+                        null,
+                        response.path("request_id").asText() + ": " + Launcher.describeError(response));
             }
             JsonNode usage = response.path("usage");
-            int tokens = usage.path("thinking_tokens").asInt() + usage.path("answer_tokens").asInt();
-            Sample sample = new Sample(request.sentNanos, request.deltaNanos.stream().mapToLong(Long::longValue).toArray(), tokens,
+            int tokens = usage.path("thinking_tokens").asInt()
+                    + usage.path("answer_tokens").asInt();
+            Sample sample = new Sample(
+                    request.sentNanos,
+                    request.deltaNanos.stream().mapToLong(Long::longValue).toArray(),
+                    tokens,
                     request.doneNanos);
             long firstDelta = request.deltaNanos.isEmpty() ? -1 : request.deltaNanos.getFirst();
             double[] legs = {
-                    span(request.sentNanos, request.preparedNanos),
-                    span(request.preparedNanos, request.firstChunkNanos),
-                    span(request.firstChunkNanos, firstDelta)};
+                span(request.sentNanos, request.preparedNanos),
+                span(request.preparedNanos, request.firstChunkNanos),
+                span(request.firstChunkNanos, firstDelta)
+            };
             return new Done(true, sample, legs, workerOwnTimes(response.path("timings"), tokens), null);
         }
 
@@ -307,7 +355,8 @@ final class PipelineBench {
             if (!timings.hasNonNull("ttft_ms")) return new double[] {Double.NaN, Double.NaN};
             double ttft = timings.path("ttft_ms").asDouble();
             double firstToken = ttft - timings.path("queue_ms").asDouble();
-            double perToken = tokens < 2 ? Double.NaN : (timings.path("total_ms").asDouble() - ttft) / (tokens - 1);
+            double perToken =
+                    tokens < 2 ? Double.NaN : (timings.path("total_ms").asDouble() - ttft) / (tokens - 1);
             return new double[] {firstToken, perToken};
         }
 
@@ -333,10 +382,14 @@ final class PipelineBench {
             try {
                 infos = consumer.partitionsFor(topic);
             } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                throw new LauncherException("cannot reach Kafka at " + bootstrapServers + " (is ./qwenstream up running?)", e);
+                throw new LauncherException(
+                        "cannot reach Kafka at " + bootstrapServers + " (is ./qwenstream up running?)", e);
             }
-            if (infos == null || infos.isEmpty()) throw new LauncherException("topic " + topic + " does not exist on " + bootstrapServers);
-            return infos.stream().map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+            if (infos == null || infos.isEmpty())
+                throw new LauncherException("topic " + topic + " does not exist on " + bootstrapServers);
+            return infos.stream()
+                    .map(info -> new TopicPartition(info.topic(), info.partition()))
+                    .toList();
         }
 
         private void produceNext() {
@@ -344,8 +397,11 @@ final class PipelineBench {
             if (index >= roundEnd) return;
             String requestId = "bench-" + runId + "-" + index;
             byte[] payload = Messages.toJson(request(requestId, options));
-            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.requests(), requestId.getBytes(StandardCharsets.UTF_8), payload);
-            record.headers().add(new RecordHeader("traceparent", PipelineClient.newTraceparent().getBytes(StandardCharsets.US_ASCII)));
+            ProducerRecord<byte[], byte[]> record =
+                    new ProducerRecord<>(topics.requests(), requestId.getBytes(StandardCharsets.UTF_8), payload);
+            record.headers()
+                    .add(new RecordHeader(
+                            "traceparent", PipelineClient.newTraceparent().getBytes(StandardCharsets.US_ASCII)));
             InFlight request = new InFlight(System.nanoTime());
             requests.add(request);
             byId.put(requestId, request);
@@ -424,14 +480,24 @@ final class PipelineBench {
 
         /** The 1-minute load average (runnable processes, over all CPUs), or NaN where unknown. */
         static double loadAverage() {
-            return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    .getSystemLoadAverage();
         }
     }
 
     /** Everything measured, printed as a table or as JSON. */
-    record Report(PipelineBenchOptions options, String model, int promptTokens, Machine machine, double[] loads,
-                  Measures pipeline, TtftStages stages, Throughput pipelineThroughput, List<String> pipelineErrors,
-                  Measures engine, Throughput engineThroughput) {
+    record Report(
+            PipelineBenchOptions options,
+            String model,
+            int promptTokens,
+            Machine machine,
+            double[] loads,
+            Measures pipeline,
+            TtftStages stages,
+            Throughput pipelineThroughput,
+            List<String> pipelineErrors,
+            Measures engine,
+            Throughput engineThroughput) {
 
         double addedTtftP50() {
             return pipeline.ttft().p50() - engine.ttft().p50();
@@ -450,13 +516,25 @@ final class PipelineBench {
         }
 
         void print(PrintStream out) {
-            out.printf(Locale.ROOT, "bench-pipeline: %d requests (+%d warm-up) in %d rounds, %d in flight, max_tokens %d, thinking %s, seed %d%n",
-                    options.requests(), options.warmup(), roundSizes(options.requests(), options.rounds()).size(), options.concurrency(),
-                    options.maxTokens(), options.thinking() ? "on" : "off", SEED);
+            out.printf(
+                    Locale.ROOT,
+                    "bench-pipeline: %d requests (+%d warm-up) in %d rounds, %d in flight, max_tokens %d, thinking %s, seed %d%n",
+                    options.requests(),
+                    options.warmup(),
+                    roundSizes(options.requests(), options.rounds()).size(),
+                    options.concurrency(),
+                    options.maxTokens(),
+                    options.thinking() ? "on" : "off",
+                    SEED);
             out.printf(Locale.ROOT, "  model    %s; prompt %d tokens: \"%s\"%n", model, promptTokens, options.prompt());
             double[] during = java.util.Arrays.copyOfRange(loads, 1, loads.length);
-            out.printf(Locale.ROOT, "  machine  %s, %d CPUs; 1-min load %.2f before, %.2f to %.2f at the ends of the rounds%n",
-                    machine.cpu(), machine.cpus(), loads[0], java.util.Arrays.stream(during).min().orElse(Double.NaN),
+            out.printf(
+                    Locale.ROOT,
+                    "  machine  %s, %d CPUs; 1-min load %.2f before, %.2f to %.2f at the ends of the rounds%n",
+                    machine.cpu(),
+                    machine.cpus(),
+                    loads[0],
+                    java.util.Arrays.stream(during).min().orElse(Double.NaN),
                     java.util.Arrays.stream(during).max().orElse(Double.NaN));
             out.println();
             out.printf("  %-9s %-22s %6s %9s %9s %9s %9s %9s  (ms)%n", "", "", "n", "p50", "p90", "p99", "mean", "max");
@@ -474,18 +552,40 @@ final class PipelineBench {
             row(out, "", "gap between tokens", engine.gaps());
             row(out, "", "submit to result", engine.total());
             out.println();
-            out.printf(Locale.ROOT, "  tokens per request: pipeline median %.0f (min %.0f, max %.0f), %.0f deltas; engine median %.0f%n",
-                    pipeline.tokens().p50(), pipeline.tokens().min(), pipeline.tokens().max(), pipeline.pieces().p50(), engine.tokens().p50());
-            out.printf(Locale.ROOT, "  throughput: pipeline %.2f req/s, %.1f tok/s; engine alone %.2f req/s, %.1f tok/s%n",
-                    pipelineThroughput.requestsPerSecond(), pipelineThroughput.tokensPerSecond(),
-                    engineThroughput.requestsPerSecond(), engineThroughput.tokensPerSecond());
+            out.printf(
+                    Locale.ROOT,
+                    "  tokens per request: pipeline median %.0f (min %.0f, max %.0f), %.0f deltas; engine median %.0f%n",
+                    pipeline.tokens().p50(),
+                    pipeline.tokens().min(),
+                    pipeline.tokens().max(),
+                    pipeline.pieces().p50(),
+                    engine.tokens().p50());
+            out.printf(
+                    Locale.ROOT,
+                    "  throughput: pipeline %.2f req/s, %.1f tok/s; engine alone %.2f req/s, %.1f tok/s%n",
+                    pipelineThroughput.requestsPerSecond(),
+                    pipelineThroughput.tokensPerSecond(),
+                    engineThroughput.requestsPerSecond(),
+                    engineThroughput.tokensPerSecond());
             if (!pipelineErrors.isEmpty()) out.printf("  error responses: %d (left out)%n", pipelineErrors.size());
             out.println();
             out.printf("  %-26s %9s %9s   %s%n", "added by the pipeline", "p50", "p99", "goal");
-            out.printf(Locale.ROOT, "  %-26s %+9.2f %+9.2f   < %.0f ms: %s%n", "time to first token", addedTtftP50(), addedTtftP99(),
-                    TTFT_GOAL_MS, verdict(addedTtftP50() < TTFT_GOAL_MS, addedTtftP99() < TTFT_GOAL_MS));
-            out.printf(Locale.ROOT, "  %-26s %+9.2f %+9.2f   < %.0f ms at p99: %s%n", "time per output token", addedPerTokenP50(),
-                    addedPerTokenP99(), PER_TOKEN_P99_GOAL_MS, addedPerTokenP99() < PER_TOKEN_P99_GOAL_MS ? "met" : "not met");
+            out.printf(
+                    Locale.ROOT,
+                    "  %-26s %+9.2f %+9.2f   < %.0f ms: %s%n",
+                    "time to first token",
+                    addedTtftP50(),
+                    addedTtftP99(),
+                    TTFT_GOAL_MS,
+                    verdict(addedTtftP50() < TTFT_GOAL_MS, addedTtftP99() < TTFT_GOAL_MS));
+            out.printf(
+                    Locale.ROOT,
+                    "  %-26s %+9.2f %+9.2f   < %.0f ms at p99: %s%n",
+                    "time per output token",
+                    addedPerTokenP50(),
+                    addedPerTokenP99(),
+                    PER_TOKEN_P99_GOAL_MS,
+                    addedPerTokenP99() < PER_TOKEN_P99_GOAL_MS ? "met" : "not met");
         }
 
         private static String verdict(boolean atP50, boolean atP99) {
@@ -494,8 +594,17 @@ final class PipelineBench {
         }
 
         private static void row(PrintStream out, String what, String measure, Summary s) {
-            out.printf(Locale.ROOT, "  %-9s %-22s %6d %9.2f %9.2f %9.2f %9.2f %9.2f%n", what, measure, s.count(), s.p50(), s.p90(), s.p99(),
-                    s.mean(), s.max());
+            out.printf(
+                    Locale.ROOT,
+                    "  %-9s %-22s %6d %9.2f %9.2f %9.2f %9.2f %9.2f%n",
+                    what,
+                    measure,
+                    s.count(),
+                    s.p50(),
+                    s.p90(),
+                    s.p99(),
+                    s.mean(),
+                    s.max());
         }
 
         String toJson(ObjectMapper json) {
@@ -503,7 +612,8 @@ final class PipelineBench {
             ObjectNode config = root.putObject("config");
             config.put("requests", options.requests());
             config.put("warmup", options.warmup());
-            config.put("rounds", roundSizes(options.requests(), options.rounds()).size());
+            config.put(
+                    "rounds", roundSizes(options.requests(), options.rounds()).size());
             config.put("concurrency", options.concurrency());
             config.put("max_tokens", options.maxTokens());
             config.put("thinking", options.thinking());
@@ -517,7 +627,8 @@ final class PipelineBench {
             // Before the run, then after each round's pipeline part and after its engine part.
             var loadNode = host.putArray("load_1min");
             for (double load : loads) loadNode.add(load);
-            ObjectNode pipelineNode = measures(json, root.putObject("pipeline"), pipeline, pipelineThroughput, "inter_delta_ms");
+            ObjectNode pipelineNode =
+                    measures(json, root.putObject("pipeline"), pipeline, pipelineThroughput, "inter_delta_ms");
             pipelineNode.put("error_responses", pipelineErrors.size());
             ObjectNode legs = pipelineNode.putObject("ttft_legs_ms");
             legs.set("ingest", summary(json, stages.ingest()));
@@ -544,7 +655,8 @@ final class PipelineBench {
             }
         }
 
-        private static ObjectNode measures(ObjectMapper json, ObjectNode node, Measures m, Throughput t, String gapsName) {
+        private static ObjectNode measures(
+                ObjectMapper json, ObjectNode node, Measures m, Throughput t, String gapsName) {
             node.set("ttft_ms", summary(json, m.ttft()));
             node.set("per_token_ms", summary(json, m.perToken()));
             node.set(gapsName, summary(json, m.gaps()));

@@ -1,7 +1,6 @@
 package io.qwenstream.local;
 
 import io.qwenstream.local.CommandLine.UsageException;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -19,19 +18,29 @@ import java.util.Set;
  * @param thinking    the hard thinking switch of every request (default off: see {@link PipelineBench})
  * @param timeout     how long the run may go without any request finishing
  */
-record PipelineBenchOptions(int requests, int concurrency, int maxTokens, int warmup, int rounds, String prompt, boolean thinking,
-                            Duration timeout, boolean json) {
+record PipelineBenchOptions(
+        int requests,
+        int concurrency,
+        int maxTokens,
+        int warmup,
+        int rounds,
+        String prompt,
+        boolean thinking,
+        Duration timeout,
+        boolean json) {
 
     static final int DEFAULT_REQUESTS = 200;
     static final int DEFAULT_CONCURRENCY = 1;
     static final int DEFAULT_MAX_TOKENS = 32;
     static final int DEFAULT_WARMUP = 10;
     static final int DEFAULT_ROUNDS = 4;
-    static final String DEFAULT_PROMPT = "Explain step by step how a Kafka consumer group shares the partitions of a topic.";
+    static final String DEFAULT_PROMPT =
+            "Explain step by step how a Kafka consumer group shares the partitions of a topic.";
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
 
     static PipelineBenchOptions parse(List<String> args) {
-        CommandLine line = CommandLine.parse(args,
+        CommandLine line = CommandLine.parse(
+                args,
                 Set.of("--requests", "--concurrency", "--max-tokens", "--warmup", "--rounds", "--prompt", "--timeout"),
                 Set.of("--think", "--json"));
         line.noPositional("bench-pipeline");

@@ -2,6 +2,20 @@ package io.qwenstream.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -15,21 +29,6 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 
 /**
  * Talks to the pipeline the way any producer would: one record to the requests topic, then
@@ -83,7 +82,8 @@ final class PipelineClient implements AutoCloseable {
      * request_id is one of {@code requestIds}; ResponseDeltas for those ids go to {@code onDelta}
      * meanwhile, in seq order, each once.
      */
-    Response exchange(byte[] key, byte[] payload, Set<String> requestIds, Consumer<JsonNode> onDelta, Duration timeout) {
+    Response exchange(
+            byte[] key, byte[] payload, Set<String> requestIds, Consumer<JsonNode> onDelta, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         seekToEndOf(List.of(topics.responses(), topics.responsesStream()));
         produce(key, payload);
@@ -99,7 +99,8 @@ final class PipelineClient implements AutoCloseable {
         // The final response travels on another topic than the deltas and can overtake the last of them:
         // read the stream up to its current end so that they are shown in order before the answer ends.
         Map<TopicPartition, Long> streamEnd = consumer.endOffsets(consumer.assignment().stream()
-                .filter(partition -> partition.topic().equals(topics.responsesStream())).toList());
+                .filter(partition -> partition.topic().equals(topics.responsesStream()))
+                .toList());
         long drainDeadline = Math.min(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
         while (streamEnd.entrySet().stream().anyMatch(end -> consumer.position(end.getKey()) < end.getValue())
                 && System.nanoTime() < drainDeadline) {
@@ -109,12 +110,16 @@ final class PipelineClient implements AutoCloseable {
     }
 
     /** Passes the batch's deltas for {@code requestIds} to {@code onDelta}; returns the final response if the batch has it. */
-    private Response handle(Iterable<ConsumerRecord<byte[], byte[]>> records, Set<String> requestIds, Map<String, Long> lastSeq,
-                            Consumer<JsonNode> onDelta) {
+    private Response handle(
+            Iterable<ConsumerRecord<byte[], byte[]>> records,
+            Set<String> requestIds,
+            Map<String, Long> lastSeq,
+            Consumer<JsonNode> onDelta) {
         Response response = null;
         for (ConsumerRecord<byte[], byte[]> record : records) {
             JsonNode message = parseObject(json, record.value());
-            if (message == null || !requestIds.contains(message.path("request_id").asText(null))) continue;
+            if (message == null
+                    || !requestIds.contains(message.path("request_id").asText(null))) continue;
             if (record.topic().equals(topics.responses())) {
                 if (response == null) response = new Response(record.value(), message);
                 continue;
@@ -136,7 +141,8 @@ final class PipelineClient implements AutoCloseable {
             try {
                 infos = consumer.partitionsFor(topic);
             } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                throw new LauncherException("cannot reach Kafka at " + bootstrapServers + " (is ./qwenstream up running?)", e);
+                throw new LauncherException(
+                        "cannot reach Kafka at " + bootstrapServers + " (is ./qwenstream up running?)", e);
             }
             if (infos == null || infos.isEmpty()) {
                 throw new LauncherException("topic " + topic + " does not exist on " + bootstrapServers);
@@ -155,15 +161,21 @@ final class PipelineClient implements AutoCloseable {
             producer.send(record).get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RecordTooLargeException) {
-                throw new LauncherException("the request (" + payload.length + " bytes) is larger than the "
-                        + Topics.MAX_MESSAGE_BYTES + "-byte record limit of " + topics.requests(), e.getCause());
+                throw new LauncherException(
+                        "the request (" + payload.length + " bytes) is larger than the " + Topics.MAX_MESSAGE_BYTES
+                                + "-byte record limit of " + topics.requests(),
+                        e.getCause());
             }
-            throw new LauncherException("cannot produce to " + topics.requests() + " on " + bootstrapServers + ": "
-                    + e.getCause().getMessage(), e.getCause());
+            throw new LauncherException(
+                    "cannot produce to " + topics.requests() + " on " + bootstrapServers + ": "
+                            + e.getCause().getMessage(),
+                    e.getCause());
         } catch (KafkaException e) {
-            throw new LauncherException("cannot produce to " + topics.requests() + " on " + bootstrapServers + ": " + e.getMessage(), e);
+            throw new LauncherException(
+                    "cannot produce to " + topics.requests() + " on " + bootstrapServers + ": " + e.getMessage(), e);
         } catch (TimeoutException e) {
-            throw new LauncherException("producing to " + topics.requests() + " on " + bootstrapServers + " timed out", e);
+            throw new LauncherException(
+                    "producing to " + topics.requests() + " on " + bootstrapServers + " timed out", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LauncherException("interrupted");

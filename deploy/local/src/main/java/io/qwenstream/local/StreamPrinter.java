@@ -1,7 +1,6 @@
 package io.qwenstream.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.PrintStream;
 
 /**
@@ -48,11 +47,14 @@ final class StreamPrinter {
     void finish(JsonNode response) {
         String finalThinking = response.path("thinking").asText("");
         String finalContent = response.path("content").asText("");
-        if (finalThinking.startsWith(thinking.toString())) print("thinking", finalThinking.substring(thinking.length()));
+        if (finalThinking.startsWith(thinking.toString()))
+            print("thinking", finalThinking.substring(thinking.length()));
         if (finalContent.startsWith(content.toString())) print("content", finalContent.substring(content.length()));
         if (finalContent.isEmpty() && content.isEmpty()) {
             // A task's own result when the model's content was empty.
-            String result = response.path("translation").path("text").asText(response.path("summary").path("text").asText(""));
+            String result = response.path("translation")
+                    .path("text")
+                    .asText(response.path("summary").path("text").asText(""));
             print("content", result);
         }
         if (lastPrinted != '\n') out.println();

@@ -16,8 +16,15 @@ import java.util.function.Function;
  * {@code qwenstream.topics.requests=my.requests}); the DLQ of requests defaults to
  * {@code <requests name>.dlq}.
  */
-public record Topics(String requests, String requestsDlq, String inference, String control, String tokens,
-                     String responses, String responsesStream, String conversations) {
+public record Topics(
+        String requests,
+        String requestsDlq,
+        String inference,
+        String control,
+        String tokens,
+        String responses,
+        String responsesStream,
+        String conversations) {
 
     public static final String REQUESTS = "qwen.requests";
     public static final String REQUESTS_DLQ = "qwen.requests.dlq";
@@ -43,7 +50,8 @@ public record Topics(String requests, String requestsDlq, String inference, Stri
 
     /** The default names of PIPELINE.md. */
     public static Topics defaults() {
-        return new Topics(REQUESTS, REQUESTS_DLQ, INFERENCE, CONTROL, TOKENS, RESPONSES, RESPONSES_STREAM, CONVERSATIONS);
+        return new Topics(
+                REQUESTS, REQUESTS_DLQ, INFERENCE, CONTROL, TOKENS, RESPONSES, RESPONSES_STREAM, CONVERSATIONS);
     }
 
     /** Names from {@code qwenstream.topics.*} keys of {@code config}, defaults for the keys it lacks. */

@@ -21,7 +21,10 @@ record UpOptions(Path model, Path tokenizer, Path dataDir, Duration timeout) {
         CommandLine line = CommandLine.parse(args, Set.of("--model", "--tokenizer", "--data", "--timeout"), Set.of());
         line.noPositional("up");
         Integer timeout = line.intValue("--timeout", 1, 86_400);
-        return new UpOptions(path(line, "--model"), path(line, "--tokenizer"), path(line, "--data"),
+        return new UpOptions(
+                path(line, "--model"),
+                path(line, "--tokenizer"),
+                path(line, "--data"),
                 timeout == null ? DEFAULT_TIMEOUT : Duration.ofSeconds(timeout));
     }
 

@@ -1,13 +1,12 @@
 package io.qwenstream.local;
 
-import org.junit.jupiter.api.Test;
-
-import java.nio.file.Path;
-import java.util.Set;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 class BrokerClassPathTest {
 
@@ -25,7 +24,10 @@ class BrokerClassPathTest {
     @Test
     void classPathIsBrokerMainAndTheBrokersJarsOnly() {
         BrokerClassPath classPath = BrokerClassPath.ofThisJvm();
-        var names = classPath.entries().stream().map(Path::getFileName).map(Path::toString).toList();
+        var names = classPath.entries().stream()
+                .map(Path::getFileName)
+                .map(Path::toString)
+                .toList();
         assertTrue(names.getFirst().matches("broker-main-[0-9a-f]+\\.jar"), names.getFirst());
         assertTrue(names.stream().anyMatch(n -> n.startsWith("kafka_2.13-")), names.toString());
         assertTrue(names.stream().anyMatch(n -> n.startsWith("slf4j-simple-")), names.toString());

@@ -1,7 +1,9 @@
 package io.qwenstream.local;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,11 +18,8 @@ import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * up and down with a real broker and three stand-in services ({@link FakeService} packed as each
@@ -44,7 +43,8 @@ class ClusterUpDownTest {
         for (String service : Cluster.SERVICES) {
             Path jar = root.resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
             Files.createDirectories(jar.getParent());
-            try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file, manifest)) {
+            try (OutputStream file = Files.newOutputStream(jar);
+                    JarOutputStream out = new JarOutputStream(file, manifest)) {
                 out.putNextEntry(new JarEntry(classFile));
                 out.write(classBytes);
                 out.closeEntry();
@@ -59,13 +59,16 @@ class ClusterUpDownTest {
     void upStartsEverythingInTheBackgroundAndDownStopsIt() throws Exception {
         Cluster cluster = new Cluster(fakeRepository(), root.resolve(".qwenstream"));
         var out = new ByteArrayOutputStream();
-        ClusterState state = cluster.up(new UpOptions(root.resolve("model.gguf"), null, null, Duration.ofSeconds(60)),
+        ClusterState state = cluster.up(
+                new UpOptions(root.resolve("model.gguf"), null, null, Duration.ofSeconds(60)),
                 new PrintStream(out, true, StandardCharsets.UTF_8));
         List<ProcessHandle> processes = new java.util.ArrayList<>();
         try {
             assertEquals(state, ClusterState.read(cluster.stateFile()).orElseThrow());
             assertTrue(state.temporaryDataDir());
-            assertEquals(Cluster.SERVICES, state.services().stream().map(ClusterState.Service::name).toList());
+            assertEquals(
+                    Cluster.SERVICES,
+                    state.services().stream().map(ClusterState.Service::name).toList());
             processes.add(state.broker().live().orElseThrow());
             for (ClusterState.Service service : state.services()) {
                 processes.add(service.process().live().orElseThrow());
@@ -73,14 +76,19 @@ class ClusterUpDownTest {
                 assertTrue(log.contains("property kafka.bootstrap.servers=" + state.bootstrapServers()), log);
                 assertTrue(log.contains("property quarkus.http.port=" + service.httpPort()), log);
                 assertTrue(log.contains("property qwenstream.topics.requests=qwen.requests"), log);
-                assertEquals(!service.name().equals("postprocess-service"),
-                        log.contains("property qwenstream.model=" + root.resolve("model.gguf")), log);
+                assertEquals(
+                        !service.name().equals("postprocess-service"),
+                        log.contains("property qwenstream.model=" + root.resolve("model.gguf")),
+                        log);
             }
             assertTrue(state.httpPort(Cluster.HTTP_SERVICE) > 0);
             assertTrue(out.toString().contains("ingest-service ready"), out.toString());
 
-            var refused = assertThrows(LauncherException.class, () -> cluster.up(
-                    new UpOptions(root.resolve("model.gguf"), null, null, Duration.ofSeconds(5)), new PrintStream(OutputStream.nullOutputStream())));
+            var refused = assertThrows(
+                    LauncherException.class,
+                    () -> cluster.up(
+                            new UpOptions(root.resolve("model.gguf"), null, null, Duration.ofSeconds(5)),
+                            new PrintStream(OutputStream.nullOutputStream())));
             assertTrue(refused.getMessage().contains("already up"), refused.getMessage());
         } finally {
             assertTrue(cluster.down(new PrintStream(OutputStream.nullOutputStream())));
@@ -96,12 +104,16 @@ class ClusterUpDownTest {
     @Test
     void aServiceThatDiesDuringUpFailsUpWithItsLogAndLeavesNothingRunning() throws Exception {
         Cluster cluster = new Cluster(fakeRepository(), root.resolve(".qwenstream"));
-        var failure = assertThrows(LauncherException.class, () -> cluster.up(
-                new UpOptions(root.resolve("broken-model.gguf"), null, null, Duration.ofSeconds(60)),
-                new PrintStream(OutputStream.nullOutputStream())));
+        var failure = assertThrows(
+                LauncherException.class,
+                () -> cluster.up(
+                        new UpOptions(root.resolve("broken-model.gguf"), null, null, Duration.ofSeconds(60)),
+                        new PrintStream(OutputStream.nullOutputStream())));
         assertTrue(failure.getMessage().contains("exited (1) while starting"), failure.getMessage());
         assertTrue(failure.getMessage().contains("cannot load the model"), failure.getMessage());
         assertFalse(Files.exists(cluster.stateFile()));
-        assertTrue(ProcessHandle.current().children().noneMatch(child -> child.info().commandLine().orElse("").contains(root.toString())));
+        assertTrue(ProcessHandle.current()
+                .children()
+                .noneMatch(child -> child.info().commandLine().orElse("").contains(root.toString())));
     }
 }

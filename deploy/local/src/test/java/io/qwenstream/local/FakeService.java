@@ -1,7 +1,6 @@
 package io.qwenstream.local;
 
 import com.sun.net.httpserver.HttpServer;
-
 import java.net.InetSocketAddress;
 
 /**
@@ -13,7 +12,9 @@ public final class FakeService {
     public static void main(String[] args) throws Exception {
         int port = Integer.getInteger("quarkus.http.port");
         System.getProperties().forEach((key, value) -> {
-            if (key.toString().startsWith("kafka") || key.toString().startsWith("qwenstream") || key.toString().startsWith("quarkus")) {
+            if (key.toString().startsWith("kafka")
+                    || key.toString().startsWith("qwenstream")
+                    || key.toString().startsWith("quarkus")) {
                 System.out.println("property " + key + "=" + value);
             }
         });

@@ -1,18 +1,17 @@
 package io.qwenstream.local;
 
-import io.qwenstream.local.LatencyStats.Measures;
-import io.qwenstream.local.LatencyStats.Sample;
-import io.qwenstream.local.LatencyStats.Summary;
-import io.qwenstream.local.LatencyStats.Throughput;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.stream.IntStream;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.qwenstream.local.LatencyStats.Measures;
+import io.qwenstream.local.LatencyStats.Sample;
+import io.qwenstream.local.LatencyStats.Summary;
+import io.qwenstream.local.LatencyStats.Throughput;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
 
 /** The bench's arithmetic: nearest-rank percentiles and the per-request measures (no clocks involved). */
 class LatencyStatsTest {

@@ -1,5 +1,12 @@
 package io.qwenstream.local;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qwenstream.local.CommandLine.UsageException;
@@ -7,8 +14,6 @@ import io.qwenstream.schemas.InferenceRequest;
 import io.qwenstream.schemas.MessageValidator;
 import io.qwenstream.schemas.Messages;
 import io.qwenstream.schemas.Validation;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -16,13 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** The launcher's argument parsing and the InferenceRequests that ask builds (no broker). */
 class LauncherArgumentsTest {
@@ -52,15 +51,33 @@ class LauncherArgumentsTest {
 
     @Test
     void wordsAfterTheOptionsFormTheText() throws Exception {
-        assertEquals("hello there world", request("hello", "there", "--json", "world").path("messages").get(0).path("content").asText());
-        assertEquals("--not-an-option", request("--", "--not-an-option").path("messages").get(0).path("content").asText());
+        assertEquals(
+                "hello there world",
+                request("hello", "there", "--json", "world")
+                        .path("messages")
+                        .get(0)
+                        .path("content")
+                        .asText());
+        assertEquals(
+                "--not-an-option",
+                request("--", "--not-an-option")
+                        .path("messages")
+                        .get(0)
+                        .path("content")
+                        .asText());
     }
 
     @Test
     void thinkingSwitchBudgetMaxTokensAndConversation() throws Exception {
-        assertEquals(json.readTree("{\"enabled\":false}"), request("--no-think", "hi").path("thinking"));
-        assertEquals(json.readTree("{\"enabled\":true,\"budget_tokens\":16}"), request("--thinking-budget", "16", "hi").path("thinking"));
-        assertEquals(json.readTree("{\"max_tokens\":64}"), request("--max-tokens=64", "hi").path("sampling"));
+        assertEquals(
+                json.readTree("{\"enabled\":false}"),
+                request("--no-think", "hi").path("thinking"));
+        assertEquals(
+                json.readTree("{\"enabled\":true,\"budget_tokens\":16}"),
+                request("--thinking-budget", "16", "hi").path("thinking"));
+        assertEquals(
+                json.readTree("{\"max_tokens\":64}"),
+                request("--max-tokens=64", "hi").path("sampling"));
         JsonNode withConversation = request("--conversation", "conv-7", "hi");
         assertEquals("conv-7", withConversation.path("conversation_id").asText());
         assertTrue(request("hi").path("thinking").isMissingNode());
@@ -72,7 +89,9 @@ class LauncherArgumentsTest {
     void softSwitchTravelsInsideTheText() throws Exception {
         // /no_think is the ingest service's business: the launcher sends the text as typed.
         JsonNode request = request("Tell me a joke /no_think");
-        assertEquals("Tell me a joke /no_think", request.path("messages").get(0).path("content").asText());
+        assertEquals(
+                "Tell me a joke /no_think",
+                request.path("messages").get(0).path("content").asText());
         assertTrue(request.path("thinking").isMissingNode());
     }
 
@@ -80,12 +99,10 @@ class LauncherArgumentsTest {
     void translateAndSummarizeSendTheirTextAndOptions() throws Exception {
         assertEquals(json.readTree("""
                 {"schema_version":1,"request_id":"req-1","task":"translate","text":"Good morning",
-                 "translate":{"target_language":"French"},"stream":true}"""),
-                request("--task", "translate", "--to", "French", "Good morning"));
+                 "translate":{"target_language":"French"},"stream":true}"""), request("--task", "translate", "--to", "French", "Good morning"));
         assertEquals(json.readTree("""
                 {"schema_version":1,"request_id":"req-1","task":"summarize","text":"A long text.",
-                 "summarize":{"style":"issue_resolution"},"stream":true}"""),
-                request("--task", "summarize", "--style", "issue_resolution", "A long text."));
+                 "summarize":{"style":"issue_resolution"},"stream":true}"""), request("--task", "summarize", "--style", "issue_resolution", "A long text."));
         JsonNode defaultStyle = request("--task", "summarize", "A long text.");
         assertTrue(defaultStyle.path("summarize").isMissingNode(), "no --style: the service's default");
     }
@@ -138,7 +155,8 @@ class LauncherArgumentsTest {
         assertNull(defaults.model());
         assertNull(defaults.dataDir());
         assertEquals(UpOptions.DEFAULT_TIMEOUT, defaults.timeout());
-        UpOptions options = UpOptions.parse(List.of("--model", "m.gguf", "--tokenizer", "tok", "--data", "d", "--timeout", "30"));
+        UpOptions options =
+                UpOptions.parse(List.of("--model", "m.gguf", "--tokenizer", "tok", "--data", "d", "--timeout", "30"));
         assertEquals(Path.of("m.gguf").toAbsolutePath(), options.model());
         assertEquals(Path.of("tok").toAbsolutePath(), options.tokenizer());
         assertEquals(Path.of("d").toAbsolutePath(), options.dataDir());
@@ -154,7 +172,8 @@ class LauncherArgumentsTest {
         byte[] malformed = "{\"request_id\":\"r-9\"".getBytes(StandardCharsets.UTF_8);
         assertEquals(Set.of("k"), Launcher.responseIds(malformed, "k"));
         assertEquals(Set.of("unknown"), Launcher.responseIds(malformed, null));
-        assertEquals(Set.of("unknown"), Launcher.responseIds("{\"request_id\":7}".getBytes(StandardCharsets.UTF_8), null));
+        assertEquals(
+                Set.of("unknown"), Launcher.responseIds("{\"request_id\":7}".getBytes(StandardCharsets.UTF_8), null));
         assertEquals(Set.of("unknown"), Launcher.responseIds(new byte[] {(byte) 0xff, (byte) 0xfe}, null));
         // Bad UTF-8 in a text field does not hide a good id (the ingest service reads it the same way).
         byte[] badText = "{\"request_id\":\"r-1\",\"text\":\"\u00ff\"}".getBytes(StandardCharsets.ISO_8859_1);
@@ -163,7 +182,9 @@ class LauncherArgumentsTest {
 
     @Test
     void errorsAreDescribedWithCodeMessageAndField() throws Exception {
-        assertEquals("out_of_range: temperature must be at most 2 (field /sampling/temperature)", Launcher.describeError(json.readTree("""
+        assertEquals(
+                "out_of_range: temperature must be at most 2 (field /sampling/temperature)",
+                Launcher.describeError(json.readTree("""
                 {"status":"error","error":{"code":"out_of_range","message":"temperature must be at most 2","field":"/sampling/temperature"}}""")));
         assertEquals("invalid_json: not JSON", Launcher.describeError(json.readTree("""
                 {"status":"error","error":{"code":"invalid_json","message":"not JSON"}}""")));
@@ -180,21 +201,38 @@ class LauncherArgumentsTest {
     void everyVerbAnswersHelpAndUnknownVerbsAreUsageErrors() {
         for (String verb : List.of("up", "ask", "send", "down", "demo")) {
             var out = new ByteArrayOutputStream();
-            int status = new Launcher(Path.of("."), Path.of("target/no-state"), new PrintStream(out), new PrintStream(new ByteArrayOutputStream()))
+            int status = new Launcher(
+                            Path.of("."),
+                            Path.of("target/no-state"),
+                            new PrintStream(out),
+                            new PrintStream(new ByteArrayOutputStream()))
                     .run(List.of(verb, "--help"));
             assertEquals(Launcher.OK, status, verb);
-            assertTrue(out.toString().contains("./qwenstream ask") || out.toString().contains("ask ["), verb);
+            assertTrue(
+                    out.toString().contains("./qwenstream ask")
+                            || out.toString().contains("ask ["),
+                    verb);
         }
         var err = new ByteArrayOutputStream();
-        assertEquals(Launcher.USAGE, new Launcher(Path.of("."), Path.of("target/no-state"), new PrintStream(new ByteArrayOutputStream()),
-                new PrintStream(err)).run(List.of("launch")));
+        assertEquals(
+                Launcher.USAGE,
+                new Launcher(
+                                Path.of("."),
+                                Path.of("target/no-state"),
+                                new PrintStream(new ByteArrayOutputStream()),
+                                new PrintStream(err))
+                        .run(List.of("launch")));
         assertTrue(err.toString().startsWith("error: unknown verb 'launch'"), err.toString());
     }
 
     @Test
     void askAndSendWithoutARunningClusterSayHowToStartOne() {
         var err = new ByteArrayOutputStream();
-        Launcher launcher = new Launcher(Path.of("."), Path.of("target/no-state"), new PrintStream(new ByteArrayOutputStream()), new PrintStream(err));
+        Launcher launcher = new Launcher(
+                Path.of("."),
+                Path.of("target/no-state"),
+                new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err));
         assertEquals(Launcher.FAILED, launcher.run(List.of("ask", "hello")));
         assertTrue(err.toString().contains("run ./qwenstream up first"), err.toString());
         assertEquals(Launcher.OK, launcher.run(List.of("down")), "down with nothing up is fine");

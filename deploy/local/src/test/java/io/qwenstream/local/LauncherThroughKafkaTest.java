@@ -1,20 +1,12 @@
 package io.qwenstream.local;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -26,10 +18,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * ask and send against a real broker. The services are not part of this module: a small
@@ -66,8 +65,10 @@ class LauncherThroughKafkaTest {
         Map<String, Object> consumerConfig = kafka.clientConfig();
         consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, "stand-in");
         consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        try (var consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-             var producer = new KafkaProducer<>(kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (var consumer =
+                        new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                var producer = new KafkaProducer<>(
+                        kafka.clientConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
             consumer.subscribe(List.of(Topics.REQUESTS));
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
@@ -89,44 +90,65 @@ class LauncherThroughKafkaTest {
             request = null;
         }
         if (request == null || !request.path("request_id").isTextual()) {
-            response.put("request_id", record.key() == null ? "unknown" : new String(record.key(), StandardCharsets.UTF_8));
+            response.put(
+                    "request_id", record.key() == null ? "unknown" : new String(record.key(), StandardCharsets.UTF_8));
             response.put("status", "error").put("finish_reason", "error");
             response.putObject("error").put("code", "invalid_json").put("message", "the record is not JSON");
         } else {
             String id = request.path("request_id").asText();
             response.put("request_id", id);
-            String text = request.path("messages").path(0).path("content").asText(request.path("text").asText());
+            String text = request.path("messages")
+                    .path(0)
+                    .path("content")
+                    .asText(request.path("text").asText());
             if (text.contains("fail")) {
                 response.put("status", "error").put("finish_reason", "error");
-                response.putObject("error").put("code", "out_of_range").put("message", "max_tokens too large").put("field", "/sampling/max_tokens");
+                response.putObject("error")
+                        .put("code", "out_of_range")
+                        .put("message", "max_tokens too large")
+                        .put("field", "/sampling/max_tokens");
             } else {
                 answers.add(delta(id, 0, "thinking", "Let me "));
                 answers.add(delta(id, 1, "thinking", "think."));
                 answers.add(delta(id, 1, "thinking", "think.")); // a redelivery: printed once
                 answers.add(delta(id, 2, "content", "Paris"));
-                response.put("status", "ok").put("finish_reason", "stop")
-                        .put("thinking", "Let me think.").put("content", "Paris.");
+                response.put("status", "ok")
+                        .put("finish_reason", "stop")
+                        .put("thinking", "Let me think.")
+                        .put("content", "Paris.");
             }
         }
-        answers.add(new ProducerRecord<>(Topics.RESPONSES, response.path("request_id").asText().getBytes(StandardCharsets.UTF_8),
+        answers.add(new ProducerRecord<>(
+                Topics.RESPONSES,
+                response.path("request_id").asText().getBytes(StandardCharsets.UTF_8),
                 response.toString().getBytes(StandardCharsets.UTF_8)));
         return answers;
     }
 
     private static ProducerRecord<byte[], byte[]> delta(String id, int seq, String kind, String text) {
-        ObjectNode delta = JSON.createObjectNode().put("schema_version", 1).put("request_id", id).put("seq", seq)
-                .put("kind", kind).put("text", text);
-        return new ProducerRecord<>(Topics.RESPONSES_STREAM, id.getBytes(StandardCharsets.UTF_8), delta.toString().getBytes(StandardCharsets.UTF_8));
+        ObjectNode delta = JSON.createObjectNode()
+                .put("schema_version", 1)
+                .put("request_id", id)
+                .put("seq", seq)
+                .put("kind", kind)
+                .put("text", text);
+        return new ProducerRecord<>(
+                Topics.RESPONSES_STREAM,
+                id.getBytes(StandardCharsets.UTF_8),
+                delta.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    private record Run(int status, String out, String err) {
-    }
+    private record Run(int status, String out, String err) {}
 
     private Run launch(String... args) {
         var out = new ByteArrayOutputStream();
         var err = new ByteArrayOutputStream();
-        int status = new Launcher(tmp, tmp.resolve(".qwenstream"), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8)).run(List.of(args));
+        int status = new Launcher(
+                        tmp,
+                        tmp.resolve(".qwenstream"),
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8))
+                .run(List.of(args));
         return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -138,7 +160,13 @@ class LauncherThroughKafkaTest {
 
     @Test
     void askStreamsThinkingDimmedThenTheAnswer() throws Exception {
-        Run run = launch("ask", "--bootstrap-server", kafka.bootstrapServers(), "--max-tokens", "8", "What is the capital of France?");
+        Run run = launch(
+                "ask",
+                "--bootstrap-server",
+                kafka.bootstrapServers(),
+                "--max-tokens",
+                "8",
+                "What is the capital of France?");
         assertEquals(0, run.status(), run.err());
         assertEquals("\u001b[2mLet me \u001b[0m\u001b[2mthink.\u001b[0m\nParis.\n", run.out());
 
@@ -147,7 +175,8 @@ class LauncherThroughKafkaTest {
         assertEquals(sent.path("request_id").asText(), new String(request.key(), StandardCharsets.UTF_8));
         assertEquals(8, sent.path("sampling").path("max_tokens").asInt());
         assertTrue(sent.path("stream").asBoolean());
-        String traceparent = new String(request.headers().lastHeader("traceparent").value(), StandardCharsets.US_ASCII);
+        String traceparent =
+                new String(request.headers().lastHeader("traceparent").value(), StandardCharsets.US_ASCII);
         assertTrue(traceparent.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01"), traceparent);
     }
 
@@ -161,7 +190,9 @@ class LauncherThroughKafkaTest {
 
         Run failed = launch("ask", "--json", "--bootstrap-server", kafka.bootstrapServers(), "please fail");
         assertEquals(Launcher.ERROR_RESPONSE, failed.status());
-        assertEquals("out_of_range", JSON.readTree(failed.out()).path("error").path("code").asText());
+        assertEquals(
+                "out_of_range",
+                JSON.readTree(failed.out()).path("error").path("code").asText());
         assertEquals("error: out_of_range: max_tokens too large (field /sampling/max_tokens)\n", failed.err());
     }
 
@@ -169,7 +200,8 @@ class LauncherThroughKafkaTest {
     void sendProducesTheFileUnchangedAndPrintsTheResponseForItsKey() throws Exception {
         byte[] malformed = "{\"request_id\": \"half".getBytes(StandardCharsets.UTF_8);
         Path file = Files.write(tmp.resolve("bad.json"), malformed);
-        Run run = launch("send", "--bootstrap-server", kafka.bootstrapServers(), "--file", file.toString(), "--key", "raw-1");
+        Run run = launch(
+                "send", "--bootstrap-server", kafka.bootstrapServers(), "--file", file.toString(), "--key", "raw-1");
         assertEquals(0, run.status(), run.err());
         JsonNode response = JSON.readTree(run.out());
         assertEquals("raw-1", response.path("request_id").asText());
@@ -177,7 +209,8 @@ class LauncherThroughKafkaTest {
 
         ConsumerRecord<byte[], byte[]> request = lastRequest();
         assertEquals("raw-1", new String(request.key(), StandardCharsets.UTF_8));
-        assertEquals(new String(malformed, StandardCharsets.UTF_8), new String(request.value(), StandardCharsets.UTF_8));
+        assertEquals(
+                new String(malformed, StandardCharsets.UTF_8), new String(request.value(), StandardCharsets.UTF_8));
         assertNotNull(request.headers().lastHeader("traceparent"));
     }
 
@@ -194,7 +227,8 @@ class LauncherThroughKafkaTest {
     @Test
     void aRecordOverOneMebibyteIsRefusedWithAClearMessage() throws Exception {
         Path file = Files.write(tmp.resolve("huge.json"), new byte[Topics.MAX_MESSAGE_BYTES + 10]);
-        Run run = launch("send", "--bootstrap-server", kafka.bootstrapServers(), "--file", file.toString(), "--timeout", "5");
+        Run run = launch(
+                "send", "--bootstrap-server", kafka.bootstrapServers(), "--file", file.toString(), "--timeout", "5");
         assertEquals(Launcher.FAILED, run.status());
         assertTrue(run.err().contains("larger than the 1048576-byte record limit"), run.err());
     }

@@ -1,17 +1,16 @@
 package io.qwenstream.local;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A broker on a given data dir: close() stops it but keeps the data, and a restart finds its topics again. */
 class LocalKafkaDataDirTest {
@@ -32,11 +31,20 @@ class LocalKafkaDataDirTest {
         assertFalse(ProcessHandle.of(firstPid).map(ProcessHandle::isAlive).orElse(false));
         assertTrue(Files.isDirectory(dataDir.resolve("kafka-logs")));
         assertFalse(Files.exists(dataDir.resolve(LocalKafka.PID_FILE)));
-        assertTrue(Files.readString(dataDir.resolve(LocalKafka.LOG_FILE)).contains("shut down completed"),
+        assertTrue(
+                Files.readString(dataDir.resolve(LocalKafka.LOG_FILE)).contains("shut down completed"),
                 "a kept data dir gets a clean shutdown");
 
-        try (LocalKafka kafka = LocalKafka.start(dataDir); Admin admin = kafka.admin()) {
-            assertEquals(2, admin.describeTopics(List.of("kept")).allTopicNames().get().get("kept").partitions().size());
+        try (LocalKafka kafka = LocalKafka.start(dataDir);
+                Admin admin = kafka.admin()) {
+            assertEquals(
+                    2,
+                    admin.describeTopics(List.of("kept"))
+                            .allTopicNames()
+                            .get()
+                            .get("kept")
+                            .partitions()
+                            .size());
         }
     }
 }

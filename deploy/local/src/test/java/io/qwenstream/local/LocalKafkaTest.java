@@ -1,5 +1,23 @@
 package io.qwenstream.local;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -19,25 +37,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** One real broker in a temporary directory, shared by the tests; closing it must leave nothing behind. */
 class LocalKafkaTest {
 
@@ -55,7 +54,9 @@ class LocalKafkaTest {
         long pid = kafka.pid();
         Path dataDir = kafka.dataDir();
         kafka.close();
-        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "broker process " + pid + " still alive");
+        assertFalse(
+                ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
+                "broker process " + pid + " still alive");
         assertFalse(Files.exists(dataDir), "temporary data dir left behind: " + dataDir);
         kafka.close(); // idempotent
     }
@@ -65,10 +66,13 @@ class LocalKafkaTest {
         assertTrue(kafka.isRunning());
         assertTrue(kafka.isTemporary());
         assertTrue(kafka.bootstrapServers().matches("127\\.0\\.0\\.1:\\d+"), kafka.bootstrapServers());
-        assertTrue(ProcessHandle.current().children().anyMatch(child -> child.pid() == kafka.pid()),
+        assertTrue(
+                ProcessHandle.current().children().anyMatch(child -> child.pid() == kafka.pid()),
                 "the broker is a child of this JVM");
         assertTrue(Files.exists(kafka.logFile()));
-        assertTrue(Files.readString(kafka.logFile()).contains("Kafka Server started"), LocalKafka.logTail(kafka.logFile()));
+        assertTrue(
+                Files.readString(kafka.logFile()).contains("Kafka Server started"),
+                LocalKafka.logTail(kafka.logFile()));
     }
 
     @Test
@@ -76,21 +80,42 @@ class LocalKafkaTest {
         try (Admin admin = kafka.admin()) {
             Set<String> names = TOPICS.specs().stream().map(Topics.Spec::name).collect(Collectors.toSet());
             assertTrue(admin.listTopics().names().get().containsAll(names));
-            Map<String, TopicDescription> descriptions = admin.describeTopics(names).allTopicNames().get();
+            Map<String, TopicDescription> descriptions =
+                    admin.describeTopics(names).allTopicNames().get();
             Map<String, Integer> expectedPartitions = Map.of(
-                    "qwen.requests", 3, "qwen.requests.dlq", 1, "qwen.inference", 3, "qwen.control", 1,
-                    "qwen.tokens", 3, "qwen.responses", 3, "qwen.responses.stream", 3, "qwen.conversations", 1);
+                    "qwen.requests",
+                    3,
+                    "qwen.requests.dlq",
+                    1,
+                    "qwen.inference",
+                    3,
+                    "qwen.control",
+                    1,
+                    "qwen.tokens",
+                    3,
+                    "qwen.responses",
+                    3,
+                    "qwen.responses.stream",
+                    3,
+                    "qwen.conversations",
+                    1);
             assertEquals(expectedPartitions.keySet(), names);
             expectedPartitions.forEach((name, partitions) ->
                     assertEquals(partitions, descriptions.get(name).partitions().size(), name));
 
-            List<ConfigResource> resources = names.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList();
-            Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get();
+            List<ConfigResource> resources = names.stream()
+                    .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n))
+                    .toList();
+            Map<ConfigResource, Config> configs =
+                    admin.describeConfigs(resources).all().get();
             for (var entry : configs.entrySet()) {
                 String name = entry.getKey().name();
-                assertEquals("1048576", entry.getValue().get("max.message.bytes").value(), name);
-                assertEquals(name.equals("qwen.conversations") ? "compact" : "delete",
-                        entry.getValue().get("cleanup.policy").value(), name);
+                assertEquals(
+                        "1048576", entry.getValue().get("max.message.bytes").value(), name);
+                assertEquals(
+                        name.equals("qwen.conversations") ? "compact" : "delete",
+                        entry.getValue().get("cleanup.policy").value(),
+                        name);
             }
         }
     }
@@ -103,9 +128,13 @@ class LocalKafkaTest {
     @Test
     void autoTopicCreationIsOff() throws Exception {
         try (KafkaProducer<byte[], byte[]> producer = producer(Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1500))) {
-            var failure = assertThrows(ExecutionException.class,
-                    () -> producer.send(new ProducerRecord<>("no.such.topic", new byte[1])).get(5, TimeUnit.SECONDS));
-            assertTrue(failure.getCause().getMessage().contains("not present in metadata"), failure.getCause().getMessage());
+            var failure = assertThrows(
+                    ExecutionException.class,
+                    () -> producer.send(new ProducerRecord<>("no.such.topic", new byte[1]))
+                            .get(5, TimeUnit.SECONDS));
+            assertTrue(
+                    failure.getCause().getMessage().contains("not present in metadata"),
+                    failure.getCause().getMessage());
         }
         try (Admin admin = kafka.admin()) {
             assertFalse(admin.listTopics().names().get().contains("no.such.topic"));
@@ -115,17 +144,25 @@ class LocalKafkaTest {
     @Test
     void brokerAcceptsOneMebibyteRecordsAndRefusesLarger() throws Exception {
         // The producer's own limit is set far above 1 MiB so that any refusal comes from the broker.
-        try (KafkaProducer<byte[], byte[]> producer = producer(Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 * 1_048_576))) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                producer(Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 * 1_048_576))) {
             // 1 MiB minus the record batch header (61 bytes) and the record's own framing.
             byte[] fits = new byte[1_048_576 - 200];
-            RecordMetadata accepted = producer.send(new ProducerRecord<>(TOPICS.requests(), fits)).get(30, TimeUnit.SECONDS);
+            RecordMetadata accepted =
+                    producer.send(new ProducerRecord<>(TOPICS.requests(), fits)).get(30, TimeUnit.SECONDS);
             assertTrue(accepted.offset() >= 0);
 
             byte[] tooLarge = new byte[1_048_576 + 1];
-            var refused = assertThrows(ExecutionException.class,
-                    () -> producer.send(new ProducerRecord<>(TOPICS.requests(), tooLarge)).get(30, TimeUnit.SECONDS));
+            var refused = assertThrows(
+                    ExecutionException.class,
+                    () -> producer.send(new ProducerRecord<>(TOPICS.requests(), tooLarge))
+                            .get(30, TimeUnit.SECONDS));
             assertInstanceOf(RecordTooLargeException.class, refused.getCause());
-            assertTrue(refused.getCause().getMessage().contains("request included a message larger than the max message size the server will accept"),
+            assertTrue(
+                    refused.getCause()
+                            .getMessage()
+                            .contains(
+                                    "request included a message larger than the max message size the server will accept"),
                     refused.getCause().getMessage());
         }
     }
@@ -157,7 +194,8 @@ class LocalKafkaTest {
             assertEquals(sent.partition(), record.partition());
             assertArrayEquals(key, record.key());
             assertArrayEquals(value, record.value());
-            assertArrayEquals(traceparent, record.headers().lastHeader("traceparent").value());
+            assertArrayEquals(
+                    traceparent, record.headers().lastHeader("traceparent").value());
         }
     }
 

@@ -1,13 +1,12 @@
 package io.qwenstream.local;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 class StreamPrinterTest {
 
@@ -26,7 +25,8 @@ class StreamPrinterTest {
         delta(printer, 1, "thinking", "think.");
         delta(printer, 2, "content", "Paris");
         printer.finish(json.readTree("{\"status\":\"ok\",\"thinking\":\"Let me think.\",\"content\":\"Paris.\"}"));
-        assertEquals("\u001b[2mLet me \u001b[0m\u001b[2mthink.\u001b[0m\nParis.\n", bytes.toString(StandardCharsets.UTF_8));
+        assertEquals(
+                "\u001b[2mLet me \u001b[0m\u001b[2mthink.\u001b[0m\nParis.\n", bytes.toString(StandardCharsets.UTF_8));
     }
 
     @Test

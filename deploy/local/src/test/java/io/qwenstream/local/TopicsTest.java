@@ -1,11 +1,10 @@
 package io.qwenstream.local;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Map;
 import java.util.Properties;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 class TopicsTest {
 
@@ -25,8 +24,8 @@ class TopicsTest {
 
     @Test
     void namesAreOverriddenByConfigAndTheDlqFollowsTheRequestsTopic() {
-        Topics topics = Topics.fromConfig(Map.of("qwenstream.topics.requests", "t1.requests",
-                "qwenstream.topics.responses-stream", "t1.stream"));
+        Topics topics = Topics.fromConfig(
+                Map.of("qwenstream.topics.requests", "t1.requests", "qwenstream.topics.responses-stream", "t1.stream"));
         assertEquals("t1.requests", topics.requests());
         assertEquals("t1.requests.dlq", topics.requestsDlq());
         assertEquals("t1.stream", topics.responsesStream());
@@ -43,10 +42,14 @@ class TopicsTest {
         assertEquals(8, specs.size());
         for (Topics.Spec spec : specs) {
             assertEquals("1048576", spec.configs().get("max.message.bytes"), spec.name());
-            boolean single = spec.name().equals("qwen.requests.dlq") || spec.name().equals("qwen.control")
+            boolean single = spec.name().equals("qwen.requests.dlq")
+                    || spec.name().equals("qwen.control")
                     || spec.name().equals("qwen.conversations");
             assertEquals(single ? 1 : 3, spec.partitions(), spec.name());
-            assertEquals(spec.name().equals("qwen.conversations") ? "compact" : null, spec.configs().get("cleanup.policy"), spec.name());
+            assertEquals(
+                    spec.name().equals("qwen.conversations") ? "compact" : null,
+                    spec.configs().get("cleanup.policy"),
+                    spec.name());
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.qwenstream.engine.cli;
 
 import io.qwenstream.engine.model.KVCache;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -2,15 +2,14 @@ package io.qwenstream.engine.cli;
 
 import io.qwenstream.engine.kernels.Parallel;
 import io.qwenstream.engine.kernels.VectorInfo;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
-
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Set;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@code bandwidth [--mb M] [--threads T] [--runs R]}: DRAM read bandwidth as decode sees it — a
@@ -29,7 +28,8 @@ final class BandwidthCommand {
         int mb = args.integer("mb", 1024);
         int threads = args.integer("threads", Runtime.getRuntime().availableProcessors());
         int runs = args.integer("runs", 9);
-        if (mb < 64 || threads < 1 || runs < 1) throw new UsageException("--mb must be >= 64, --threads and --runs >= 1");
+        if (mb < 64 || threads < 1 || runs < 1)
+            throw new UsageException("--mb must be >= 64, --threads and --runs >= 1");
         Parallel.setThreads(threads);
         try (Arena arena = Arena.ofShared()) {
             long bytes = (long) mb << 20;

@@ -5,7 +5,6 @@ import io.qwenstream.engine.kernels.Parallel;
 import io.qwenstream.engine.kernels.VectorInfo;
 import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -24,19 +23,25 @@ final class BenchCommand {
     private BenchCommand() {}
 
     static void run(String[] argv, PrintStream out, PrintStream err) {
-        Args args = new Args(argv, 0, Set.of("model", "tokenizer", "prompt-tokens", "gen-tokens", "batch", "threads", "kv-cache"), Set.of());
+        Args args = new Args(
+                argv,
+                0,
+                Set.of("model", "tokenizer", "prompt-tokens", "gen-tokens", "batch", "threads", "kv-cache"),
+                Set.of());
         int promptTokens = positive(args, "prompt-tokens", 128);
         int genTokens = positive(args, "gen-tokens", 32);
         int batch = positive(args, "batch", 1);
         int threads = positive(args, "threads", Runtime.getRuntime().availableProcessors());
         KVCache.Precision kvCache = args.kvCache(KVCache.Precision.F16);
         Parallel.setThreads(threads);
-        err.println("bench: " + VectorInfo.describe() + "; CPU: " + cpuFlags() + "; threads " + threads + "; KV cache " + kvCache);
+        err.println("bench: " + VectorInfo.describe() + "; CPU: " + cpuFlags() + "; threads " + threads + "; KV cache "
+                + kvCache);
         try (Engine engine = Engine.load(args.path("model"), args.optionalPath("tokenizer"))) {
             Qwen3Model model = engine.model();
             int vocab = model.config().vocabSize();
             if (promptTokens + genTokens > model.config().contextLength()) {
-                throw new UsageException("prompt + generated tokens exceed the model's context of " + model.config().contextLength());
+                throw new UsageException("prompt + generated tokens exceed the model's context of "
+                        + model.config().contextLength());
             }
             int[] prompt = new int[promptTokens];
             for (int i = 0; i < promptTokens; i++) prompt[i] = (int) ((1000L + 7919L * i) % vocab);
@@ -70,8 +75,8 @@ final class BenchCommand {
      * {@code genTokens} steps of all of them in one batched forward each (timed).
      * Returns {prefill seconds of one prompt, decode seconds}.
      */
-    private static double[] round(Qwen3Model model, int[] prompt, int genTokens, int batch, KVCache.Precision kvCache,
-                                  PrintStream progress) {
+    private static double[] round(
+            Qwen3Model model, int[] prompt, int genTokens, int batch, KVCache.Precision kvCache, PrintStream progress) {
         Qwen3Model.State[] states = new Qwen3Model.State[batch];
         for (int b = 0; b < batch; b++) states[b] = model.newState(prompt.length + genTokens, kvCache);
         if (progress != null) progress.println("bench: prefill " + prompt.length + " tokens");
@@ -137,7 +142,17 @@ final class BenchCommand {
                 if (line.startsWith("flags")) {
                     Set<String> wanted = new TreeSet<>();
                     for (String f : line.substring(line.indexOf(':') + 1).trim().split("\\s+")) {
-                        if (List.of("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16", "avx_vnni").contains(f)) {
+                        if (List.of(
+                                        "avx2",
+                                        "fma",
+                                        "f16c",
+                                        "avx512f",
+                                        "avx512bw",
+                                        "avx512vl",
+                                        "avx512_vnni",
+                                        "avx512_bf16",
+                                        "avx_vnni")
+                                .contains(f)) {
                             wanted.add(f);
                         }
                     }

@@ -1,7 +1,6 @@
 package io.qwenstream.engine.cli;
 
 import io.qwenstream.engine.tokenizer.Qwen3Tokenizer;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

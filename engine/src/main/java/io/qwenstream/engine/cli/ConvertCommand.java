@@ -4,7 +4,6 @@ import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.kernels.GGMLType;
 import io.qwenstream.engine.model.GgufModelWriter;
 import io.qwenstream.engine.tokenizer.Qwen3Tokenizer;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -27,7 +26,8 @@ final class ConvertCommand {
         Path from = args.path("from");
         Path to = args.path("to");
         String typeName = args.string("type").toUpperCase(java.util.Locale.ROOT);
-        if (!TYPES.contains(typeName)) throw new UsageException("--type must be one of F32, BF16, Q8_0, Q4_0; got '" + args.string("type") + "'");
+        if (!TYPES.contains(typeName))
+            throw new UsageException("--type must be one of F32, BF16, Q8_0, Q4_0; got '" + args.string("type") + "'");
         if (!Files.isRegularFile(from.resolve("config.json"))) {
             throw new UsageException(from + ": not a Hugging Face model directory (no config.json)");
         }
@@ -37,12 +37,18 @@ final class ConvertCommand {
             if (engine.hasTokenizer()) {
                 tokenizer = engine.tokenizer();
             } else {
-                err.println("convert: " + from + " has no tokenizer files; writing the bundled Qwen3 tokenizer (pass --tokenizer DIR to choose)");
+                err.println(
+                        "convert: " + from
+                                + " has no tokenizer files; writing the bundled Qwen3 tokenizer (pass --tokenizer DIR to choose)");
                 tokenizer = BundledTokenizer.qwen3();
             }
             GgufModelWriter writer = new GgufModelWriter(engine.config(), type);
             writer.addWeights(engine.weights());
-            writer.write(to, from.toAbsolutePath().getFileName().toString(), tokenizer, line -> err.println("convert: " + line));
+            writer.write(
+                    to,
+                    from.toAbsolutePath().getFileName().toString(),
+                    tokenizer,
+                    line -> err.println("convert: " + line));
         }
         var json = Json.object();
         json.put("path", to.toString());

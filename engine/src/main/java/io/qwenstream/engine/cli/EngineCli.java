@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.ModelFormatException;
 import io.qwenstream.engine.template.TemplateException;
-
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
@@ -83,7 +82,10 @@ public final class EngineCli {
                 case "forge" -> ForgeCommand.run(rest, out, err);
                 case "bench" -> BenchCommand.run(rest, out, err);
                 case "bandwidth" -> BandwidthCommand.run(rest, out, err);
-                default -> throw new UsageException("unknown verb '" + verb + "' (tokenize, template, logits, generate, convert, forge, bench, bandwidth; --help lists them)");
+                default ->
+                    throw new UsageException(
+                            "unknown verb '" + verb
+                                    + "' (tokenize, template, logits, generate, convert, forge, bench, bandwidth; --help lists them)");
             }
             out.flush();
             return 0;

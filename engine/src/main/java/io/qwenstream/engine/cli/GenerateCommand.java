@@ -2,14 +2,13 @@ package io.qwenstream.engine.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qwenstream.engine.Engine;
+import io.qwenstream.engine.generation.ChatPrompt;
 import io.qwenstream.engine.generation.GenerationOptions;
 import io.qwenstream.engine.generation.GenerationResult;
 import io.qwenstream.engine.generation.Generator;
-import io.qwenstream.engine.generation.ChatPrompt;
 import io.qwenstream.engine.generation.TokenListener;
 import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.sampling.SamplingParams;
-
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Set;
@@ -25,12 +24,28 @@ final class GenerateCommand {
     private GenerateCommand() {}
 
     static void run(String[] argv, PrintStream out) {
-        Args args = new Args(argv,
-                0, Set.of("model", "tokenizer", "ids", "prompt", "max-tokens", "temperature", "top-p", "top-k",
-                        "min-p", "presence-penalty", "seed", "thinking-budget", "stop", "kv-cache"),
+        Args args = new Args(
+                argv,
+                0,
+                Set.of(
+                        "model",
+                        "tokenizer",
+                        "ids",
+                        "prompt",
+                        "max-tokens",
+                        "temperature",
+                        "top-p",
+                        "top-k",
+                        "min-p",
+                        "presence-penalty",
+                        "seed",
+                        "thinking-budget",
+                        "stop",
+                        "kv-cache"),
                 Set.of("greedy", "allow-greedy", "ignore-eos", "think", "no-think"));
         if (args.has("ids") == args.has("prompt")) throw new UsageException("give exactly one of --ids and --prompt");
-        if (args.flag("think") && args.flag("no-think")) throw new UsageException("--think and --no-think exclude each other");
+        if (args.flag("think") && args.flag("no-think"))
+            throw new UsageException("--think and --no-think exclude each other");
         if (!args.has("max-tokens")) throw new UsageException("missing required option --max-tokens");
         int maxTokens = args.integer("max-tokens", 0);
         if (maxTokens <= 0) throw new UsageException("--max-tokens must be positive, got " + maxTokens);
@@ -43,27 +58,39 @@ final class GenerateCommand {
             int[] prompt;
             Boolean thinking;
             if (args.has("prompt")) {
-                ChatPrompt chat = ChatPrompt.build(engine,
-                        List.of(java.util.Map.of("role", "user", "content", args.string("prompt"))), null, !args.flag("no-think"));
+                ChatPrompt chat = ChatPrompt.build(
+                        engine,
+                        List.of(java.util.Map.of("role", "user", "content", args.string("prompt"))),
+                        null,
+                        !args.flag("no-think"));
                 prompt = chat.ids();
                 thinking = chat.thinking();
                 if (thinking && args.flag("greedy") && !args.flag("allow-greedy")) {
-                    throw new UsageException("greedy decoding in thinking mode is refused (Qwen3 model card: it loops); "
-                            + "sample, use --no-think, or insist with --allow-greedy");
+                    throw new UsageException(
+                            "greedy decoding in thinking mode is refused (Qwen3 model card: it loops); "
+                                    + "sample, use --no-think, or insist with --allow-greedy");
                 }
             } else {
                 prompt = args.ids("ids");
                 int vocab = engine.config().vocabSize();
                 for (int id : prompt) {
-                    if (id < 0 || id >= vocab) throw new UsageException("token id " + id + " is outside the vocabulary (0.." + (vocab - 1) + ")");
+                    if (id < 0 || id >= vocab)
+                        throw new UsageException(
+                                "token id " + id + " is outside the vocabulary (0.." + (vocab - 1) + ")");
                 }
                 thinking = null;
-                if (budget != null) throw new UsageException("--thinking-budget needs --prompt (raw --ids follow no thinking rules)");
+                if (budget != null)
+                    throw new UsageException("--thinking-budget needs --prompt (raw --ids follow no thinking rules)");
             }
             SamplingParams sampling = sampling(args, thinking, seed);
             List<String> stop = args.has("stop") ? List.of(args.string("stop")) : List.of();
-            GenerationOptions options = new GenerationOptions(maxTokens, sampling, args.flag("ignore-eos"), stop,
-                    thinking, thinking != null && thinking ? budget : null);
+            GenerationOptions options = new GenerationOptions(
+                    maxTokens,
+                    sampling,
+                    args.flag("ignore-eos"),
+                    stop,
+                    thinking,
+                    thinking != null && thinking ? budget : null);
             GenerationResult result = new Generator(engine, kvCache).generate(prompt, options, TokenListener.NONE);
             Json.print(out, toJson(result));
         }
@@ -71,14 +98,21 @@ final class GenerateCommand {
 
     private static SamplingParams sampling(Args args, Boolean thinking, long seed) {
         if (args.flag("greedy")) return SamplingParams.greedyDecoding();
-        SamplingParams d = Boolean.FALSE.equals(thinking) ? SamplingParams.nonThinkingDefaults(seed) : SamplingParams.thinkingDefaults(seed);
+        SamplingParams d = Boolean.FALSE.equals(thinking)
+                ? SamplingParams.nonThinkingDefaults(seed)
+                : SamplingParams.thinkingDefaults(seed);
         Float t = args.optionalFloat("temperature");
         Float topP = args.optionalFloat("top-p");
         Float minP = args.optionalFloat("min-p");
         Float penalty = args.optionalFloat("presence-penalty");
-        return new SamplingParams(t != null ? t : d.temperature(), topP != null ? topP : d.topP(),
-                args.integer("top-k", d.topK()), minP != null ? minP : d.minP(),
-                penalty != null ? penalty : d.presencePenalty(), seed, false);
+        return new SamplingParams(
+                t != null ? t : d.temperature(),
+                topP != null ? topP : d.topP(),
+                args.integer("top-k", d.topK()),
+                minP != null ? minP : d.minP(),
+                penalty != null ? penalty : d.presencePenalty(),
+                seed,
+                false);
     }
 
     static ObjectNode toJson(GenerationResult r) {

@@ -2,7 +2,6 @@ package io.qwenstream.engine.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.PrintStream;
 
 /** One JSON document per command on stdout. */

@@ -6,7 +6,6 @@ import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
 import io.qwenstream.engine.sampling.TopK;
-
 import java.io.PrintStream;
 import java.util.Set;
 
@@ -29,10 +28,12 @@ final class LogitsCommand {
             Qwen3Model model = engine.model();
             int vocab = model.config().vocabSize();
             for (int id : ids) {
-                if (id < 0 || id >= vocab) throw new UsageException("token id " + id + " is outside the vocabulary (0.." + (vocab - 1) + ")");
+                if (id < 0 || id >= vocab)
+                    throw new UsageException("token id " + id + " is outside the vocabulary (0.." + (vocab - 1) + ")");
             }
             if (ids.length > model.config().contextLength()) {
-                throw new UsageException(ids.length + " ids exceed the model's context of " + model.config().contextLength());
+                throw new UsageException(ids.length + " ids exceed the model's context of "
+                        + model.config().contextLength());
             }
             Qwen3Model.State state = model.newState(ids.length, kvCache);
             ArrayNode positions = Json.MAPPER.createArrayNode();

@@ -4,13 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.template.ChatTemplate;
 import io.qwenstream.engine.tokenizer.Qwen3Tokenizer;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /** {@code template --model PATH --conversation FILE} → {@code {"text":"…","ids":[…]}}. */
@@ -29,7 +27,8 @@ final class TemplateCommand {
         JsonNode messages = conversation.get("messages");
         if (messages == null || !messages.isArray()) throw new UsageException(file + ": \"messages\" must be an array");
         JsonNode tools = conversation.get("tools");
-        if (tools != null && !tools.isNull() && !tools.isArray()) throw new UsageException(file + ": \"tools\" must be an array");
+        if (tools != null && !tools.isNull() && !tools.isArray())
+            throw new UsageException(file + ": \"tools\" must be an array");
         JsonNode thinking = conversation.get("enable_thinking");
         if (thinking != null && !thinking.isNull() && !thinking.isBoolean()) {
             throw new UsageException(file + ": \"enable_thinking\" must be true or false");

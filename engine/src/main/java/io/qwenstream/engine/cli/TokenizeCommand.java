@@ -1,7 +1,6 @@
 package io.qwenstream.engine.cli;
 
 import io.qwenstream.engine.Engine;
-
 import java.io.PrintStream;
 import java.util.Set;
 

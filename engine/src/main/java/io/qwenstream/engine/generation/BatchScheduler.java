@@ -3,7 +3,6 @@ package io.qwenstream.engine.generation;
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -42,14 +41,16 @@ public final class BatchScheduler implements AutoCloseable {
      * the memory per token, so twice the context or the cached conversations), F32 matches the reference.
      */
     public BatchScheduler(Engine engine, int maxSequences, long prefixCacheBytes, KVCache.Precision kvPrecision) {
-        if (maxSequences <= 0) throw new IllegalArgumentException("max sequences must be positive, got " + maxSequences);
+        if (maxSequences <= 0)
+            throw new IllegalArgumentException("max sequences must be positive, got " + maxSequences);
         if (kvPrecision == null) throw new IllegalArgumentException("KV cache precision is missing (F16 or F32)");
         this.engine = engine;
         this.model = engine.model();
         this.maxSequences = maxSequences;
         this.kvPrecision = kvPrecision;
         this.prefixCache = new PrefixCache(model.config(), prefixCacheBytes);
-        this.thread = Thread.ofPlatform().name("qwenstream-batch-scheduler").daemon().start(this::loop);
+        this.thread =
+                Thread.ofPlatform().name("qwenstream-batch-scheduler").daemon().start(this::loop);
     }
 
     /**
@@ -59,8 +60,12 @@ public final class BatchScheduler implements AutoCloseable {
      *
      * @param conversation the conversation this prompt continues, or null: a key of the prefix cache
      */
-    public CompletableFuture<GenerationResult> submit(String conversation, int[] prompt, GenerationOptions options,
-                                                      TokenListener listener, Supplier<GenerationResult.FinishReason> interrupt) {
+    public CompletableFuture<GenerationResult> submit(
+            String conversation,
+            int[] prompt,
+            GenerationOptions options,
+            TokenListener listener,
+            Supplier<GenerationResult.FinishReason> interrupt) {
         CompletableFuture<GenerationResult> result = new CompletableFuture<>();
         if (!running) {
             result.completeExceptionally(new IllegalStateException("the scheduler is closed"));
@@ -68,7 +73,10 @@ public final class BatchScheduler implements AutoCloseable {
         }
         submissions.add(() -> {
             try {
-                waiting.add(new Job(new Sequence(model, engine.tokenizer(), prompt, options, kvPrecision, listener, interrupt), conversation, result));
+                waiting.add(new Job(
+                        new Sequence(model, engine.tokenizer(), prompt, options, kvPrecision, listener, interrupt),
+                        conversation,
+                        result));
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
             }
@@ -97,7 +105,8 @@ public final class BatchScheduler implements AutoCloseable {
         while (running) {
             try {
                 Runnable submission = active() == 0 && waiting.isEmpty()
-                        ? submissions.poll(100, TimeUnit.MILLISECONDS) : submissions.poll();
+                        ? submissions.poll(100, TimeUnit.MILLISECONDS)
+                        : submissions.poll();
                 while (submission != null) {
                     submission.run();
                     submission = submissions.poll();
@@ -109,7 +118,8 @@ public final class BatchScheduler implements AutoCloseable {
             if (!prefilling.isEmpty()) prefillOneChunk(prefillBatch);
             if (!decoding.isEmpty()) decodeOneStep(decodeBatch, states, tokens, positions, want);
         }
-        for (Runnable submission = submissions.poll(); submission != null; submission = submissions.poll()) submission.run();
+        for (Runnable submission = submissions.poll(); submission != null; submission = submissions.poll())
+            submission.run();
         RuntimeException closed = new IllegalStateException("the scheduler was closed");
         for (List<Job> jobs : List.of(waiting, prefilling, decoding)) {
             for (Job job : jobs) job.result().completeExceptionally(closed);
@@ -140,7 +150,7 @@ public final class BatchScheduler implements AutoCloseable {
             prefilling.removeFirst();
             advance(job);
         } catch (RuntimeException e) {
-            prefilling.remove(job);  // not removeFirst: when advance() threw, the job had already left the list
+            prefilling.remove(job); // not removeFirst: when advance() threw, the job had already left the list
             job.result().completeExceptionally(e);
         }
     }
@@ -162,7 +172,8 @@ public final class BatchScheduler implements AutoCloseable {
         }
     }
 
-    private void decodeOneStep(Qwen3Model.Batch batch, Qwen3Model.State[] states, int[] tokens, int[] positions, boolean[] want) {
+    private void decodeOneStep(
+            Qwen3Model.Batch batch, Qwen3Model.State[] states, int[] tokens, int[] positions, boolean[] want) {
         int n = decoding.size();
         for (int i = 0; i < n; i++) {
             Sequence s = decoding.get(i).sequence();

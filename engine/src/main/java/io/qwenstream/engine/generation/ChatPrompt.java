@@ -1,7 +1,6 @@
 package io.qwenstream.engine.generation;
 
 import io.qwenstream.engine.Engine;
-
 import java.util.List;
 import java.util.Map;
 
@@ -12,7 +11,8 @@ import java.util.Map;
  */
 public record ChatPrompt(String text, int[] ids, boolean thinking) {
 
-    public static ChatPrompt build(Engine engine, List<Map<String, Object>> messages, List<Object> tools, boolean hardThinking) {
+    public static ChatPrompt build(
+            Engine engine, List<Map<String, Object>> messages, List<Object> tools, boolean hardThinking) {
         boolean thinking = ThinkingSwitch.resolve(messages, hardThinking);
         String text = engine.chatTemplate().apply(messages, tools, hardThinking ? null : Boolean.FALSE, true);
         if (hardThinking && !thinking) text += ThinkingSwitch.EMPTY_THINK_BLOCK;

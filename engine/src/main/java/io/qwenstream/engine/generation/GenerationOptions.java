@@ -1,7 +1,6 @@
 package io.qwenstream.engine.generation;
 
 import io.qwenstream.engine.sampling.SamplingParams;
-
 import java.util.List;
 
 /**
@@ -9,8 +8,13 @@ import java.util.List;
  * true to open the reasoning with {@code <think>\n} (what Qwen3 emits in thinking mode), false when
  * the prompt already holds an empty think block. {@code thinkingBudget}: null for none.
  */
-public record GenerationOptions(int maxTokens, SamplingParams sampling, boolean ignoreEos,
-                                List<String> stop, Boolean thinking, Integer thinkingBudget) {
+public record GenerationOptions(
+        int maxTokens,
+        SamplingParams sampling,
+        boolean ignoreEos,
+        List<String> stop,
+        Boolean thinking,
+        Integer thinkingBudget) {
 
     public GenerationOptions {
         if (maxTokens <= 0) throw new IllegalArgumentException("max tokens must be positive, got " + maxTokens);

@@ -7,7 +7,10 @@ package io.qwenstream.engine.generation;
 public record GenerationResult(int[] ids, String text, FinishReason finishReason, Usage usage) {
 
     public enum FinishReason {
-        STOP, LENGTH, CANCELLED, DEADLINE;
+        STOP,
+        LENGTH,
+        CANCELLED,
+        DEADLINE;
 
         public String wireName() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -3,7 +3,6 @@ package io.qwenstream.engine.generation;
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
-
 import java.util.function.Supplier;
 
 /**
@@ -32,8 +31,11 @@ public final class Generator {
     /**
      * @param interrupt asked before each new token; a non-null reason (cancelled, deadline) ends the generation
      */
-    public GenerationResult generate(int[] prompt, GenerationOptions options, TokenListener listener,
-                                     Supplier<GenerationResult.FinishReason> interrupt) {
+    public GenerationResult generate(
+            int[] prompt,
+            GenerationOptions options,
+            TokenListener listener,
+            Supplier<GenerationResult.FinishReason> interrupt) {
         Qwen3Model model = engine.model();
         Sequence sequence = new Sequence(model, engine.tokenizer(), prompt, options, kvPrecision, listener, interrupt);
         model.prefill(sequence.state, prompt);

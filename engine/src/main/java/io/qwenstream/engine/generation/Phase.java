@@ -1,4 +1,7 @@
 package io.qwenstream.engine.generation;
 
 /** Whether a generated token belongs to the reasoning (inside {@code <think>…</think>}) or the answer. */
-public enum Phase { THINKING, ANSWER }
+public enum Phase {
+    THINKING,
+    ANSWER
+}

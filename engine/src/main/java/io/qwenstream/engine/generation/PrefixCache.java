@@ -2,7 +2,6 @@ package io.qwenstream.engine.generation;
 
 import io.qwenstream.engine.model.ModelConfig;
 import io.qwenstream.engine.model.Qwen3Model;
-
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -32,7 +31,8 @@ public final class PrefixCache {
 
     private final long budgetBytes;
     private final long logitsBytes;
-    private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);  // access order: LRU first
+    private final LinkedHashMap<String, Entry> entries =
+            new LinkedHashMap<>(16, 0.75f, true); // access order: LRU first
     private long bytesHeld;
     private long hits;
     private long misses;
@@ -40,7 +40,8 @@ public final class PrefixCache {
     private long evictions;
 
     PrefixCache(ModelConfig config, long budgetBytes) {
-        if (budgetBytes < 0) throw new IllegalArgumentException("prefix cache budget must be >= 0 bytes, got " + budgetBytes);
+        if (budgetBytes < 0)
+            throw new IllegalArgumentException("prefix cache budget must be >= 0 bytes, got " + budgetBytes);
         this.budgetBytes = budgetBytes;
         this.logitsBytes = (long) config.vocabSize() * Float.BYTES;
     }
@@ -74,7 +75,8 @@ public final class PrefixCache {
         if (old != null) bytesHeld -= old.bytes();
         long bytes = state.kvBytes() + logitsBytes;
         if (bytes > budgetBytes) return;
-        for (Iterator<Map.Entry<String, Entry>> lru = entries.entrySet().iterator(); bytesHeld + bytes > budgetBytes; ) {
+        for (Iterator<Map.Entry<String, Entry>> lru = entries.entrySet().iterator();
+                bytesHeld + bytes > budgetBytes; ) {
             bytesHeld -= lru.next().getValue().bytes();
             lru.remove();
             evictions++;

@@ -5,7 +5,6 @@ import io.qwenstream.engine.model.Qwen3Model;
 import io.qwenstream.engine.sampling.Sampler;
 import io.qwenstream.engine.tokenizer.Qwen3Tokenizer;
 import io.qwenstream.engine.tokenizer.StreamingDecoder;
-
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.function.Supplier;
@@ -49,12 +48,19 @@ final class Sequence {
     /** Prompt tokens already in the KV cache (a reused prefix, then each prefilled chunk): the scheduler's prefill goes on from here. */
     int prefilled;
 
-    Sequence(Qwen3Model model, Qwen3Tokenizer tokenizer, int[] prompt, GenerationOptions options, KVCache.Precision kvPrecision,
-             TokenListener listener, Supplier<GenerationResult.FinishReason> interrupt) {
+    Sequence(
+            Qwen3Model model,
+            Qwen3Tokenizer tokenizer,
+            int[] prompt,
+            GenerationOptions options,
+            KVCache.Precision kvPrecision,
+            TokenListener listener,
+            Supplier<GenerationResult.FinishReason> interrupt) {
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt holds no tokens");
         int context = model.config().contextLength();
         if (prompt.length >= context) {
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens, the model's context is " + context);
+            throw new IllegalArgumentException(
+                    "the prompt has " + prompt.length + " tokens, the model's context is " + context);
         }
         this.prompt = prompt;
         this.options = options;
@@ -84,9 +90,11 @@ final class Sequence {
         sampler.accept(token);
         if (token == THINK_START) phase = Phase.THINKING;
         Phase tokenPhase = phase;
-        if (tokenPhase == Phase.THINKING) thinkingTokens++; else answerTokens++;
+        if (tokenPhase == Phase.THINKING) thinkingTokens++;
+        else answerTokens++;
         if (token == THINK_END) phase = Phase.ANSWER;
-        if (!options.ignoreEos() && (token == IM_END || token == END_OF_TEXT)) return end(GenerationResult.FinishReason.STOP);
+        if (!options.ignoreEos() && (token == IM_END || token == END_OF_TEXT))
+            return end(GenerationResult.FinishReason.STOP);
 
         String piece = decoder.push(token);
         int before = text.length();
@@ -99,13 +107,16 @@ final class Sequence {
             return end(GenerationResult.FinishReason.STOP);
         }
         listener.onToken(token, piece, tokenPhase);
-        if (phase == Phase.THINKING && options.thinkingBudget() != null && !budgetReached
+        if (phase == Phase.THINKING
+                && options.thinkingBudget() != null
+                && !budgetReached
                 && thinkingTokens >= options.thinkingBudget()) {
             budgetReached = true;
             forced.clear();
             for (int id : tokenizer.encode(BUDGET_CLOSING)) forced.add(id);
         }
-        if (count == options.maxTokens() || position == state.capacity()) return end(GenerationResult.FinishReason.LENGTH);
+        if (count == options.maxTokens() || position == state.capacity())
+            return end(GenerationResult.FinishReason.LENGTH);
         return token;
     }
 
@@ -144,7 +155,10 @@ final class Sequence {
 
     GenerationResult result() {
         if (finish == null) throw new IllegalStateException("the generation has not finished");
-        return new GenerationResult(Arrays.copyOf(ids, count), text.toString(), finish,
+        return new GenerationResult(
+                Arrays.copyOf(ids, count),
+                text.toString(),
+                finish,
                 new GenerationResult.Usage(prompt.length, thinkingTokens, answerTokens, budgetReached));
     }
 }

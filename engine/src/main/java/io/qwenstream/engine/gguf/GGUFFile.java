@@ -3,7 +3,6 @@ package io.qwenstream.engine.gguf;
 import io.qwenstream.engine.ModelFormatException;
 import io.qwenstream.engine.kernels.GGMLType;
 import io.qwenstream.engine.kernels.Tensor;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -45,8 +44,13 @@ public final class GGUFFile implements AutoCloseable {
     private final int alignment;
     private final Map<String, Tensor> tensors;
 
-    private GGUFFile(Path path, Arena arena, int version, Map<String, Object> metadata, int alignment,
-                     Map<String, Tensor> tensors) {
+    private GGUFFile(
+            Path path,
+            Arena arena,
+            int version,
+            Map<String, Object> metadata,
+            int alignment,
+            Map<String, Tensor> tensors) {
         this.path = path;
         this.arena = arena;
         this.version = version;
@@ -80,7 +84,8 @@ public final class GGUFFile implements AutoCloseable {
         if (version != 2 && version != 3) {
             int swapped = Integer.reverseBytes(version);
             String hint = swapped == 2 || swapped == 3 ? " (a big-endian GGUF, which this engine does not read)" : "";
-            throw in.error("unsupported GGUF version " + Integer.toUnsignedString(version) + hint + " (supported: 2, 3)");
+            throw in.error(
+                    "unsupported GGUF version " + Integer.toUnsignedString(version) + hint + " (supported: 2, 3)");
         }
 
         in.context = "the tensor count";
@@ -117,7 +122,12 @@ public final class GGUFFile implements AutoCloseable {
         for (TensorInfo info : infos.values()) {
             tensors.put(info.name, info.toTensor(file, mapped, dataStart, alignment));
         }
-        return new GGUFFile(file, arena, version, Collections.unmodifiableMap(metadata), alignment,
+        return new GGUFFile(
+                file,
+                arena,
+                version,
+                Collections.unmodifiableMap(metadata),
+                alignment,
                 Collections.unmodifiableMap(tensors));
     }
 
@@ -125,10 +135,11 @@ public final class GGUFFile implements AutoCloseable {
         Object value = metadata.get("general.alignment");
         if (value == null) return DEFAULT_ALIGNMENT;
         if (!(value instanceof Long || value instanceof Integer)
-                || ((Number) value).longValue() <= 0 || ((Number) value).longValue() > (1 << 30)
+                || ((Number) value).longValue() <= 0
+                || ((Number) value).longValue() > (1 << 30)
                 || Long.bitCount(((Number) value).longValue()) != 1) {
-            throw new ModelFormatException(file + ": metadata key 'general.alignment' is " + describe(value)
-                    + ", not a power of two");
+            throw new ModelFormatException(
+                    file + ": metadata key 'general.alignment' is " + describe(value) + ", not a power of two");
         }
         return ((Number) value).intValue();
     }
@@ -264,7 +275,8 @@ public final class GGUFFile implements AutoCloseable {
     private int asInt(String key, Object v) {
         long value = asLong(key, v);
         if (value != (int) value) {
-            throw new ModelFormatException(path + ": metadata key '" + key + "' is " + value + ", which does not fit in an int");
+            throw new ModelFormatException(
+                    path + ": metadata key '" + key + "' is " + value + ", which does not fit in an int");
         }
         return (int) value;
     }
@@ -317,7 +329,8 @@ public final class GGUFFile implements AutoCloseable {
                 for (long d : shape) elements = Math.multiplyExact(elements, d);
                 bytes = Math.multiplyExact(elements / type.blockSize, type.blockBytes);
             } catch (ArithmeticException e) {
-                throw new ModelFormatException(file + ": tensor " + name + " has an impossibly large shape " + Arrays.toString(shape));
+                throw new ModelFormatException(
+                        file + ": tensor " + name + " has an impossibly large shape " + Arrays.toString(shape));
             }
             if (offset % alignment != 0) {
                 throw new ModelFormatException(file + ": tensor " + name + " has data offset " + offset
@@ -325,9 +338,10 @@ public final class GGUFFile implements AutoCloseable {
             }
             long available = mapped.byteSize() - dataStart;
             if (offset > available || bytes > available - offset) {
-                throw new ModelFormatException(file + ": tensor " + name + " (" + type + " " + Arrays.toString(shape) + ", "
-                        + bytes + " bytes at data offset " + offset + ") extends past the end of the file ("
-                        + mapped.byteSize() + " bytes, tensor data from byte " + dataStart + ")");
+                throw new ModelFormatException(
+                        file + ": tensor " + name + " (" + type + " " + Arrays.toString(shape) + ", "
+                                + bytes + " bytes at data offset " + offset + ") extends past the end of the file ("
+                                + mapped.byteSize() + " bytes, tensor data from byte " + dataStart + ")");
             }
             return new Tensor(name, type, shape, mapped.asSlice(dataStart + offset, bytes));
         }
@@ -335,9 +349,12 @@ public final class GGUFFile implements AutoCloseable {
 
     /** Reads the header little-endian from the mapping, checking every read against the end of the file. */
     private static final class Cursor {
-        private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-        private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-        private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+        private static final ValueLayout.OfShort U16 =
+                ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+        private static final ValueLayout.OfInt U32 =
+                ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+        private static final ValueLayout.OfLong U64 =
+                ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
         final Path file;
         final MemorySegment data;
@@ -360,8 +377,8 @@ public final class GGUFFile implements AutoCloseable {
 
         private void need(long bytes) {
             if (bytes > remaining()) {
-                throw error("truncated: the file ends at byte " + data.byteSize() + " while reading " + context
-                        + " (" + bytes + " bytes needed at byte " + pos + ")");
+                throw error("truncated: the file ends at byte " + data.byteSize() + " while reading " + context + " ("
+                        + bytes + " bytes needed at byte " + pos + ")");
             }
         }
 
@@ -395,8 +412,8 @@ public final class GGUFFile implements AutoCloseable {
         long count(int minBytes) {
             long n = u64();
             if (n < 0 || n > remaining() / minBytes) {
-                throw error(context + " claims " + Long.toUnsignedString(n) + " items, more than the "
-                        + remaining() + " bytes left in the file can hold");
+                throw error(context + " claims " + Long.toUnsignedString(n) + " items, more than the " + remaining()
+                        + " bytes left in the file can hold");
             }
             return n;
         }
@@ -404,11 +421,12 @@ public final class GGUFFile implements AutoCloseable {
         String string() {
             long length = u64();
             if (length < 0 || length > remaining()) {
-                throw error("string length " + Long.toUnsignedString(length) + " in " + context
-                        + " exceeds the " + remaining() + " bytes left in the file");
+                throw error("string length " + Long.toUnsignedString(length) + " in " + context + " exceeds the "
+                        + remaining() + " bytes left in the file");
             }
             // Java strings and arrays stop at 2^31 - 1; no real key or token comes near.
-            if (length > Integer.MAX_VALUE - 8) throw error("string of " + length + " bytes in " + context + " is too long");
+            if (length > Integer.MAX_VALUE - 8)
+                throw error("string of " + length + " bytes in " + context + " is too long");
             byte[] bytes = new byte[(int) length];
             MemorySegment.copy(data, ValueLayout.JAVA_BYTE, pos, bytes, 0, bytes.length);
             pos += length;
@@ -418,7 +436,8 @@ public final class GGUFFile implements AutoCloseable {
         GGUFValueType valueType() {
             int id = u32();
             GGUFValueType type = GGUFValueType.byId(id);
-            if (type == null) throw error("unknown metadata value type " + Integer.toUnsignedString(id) + " in " + context);
+            if (type == null)
+                throw error("unknown metadata value type " + Integer.toUnsignedString(id) + " in " + context);
             return type;
         }
 
@@ -446,10 +465,12 @@ public final class GGUFFile implements AutoCloseable {
         }
 
         private Object array(int nesting) {
-            if (nesting >= MAX_ARRAY_NESTING) throw error("arrays nested more than " + MAX_ARRAY_NESTING + " deep in " + context);
+            if (nesting >= MAX_ARRAY_NESTING)
+                throw error("arrays nested more than " + MAX_ARRAY_NESTING + " deep in " + context);
             GGUFValueType type = valueType();
             long count = count(type.minBytes);
-            if (count > Integer.MAX_VALUE - 8) throw error("array of " + count + " elements in " + context + " is too long");
+            if (count > Integer.MAX_VALUE - 8)
+                throw error("array of " + count + " elements in " + context + " is too long");
             int n = (int) count;
             switch (type) {
                 case STRING -> {
@@ -494,12 +515,14 @@ public final class GGUFFile implements AutoCloseable {
         TensorInfo tensorInfo(String name) {
             int dims = u32();
             if (dims < 1 || dims > MAX_DIMS) {
-                throw error("tensor " + name + " has " + Integer.toUnsignedString(dims) + " dimensions (must be 1 to " + MAX_DIMS + ")");
+                throw error("tensor " + name + " has " + Integer.toUnsignedString(dims) + " dimensions (must be 1 to "
+                        + MAX_DIMS + ")");
             }
             long[] shape = new long[dims];
             for (int d = 0; d < dims; d++) {
                 shape[d] = u64();
-                if (shape[d] < 0) throw error("tensor " + name + " has dimension " + d + " of " + Long.toUnsignedString(shape[d]));
+                if (shape[d] < 0)
+                    throw error("tensor " + name + " has dimension " + d + " of " + Long.toUnsignedString(shape[d]));
             }
             int typeId = u32();
             long offset = u64();

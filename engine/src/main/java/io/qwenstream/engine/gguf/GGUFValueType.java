@@ -10,8 +10,8 @@ public enum GGUFValueType {
     INT32(5, 4),
     FLOAT32(6, 4),
     BOOL(7, 1),
-    STRING(8, 8),   // u64 length, then UTF-8 bytes
-    ARRAY(9, 12),   // u32 element type, u64 count, then the elements
+    STRING(8, 8), // u64 length, then UTF-8 bytes
+    ARRAY(9, 12), // u32 element type, u64 count, then the elements
     UINT64(10, 8),
     INT64(11, 8),
     FLOAT64(12, 8);

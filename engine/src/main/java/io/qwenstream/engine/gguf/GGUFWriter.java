@@ -2,7 +2,6 @@ package io.qwenstream.engine.gguf;
 
 import io.qwenstream.engine.ModelFormatException;
 import io.qwenstream.engine.kernels.GGMLType;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -13,10 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -103,11 +100,26 @@ public final class GGUFWriter {
     public GGUFWriter putArray(String key, GGUFValueType elementType, int[] values) {
         long min, max;
         switch (elementType) {
-            case UINT8 -> { min = 0; max = 0xFF; }
-            case INT8 -> { min = Byte.MIN_VALUE; max = Byte.MAX_VALUE; }
-            case UINT16 -> { min = 0; max = 0xFFFF; }
-            case INT16 -> { min = Short.MIN_VALUE; max = Short.MAX_VALUE; }
-            case UINT32, INT32 -> { min = Integer.MIN_VALUE; max = Integer.MAX_VALUE; }
+            case UINT8 -> {
+                min = 0;
+                max = 0xFF;
+            }
+            case INT8 -> {
+                min = Byte.MIN_VALUE;
+                max = Byte.MAX_VALUE;
+            }
+            case UINT16 -> {
+                min = 0;
+                max = 0xFFFF;
+            }
+            case INT16 -> {
+                min = Short.MIN_VALUE;
+                max = Short.MAX_VALUE;
+            }
+            case UINT32, INT32 -> {
+                min = Integer.MIN_VALUE;
+                max = Integer.MAX_VALUE;
+            }
             default -> throw new IllegalArgumentException(key + ": an int[] cannot hold " + elementType + " elements");
         }
         for (int v : values) checkRange(key, v, min, max);
@@ -166,15 +178,19 @@ public final class GGUFWriter {
         Objects.requireNonNull(source, name);
         int nameBytes = name.getBytes(StandardCharsets.UTF_8).length;
         if (nameBytes == 0 || nameBytes > MAX_NAME_BYTES) {
-            throw new IllegalArgumentException("tensor name '" + name + "' must be 1 to " + MAX_NAME_BYTES + " UTF-8 bytes (ggml's limit)");
+            throw new IllegalArgumentException(
+                    "tensor name '" + name + "' must be 1 to " + MAX_NAME_BYTES + " UTF-8 bytes (ggml's limit)");
         }
         if (tensors.containsKey(name)) throw new IllegalArgumentException("tensor " + name + " added twice");
         if (shape.length < 1 || shape.length > 4) {
-            throw new IllegalArgumentException("tensor " + name + ": shape " + Arrays.toString(shape) + " must have 1 to 4 dimensions");
+            throw new IllegalArgumentException(
+                    "tensor " + name + ": shape " + Arrays.toString(shape) + " must have 1 to 4 dimensions");
         }
         long elements = 1;
         for (long d : shape) {
-            if (d < 0) throw new IllegalArgumentException("tensor " + name + ": negative dimension in " + Arrays.toString(shape));
+            if (d < 0)
+                throw new IllegalArgumentException(
+                        "tensor " + name + ": negative dimension in " + Arrays.toString(shape));
             elements = Math.multiplyExact(elements, d);
         }
         if (shape[0] % type.blockSize != 0) {
@@ -197,14 +213,16 @@ public final class GGUFWriter {
         Path temp = Files.createTempFile(absolute.getParent(), absolute.getFileName() + ".", ".tmp");
         boolean written = false;
         try {
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel out =
+                    FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 writeFully(out, header);
                 for (PendingTensor t : tensors.values()) {
                     CountingChannel counted = new CountingChannel(out);
                     t.source.writeTo(counted);
                     if (counted.count != t.bytes) {
                         throw new ModelFormatException(file + ": the source of tensor " + t.name + " (" + t.type + " "
-                                + Arrays.toString(t.shape) + ") wrote " + counted.count + " bytes, expected " + t.bytes);
+                                + Arrays.toString(t.shape) + ") wrote " + counted.count + " bytes, expected "
+                                + t.bytes);
                     }
                     writeFully(out, ByteBuffer.allocate((int) (GGUFFile.alignUp(t.bytes, alignment) - t.bytes)));
                 }
@@ -223,7 +241,8 @@ public final class GGUFWriter {
         long value = e.value instanceof Number n ? n.longValue() : 0;
         // llama.cpp insists on a UINT32 power of two.
         if (e.type != GGUFValueType.UINT32 || value <= 0 || value > (1 << 30) || Long.bitCount(value) != 1) {
-            throw new IllegalStateException("general.alignment must be a UINT32 power of two, is " + e.type + " " + e.value);
+            throw new IllegalStateException(
+                    "general.alignment must be a UINT32 power of two, is " + e.type + " " + e.value);
         }
         return (int) value;
     }
@@ -280,8 +299,7 @@ public final class GGUFWriter {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     /** The header, little-endian, in a heap buffer that grows as needed. */
@@ -293,7 +311,9 @@ public final class GGUFWriter {
                 long needed = (long) buf.position() + bytes;
                 int capacity = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(needed, 2L * buf.capacity()));
                 if (capacity < needed) throw new IllegalStateException("GGUF header over 2 GiB");
-                buf = ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN).put(buf.flip());
+                buf = ByteBuffer.allocate(capacity)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .put(buf.flip());
             }
             return buf;
         }
@@ -329,12 +349,30 @@ public final class GGUFWriter {
         void array(GGUFValueType elementType, Object values) {
             u32(elementType.id);
             switch (values) {
-                case String[] a -> { u64(a.length); for (String s : a) string(s); }
-                case int[] a -> { u64(a.length); for (int v : a) scalar(elementType, v); }
-                case long[] a -> { u64(a.length); for (long v : a) u64(v); }
-                case float[] a -> { u64(a.length); for (float v : a) room(4).putFloat(v); }
-                case double[] a -> { u64(a.length); for (double v : a) room(8).putDouble(v); }
-                case boolean[] a -> { u64(a.length); for (boolean v : a) room(1).put((byte) (v ? 1 : 0)); }
+                case String[] a -> {
+                    u64(a.length);
+                    for (String s : a) string(s);
+                }
+                case int[] a -> {
+                    u64(a.length);
+                    for (int v : a) scalar(elementType, v);
+                }
+                case long[] a -> {
+                    u64(a.length);
+                    for (long v : a) u64(v);
+                }
+                case float[] a -> {
+                    u64(a.length);
+                    for (float v : a) room(4).putFloat(v);
+                }
+                case double[] a -> {
+                    u64(a.length);
+                    for (double v : a) room(8).putDouble(v);
+                }
+                case boolean[] a -> {
+                    u64(a.length);
+                    for (boolean v : a) room(1).put((byte) (v ? 1 : 0));
+                }
                 default -> throw new AssertionError(values.getClass());
             }
         }

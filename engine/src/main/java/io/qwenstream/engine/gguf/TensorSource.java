@@ -22,7 +22,8 @@ public interface TensorSource {
             // ByteBuffer views stop at 2 GiB, so large segments go out in chunks.
             long chunk = 1L << 26;
             for (long at = 0; at < bytes.byteSize(); at += chunk) {
-                ByteBuffer buffer = bytes.asSlice(at, Math.min(chunk, bytes.byteSize() - at)).asByteBuffer();
+                ByteBuffer buffer = bytes.asSlice(at, Math.min(chunk, bytes.byteSize() - at))
+                        .asByteBuffer();
                 while (buffer.hasRemaining()) out.write(buffer);
             }
         };

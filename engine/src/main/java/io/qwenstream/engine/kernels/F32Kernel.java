@@ -6,12 +6,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /** float32 weights, little-endian, 4 bytes each. */
 public final class F32Kernel {
 
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private F32Kernel() {}
 
@@ -64,7 +64,14 @@ public final class F32Kernel {
     public static void dot4x4(float[][] rows, float[] x0, float[] x1, float[] x2, float[] x3, int n, float[] out) {
         float[] w0 = rows[0], w1 = rows[1], w2 = rows[2], w3 = rows[3];
         // a<r><k>: row r times vector k.
-        FloatVector a00 = FloatVector.zero(F_SPECIES), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a00 = FloatVector.zero(F_SPECIES),
+                a01 = a00,
+                a02 = a00,
+                a03 = a00,
+                a10 = a00,
+                a11 = a00,
+                a12 = a00,
+                a13 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
         int i = 0;
         for (int bound = n - n % F_SPECIES.length(); i < bound; i += F_SPECIES.length()) {
@@ -133,7 +140,8 @@ public final class F32Kernel {
     }
 
     /** The scalar reference of {@link #dot4x4}. */
-    public static void dot4x4Scalar(float[][] rows, float[] x0, float[] x1, float[] x2, float[] x3, int n, float[] out) {
+    public static void dot4x4Scalar(
+            float[][] rows, float[] x0, float[] x1, float[] x2, float[] x3, int n, float[] out) {
         for (int r = 0; r < 4; r++) {
             out[4 * r] = tail(0f, rows[r], x0, 0, n);
             out[4 * r + 1] = tail(0f, rows[r], x1, 0, n);

@@ -27,11 +27,14 @@ public final class FloatArrays {
         FloatVector acc0 = FloatVector.zero(F_SPECIES), acc1 = acc0;
         int i = 0;
         for (int bound = n - n % (2 * lanes); i < bound; i += 2 * lanes) {
-            acc0 = FloatVector.fromArray(F_SPECIES, a, aOff + i).fma(FloatVector.fromArray(F_SPECIES, b, bOff + i), acc0);
-            acc1 = FloatVector.fromArray(F_SPECIES, a, aOff + i + lanes).fma(FloatVector.fromArray(F_SPECIES, b, bOff + i + lanes), acc1);
+            acc0 = FloatVector.fromArray(F_SPECIES, a, aOff + i)
+                    .fma(FloatVector.fromArray(F_SPECIES, b, bOff + i), acc0);
+            acc1 = FloatVector.fromArray(F_SPECIES, a, aOff + i + lanes)
+                    .fma(FloatVector.fromArray(F_SPECIES, b, bOff + i + lanes), acc1);
         }
         for (int bound = n - n % lanes; i < bound; i += lanes) {
-            acc0 = FloatVector.fromArray(F_SPECIES, a, aOff + i).fma(FloatVector.fromArray(F_SPECIES, b, bOff + i), acc0);
+            acc0 = FloatVector.fromArray(F_SPECIES, a, aOff + i)
+                    .fma(FloatVector.fromArray(F_SPECIES, b, bOff + i), acc0);
         }
         float sum = VectorInfo.sum(acc0.add(acc1));
         for (; i < n; i++) sum += a[aOff + i] * b[bOff + i];
@@ -53,7 +56,9 @@ public final class FloatArrays {
         FloatVector a = FloatVector.broadcast(F_SPECIES, alpha);
         int i = 0;
         for (int bound = n - n % F_SPECIES.length(); i < bound; i += F_SPECIES.length()) {
-            FloatVector.fromArray(F_SPECIES, x, xOff + i).fma(a, FloatVector.fromArray(F_SPECIES, y, yOff + i)).intoArray(y, yOff + i);
+            FloatVector.fromArray(F_SPECIES, x, xOff + i)
+                    .fma(a, FloatVector.fromArray(F_SPECIES, y, yOff + i))
+                    .intoArray(y, yOff + i);
         }
         for (; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
     }
@@ -76,12 +81,14 @@ public final class FloatArrays {
         int i = 0;
         for (int bound = n - n % F_SPECIES.length(); i < bound; i += F_SPECIES.length()) {
             // F16Kernel.load's exact widening: bits into float position, exponent rebiased by 2^112, Inf/NaN kept.
-            IntVector h = (IntVector) ShortVector.fromArray(S_SPECIES, halves, hOff + i).convertShape(VectorOperators.S2I, I_SPECIES, 0);
+            IntVector h = (IntVector)
+                    ShortVector.fromArray(S_SPECIES, halves, hOff + i).convertShape(VectorOperators.S2I, I_SPECIES, 0);
             IntVector magnitude = h.and(0x7FFF);
             IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
             IntVector finite = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
             IntVector bits = finite.blend(shifted.or(0x7F800000), magnitude.compare(VectorOperators.GE, 0x7C00));
-            FloatVector k = bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            FloatVector k =
+                    bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
             acc = FloatVector.fromArray(F_SPECIES, a, aOff + i).fma(k, acc);
         }
         float sum = VectorInfo.sum(acc);
@@ -104,12 +111,14 @@ public final class FloatArrays {
         FloatVector a = FloatVector.broadcast(F_SPECIES, alpha);
         int i = 0;
         for (int bound = n - n % F_SPECIES.length(); i < bound; i += F_SPECIES.length()) {
-            IntVector h = (IntVector) ShortVector.fromArray(S_SPECIES, halves, xOff + i).convertShape(VectorOperators.S2I, I_SPECIES, 0);
+            IntVector h = (IntVector)
+                    ShortVector.fromArray(S_SPECIES, halves, xOff + i).convertShape(VectorOperators.S2I, I_SPECIES, 0);
             IntVector magnitude = h.and(0x7FFF);
             IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
             IntVector finite = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
             IntVector bits = finite.blend(shifted.or(0x7F800000), magnitude.compare(VectorOperators.GE, 0x7C00));
-            FloatVector v = bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            FloatVector v =
+                    bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
             v.fma(a, FloatVector.fromArray(F_SPECIES, y, yOff + i)).intoArray(y, yOff + i);
         }
         for (; i < n; i++) y[yOff + i] += alpha * Float.float16ToFloat(halves[xOff + i]);

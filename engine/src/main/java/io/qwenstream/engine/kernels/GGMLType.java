@@ -26,7 +26,8 @@ public enum GGMLType {
     /** Bytes taken by {@code elements} values; {@code elements} must be a multiple of the block size. */
     public long bytesFor(long elements) {
         if (elements % blockSize != 0) {
-            throw new IllegalArgumentException(name() + " needs a multiple of " + blockSize + " elements, got " + elements);
+            throw new IllegalArgumentException(
+                    name() + " needs a multiple of " + blockSize + " elements, got " + elements);
         }
         return elements / blockSize * blockBytes;
     }
@@ -44,12 +45,31 @@ public enum GGMLType {
         GGMLType t = byId(id);
         if (t != null) return t.name();
         return switch (id) {
-            case 3 -> "Q4_1"; case 6 -> "Q5_0"; case 7 -> "Q5_1"; case 9 -> "Q8_1";
-            case 10 -> "Q2_K"; case 11 -> "Q3_K"; case 13 -> "Q5_K"; case 15 -> "Q8_K";
-            case 16 -> "IQ2_XXS"; case 17 -> "IQ2_XS"; case 18 -> "IQ3_XXS"; case 19 -> "IQ1_S";
-            case 20 -> "IQ4_NL"; case 21 -> "IQ3_S"; case 22 -> "IQ2_S"; case 23 -> "IQ4_XS";
-            case 24 -> "I8"; case 25 -> "I16"; case 26 -> "I32"; case 27 -> "I64"; case 28 -> "F64";
-            case 29 -> "IQ1_M"; case 34 -> "TQ1_0"; case 35 -> "TQ2_0"; case 39 -> "MXFP4";
+            case 3 -> "Q4_1";
+            case 6 -> "Q5_0";
+            case 7 -> "Q5_1";
+            case 9 -> "Q8_1";
+            case 10 -> "Q2_K";
+            case 11 -> "Q3_K";
+            case 13 -> "Q5_K";
+            case 15 -> "Q8_K";
+            case 16 -> "IQ2_XXS";
+            case 17 -> "IQ2_XS";
+            case 18 -> "IQ3_XXS";
+            case 19 -> "IQ1_S";
+            case 20 -> "IQ4_NL";
+            case 21 -> "IQ3_S";
+            case 22 -> "IQ2_S";
+            case 23 -> "IQ4_XS";
+            case 24 -> "I8";
+            case 25 -> "I16";
+            case 26 -> "I32";
+            case 27 -> "I64";
+            case 28 -> "F64";
+            case 29 -> "IQ1_M";
+            case 34 -> "TQ1_0";
+            case 35 -> "TQ2_0";
+            case 39 -> "MXFP4";
             default -> "type#" + id;
         };
     }

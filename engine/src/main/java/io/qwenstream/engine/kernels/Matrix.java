@@ -15,8 +15,8 @@ public record Matrix(String name, GGMLType type, int rows, int cols, MemorySegme
     public Matrix {
         long expected = (long) rows * type.bytesFor(cols);
         if (data.byteSize() != expected) {
-            throw new IllegalArgumentException(name + ": " + type + " [" + rows + " x " + cols + "] needs "
-                    + expected + " bytes, found " + data.byteSize());
+            throw new IllegalArgumentException(name + ": " + type + " [" + rows + " x " + cols + "] needs " + expected
+                    + " bytes, found " + data.byteSize());
         }
     }
 
@@ -34,7 +34,8 @@ public record Matrix(String name, GGMLType type, int rows, int cols, MemorySegme
             throw new IndexOutOfBoundsException(name + ": row " + row + " outside [0, " + rows + ")");
         }
         if (xOffset < 0 || xOffset > x.length - cols) {
-            throw new IllegalArgumentException(name + ": needs " + cols + " inputs from offset " + xOffset + ", vector has " + x.length);
+            throw new IllegalArgumentException(
+                    name + ": needs " + cols + " inputs from offset " + xOffset + ", vector has " + x.length);
         }
         return Quants.dot(type, data, rowOffset(row), x, xOffset, cols);
     }
@@ -66,13 +67,15 @@ public record Matrix(String name, GGMLType type, int rows, int cols, MemorySegme
      */
     public void matmul(float[][] xs, float[][] outs, int count) {
         if (count > xs.length || count > outs.length) {
-            throw new IllegalArgumentException(name + ": batch of " + count + " but " + xs.length + " inputs and " + outs.length + " outputs");
+            throw new IllegalArgumentException(
+                    name + ": batch of " + count + " but " + xs.length + " inputs and " + outs.length + " outputs");
         }
         for (int b = 0; b < count; b++) checkVectors(xs[b], outs[b]);
         if (count == 1) {
             matvec(xs[0], outs[0]);
         } else if (count == 2 && type != GGMLType.Q4_K && type != GGMLType.Q6_K) {
-            // Measured: only the K-quants decode slowly enough that two vectors repay a row's round trip through float32.
+            // Measured: only the K-quants decode slowly enough that two vectors repay a row's round trip through
+            // float32.
             forRows(count, (start, end) -> rowsTimesEachVector(xs, outs, count, start, end));
         } else {
             forRows(count, (start, end) -> rowsTimesBatch(xs, outs, count, start, end));
@@ -124,7 +127,8 @@ public record Matrix(String name, GGMLType type, int rows, int cols, MemorySegme
             throw new IndexOutOfBoundsException(name + ": row " + row + " outside [0, " + rows + ")");
         }
         if (outOffset < 0 || outOffset > out.length - cols) {
-            throw new IllegalArgumentException(name + ": row of " + cols + " does not fit at offset " + outOffset + " of " + out.length);
+            throw new IllegalArgumentException(
+                    name + ": row of " + cols + " does not fit at offset " + outOffset + " of " + out.length);
         }
         Quants.decode(type, data, rowOffset(row), out, outOffset, cols);
     }

@@ -30,7 +30,8 @@ public final class Parallel {
     public static synchronized void setThreads(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         if (pool != null && pool.size != threads) {
-            throw new IllegalStateException("the worker pool already runs " + pool.size + " threads; set threads before the first parallel region");
+            throw new IllegalStateException("the worker pool already runs " + pool.size
+                    + " threads; set threads before the first parallel region");
         }
         requested = threads;
     }

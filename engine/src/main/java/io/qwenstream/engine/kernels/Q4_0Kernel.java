@@ -42,7 +42,9 @@ public final class Q4_0Kernel {
             for (int j = 0; j < 16; j += F_SPECIES.length()) {
                 ByteVector packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN);
                 VectorInfo.widen(packed.and((byte) 0xF).sub((byte) 8)).mul(d).intoArray(out, o + j);
-                VectorInfo.widen(VectorInfo.shiftRightAndMask(packed, 4, 0xF).sub((byte) 8)).mul(d).intoArray(out, o + 16 + j);
+                VectorInfo.widen(VectorInfo.shiftRightAndMask(packed, 4, 0xF).sub((byte) 8))
+                        .mul(d)
+                        .intoArray(out, o + 16 + j);
             }
         }
     }
@@ -78,16 +80,19 @@ public final class Q4_0Kernel {
         int lanes = F_SPECIES.length();
         // The first product starts the block's sum (no FMA into zero: one step less on its chain).
         ByteVector packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + 2, ByteOrder.LITTLE_ENDIAN);
-        FloatVector sum = VectorInfo.widen(packed.and((byte) 0xF).sub((byte) 8)).mul(FloatVector.fromArray(F_SPECIES, x, xb));
-        sum = VectorInfo.widen(VectorInfo.shiftRightAndMask(packed, 4, 0xF).sub((byte) 8)).fma(FloatVector.fromArray(F_SPECIES, x, xb + 16), sum);
+        FloatVector sum =
+                VectorInfo.widen(packed.and((byte) 0xF).sub((byte) 8)).mul(FloatVector.fromArray(F_SPECIES, x, xb));
+        sum = VectorInfo.widen(VectorInfo.shiftRightAndMask(packed, 4, 0xF).sub((byte) 8))
+                .fma(FloatVector.fromArray(F_SPECIES, x, xb + 16), sum);
         for (int j = lanes; j < 16; j += lanes) {
             packed = ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN);
-            sum = VectorInfo.widen(packed.and((byte) 0xF).sub((byte) 8)).fma(FloatVector.fromArray(F_SPECIES, x, xb + j), sum);
-            sum = VectorInfo.widen(VectorInfo.shiftRightAndMask(packed, 4, 0xF).sub((byte) 8)).fma(FloatVector.fromArray(F_SPECIES, x, xb + 16 + j), sum);
+            sum = VectorInfo.widen(packed.and((byte) 0xF).sub((byte) 8))
+                    .fma(FloatVector.fromArray(F_SPECIES, x, xb + j), sum);
+            sum = VectorInfo.widen(VectorInfo.shiftRightAndMask(packed, 4, 0xF).sub((byte) 8))
+                    .fma(FloatVector.fromArray(F_SPECIES, x, xb + 16 + j), sum);
         }
         return sum.fma(FloatVector.broadcast(F_SPECIES, F16Kernel.read(w, block)), acc);
     }
-
 
     /**
      * ggml's quantize_row_q4_0_ref: the value of largest magnitude (sign kept) becomes -8, so

@@ -73,13 +73,18 @@ public final class Q4_KKernel {
             int scaleBytes = (int) first8, minBytes = (int) (first8 >>> 32), nibbles = w.get(INT, block + SCALES + 8);
             for (int p = 0; p < 4; p++) {
                 float d1 = d * sixBits(scaleBytes, nibbles, 2 * p), m1 = dmin * sixBits(minBytes, nibbles >>> 4, 2 * p);
-                float d2 = d * sixBits(scaleBytes, nibbles, 2 * p + 1), m2 = dmin * sixBits(minBytes, nibbles >>> 4, 2 * p + 1);
+                float d2 = d * sixBits(scaleBytes, nibbles, 2 * p + 1),
+                        m2 = dmin * sixBits(minBytes, nibbles >>> 4, 2 * p + 1);
                 int o = outOff + b * BLOCK + 64 * p;
                 for (int l = 0; l < 32; l += F_SPECIES.length()) {
-                    ByteVector q = ByteVector.fromMemorySegment(B_SPECIES, w, block + QS + 32 * p + l, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector q = ByteVector.fromMemorySegment(
+                            B_SPECIES, w, block + QS + 32 * p + l, ByteOrder.LITTLE_ENDIAN);
                     // Multiply, then subtract (two roundings), as dequantize does; an fma would round once.
                     VectorInfo.widen(q.and((byte) 0xF)).mul(d1).sub(m1).intoArray(out, o + l);
-                    VectorInfo.widen(VectorInfo.shiftRightAndMask(q, 4, 0xF)).mul(d2).sub(m2).intoArray(out, o + 32 + l);
+                    VectorInfo.widen(VectorInfo.shiftRightAndMask(q, 4, 0xF))
+                            .mul(d2)
+                            .sub(m2)
+                            .intoArray(out, o + 32 + l);
                 }
             }
         }
@@ -119,9 +124,11 @@ public final class Q4_KKernel {
             for (int p = 0; p < 4; p++) {
                 // Bytes 32p .. 32p+31 hold sub-block 2p in their low nibbles and 2p+1 in their high ones.
                 FloatVector scaleLo = FloatVector.broadcast(F_SPECIES, d * sixBits(scaleBytes, nibbles, 2 * p));
-                FloatVector shiftLo = FloatVector.broadcast(F_SPECIES, -(dmin * sixBits(minBytes, nibbles >>> 4, 2 * p)));
+                FloatVector shiftLo =
+                        FloatVector.broadcast(F_SPECIES, -(dmin * sixBits(minBytes, nibbles >>> 4, 2 * p)));
                 FloatVector scaleHi = FloatVector.broadcast(F_SPECIES, d * sixBits(scaleBytes, nibbles, 2 * p + 1));
-                FloatVector shiftHi = FloatVector.broadcast(F_SPECIES, -(dmin * sixBits(minBytes, nibbles >>> 4, 2 * p + 1)));
+                FloatVector shiftHi =
+                        FloatVector.broadcast(F_SPECIES, -(dmin * sixBits(minBytes, nibbles >>> 4, 2 * p + 1)));
                 long qs = block + QS + 32 * p;
                 int xb = xOff + b * BLOCK + 64 * p;
                 for (int l = 0; l < 32; l += 2 * lanes) {
@@ -130,7 +137,8 @@ public final class Q4_KKernel {
                     acc0 = term(q0.and((byte) 0xF), scaleLo, shiftLo, x, xb + l, acc0);
                     acc1 = term(q1.and((byte) 0xF), scaleLo, shiftLo, x, xb + l + lanes, acc1);
                     acc2 = term(VectorInfo.shiftRightAndMask(q0, 4, 0xF), scaleHi, shiftHi, x, xb + 32 + l, acc2);
-                    acc3 = term(VectorInfo.shiftRightAndMask(q1, 4, 0xF), scaleHi, shiftHi, x, xb + 32 + l + lanes, acc3);
+                    acc3 = term(
+                            VectorInfo.shiftRightAndMask(q1, 4, 0xF), scaleHi, shiftHi, x, xb + 32 + l + lanes, acc3);
                 }
             }
         }
@@ -138,7 +146,8 @@ public final class Q4_KKernel {
     }
 
     /** acc + (scale * q + shift) . x */
-    private static FloatVector term(ByteVector q, FloatVector scale, FloatVector shift, float[] x, int xi, FloatVector acc) {
+    private static FloatVector term(
+            ByteVector q, FloatVector scale, FloatVector shift, float[] x, int xi, FloatVector acc) {
         return VectorInfo.widen(q).fma(scale, shift).fma(FloatVector.fromArray(F_SPECIES, x, xi), acc);
     }
 

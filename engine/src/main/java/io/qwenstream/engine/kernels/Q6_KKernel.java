@@ -45,7 +45,8 @@ public final class Q6_KKernel {
             long block = offset + (long) b * BLOCK_BYTES;
             float d = F16Kernel.read(w, block + D);
             for (int e = 0; e < BLOCK; e++) {
-                out[outOff + b * BLOCK + e] = d * w.get(ValueLayout.JAVA_BYTE, block + SCALES + e / 16) * (q(w, block, e) - 32);
+                out[outOff + b * BLOCK + e] =
+                        d * w.get(ValueLayout.JAVA_BYTE, block + SCALES + e / 16) * (q(w, block, e) - 32);
             }
         }
     }
@@ -76,7 +77,10 @@ public final class Q6_KKernel {
             long block = offset + (long) b * BLOCK_BYTES;
             float d = F16Kernel.read(w, block + D);
             for (int e = 0; e < BLOCK; e++) {
-                sum += d * w.get(ValueLayout.JAVA_BYTE, block + SCALES + e / 16) * (q(w, block, e) - 32) * x[xOff + b * BLOCK + e];
+                sum += d
+                        * w.get(ValueLayout.JAVA_BYTE, block + SCALES + e / 16)
+                        * (q(w, block, e) - 32)
+                        * x[xOff + b * BLOCK + e];
             }
         }
         return sum;
@@ -97,11 +101,27 @@ public final class Q6_KKernel {
                     int lowShift = 4 * (quarter >> 1), highShift = 2 * quarter;
                     int xb = xOff + b * BLOCK + 128 * half + 32 * quarter;
                     for (int l = 0; l < 32; l += 2 * lanes) {
-                        acc0 = term(w, ql + l, qh + l, lowShift, highShift, d * w.get(ValueLayout.JAVA_BYTE, scales + 2 * quarter + l / 16),
-                                x, xb + l, acc0);
+                        acc0 = term(
+                                w,
+                                ql + l,
+                                qh + l,
+                                lowShift,
+                                highShift,
+                                d * w.get(ValueLayout.JAVA_BYTE, scales + 2 * quarter + l / 16),
+                                x,
+                                xb + l,
+                                acc0);
                         int l1 = l + lanes;
-                        acc1 = term(w, ql + l1, qh + l1, lowShift, highShift, d * w.get(ValueLayout.JAVA_BYTE, scales + 2 * quarter + l1 / 16),
-                                x, xb + l1, acc1);
+                        acc1 = term(
+                                w,
+                                ql + l1,
+                                qh + l1,
+                                lowShift,
+                                highShift,
+                                d * w.get(ValueLayout.JAVA_BYTE, scales + 2 * quarter + l1 / 16),
+                                x,
+                                xb + l1,
+                                acc1);
                     }
                 }
             }
@@ -110,16 +130,28 @@ public final class Q6_KKernel {
     }
 
     /** acc + scale * (q - 32) . x for one vector of weights. */
-    private static FloatVector term(MemorySegment w, long ql, long qh, int lowShift, int highShift, float scale, float[] x, int xi, FloatVector acc) {
+    private static FloatVector term(
+            MemorySegment w,
+            long ql,
+            long qh,
+            int lowShift,
+            int highShift,
+            float scale,
+            float[] x,
+            int xi,
+            FloatVector acc) {
         return weights(w, ql, qh, lowShift, highShift, scale).fma(FloatVector.fromArray(F_SPECIES, x, xi), acc);
     }
 
     /** scale * (q - 32) for one vector of weights: q = (ql >> lowShift) & 15 | ((qh >> highShift) & 3) << 4. */
     private static FloatVector weights(MemorySegment w, long ql, long qh, int lowShift, int highShift, float scale) {
         ByteVector low = ByteVector.fromMemorySegment(B_SPECIES, w, ql, ByteOrder.LITTLE_ENDIAN)
-                .lanewise(VectorOperators.LSHR, lowShift).and((byte) 0xF);
+                .lanewise(VectorOperators.LSHR, lowShift)
+                .and((byte) 0xF);
         ByteVector high = ByteVector.fromMemorySegment(B_SPECIES, w, qh, ByteOrder.LITTLE_ENDIAN)
-                .lanewise(VectorOperators.LSHR, highShift).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
+                .lanewise(VectorOperators.LSHR, highShift)
+                .and((byte) 3)
+                .lanewise(VectorOperators.LSHL, 4);
         return VectorInfo.widen(low.or(high).sub((byte) 32)).mul(scale);
     }
 
@@ -158,8 +190,8 @@ public final class Q6_KKernel {
                     int q1 = levels[e], q2 = levels[e + 32], q3 = levels[e + 64], q4 = levels[e + 96];
                     out.set(ValueLayout.JAVA_BYTE, block + 64 * half + l, (byte) ((q1 & 0xF) | (q3 & 0xF) << 4));
                     out.set(ValueLayout.JAVA_BYTE, block + 64 * half + 32 + l, (byte) ((q2 & 0xF) | (q4 & 0xF) << 4));
-                    out.set(ValueLayout.JAVA_BYTE, block + QH + 32 * half + l,
-                            (byte) (q1 >>> 4 | (q2 >>> 4) << 2 | (q3 >>> 4) << 4 | (q4 >>> 4) << 6));
+                    out.set(ValueLayout.JAVA_BYTE, block + QH + 32 * half + l, (byte)
+                            (q1 >>> 4 | (q2 >>> 4) << 2 | (q3 >>> 4) << 4 | (q4 >>> 4) << 6));
                 }
             }
         }

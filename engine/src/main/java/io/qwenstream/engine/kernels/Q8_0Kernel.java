@@ -37,7 +37,8 @@ public final class Q8_0Kernel {
             long block = offset + (long) b * BLOCK_BYTES;
             float d = F16Kernel.read(w, block);
             for (int j = 0; j < BLOCK; j += F_SPECIES.length()) {
-                VectorInfo.widen(ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN)).mul(d)
+                VectorInfo.widen(ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN))
+                        .mul(d)
                         .intoArray(out, outOff + b * BLOCK + j);
             }
         }
@@ -79,8 +80,9 @@ public final class Q8_0Kernel {
         int lanes = F_SPECIES.length();
         FloatVector sum = FloatVector.zero(F_SPECIES);
         for (int j = 0; j < BLOCK; j += lanes) {
-            FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN)
-                    .convertShape(VectorOperators.B2F, F_SPECIES, 0);
+            FloatVector q =
+                    (FloatVector) ByteVector.fromMemorySegment(B_SPECIES, w, block + 2 + j, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.B2F, F_SPECIES, 0);
             sum = q.fma(FloatVector.fromArray(F_SPECIES, x, xb + j), sum);
         }
         return sum.fma(FloatVector.broadcast(F_SPECIES, F16Kernel.read(w, block)), acc);

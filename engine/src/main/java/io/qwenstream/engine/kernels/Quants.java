@@ -89,7 +89,8 @@ public final class Quants {
      */
     public static void quantize(GGMLType type, float[] x, int xOff, int n, MemorySegment out, long outOffset) {
         if (n % type.blockSize != 0) {
-            throw new IllegalArgumentException(type + " quantizes whole blocks of " + type.blockSize + " values, got " + n);
+            throw new IllegalArgumentException(
+                    type + " quantizes whole blocks of " + type.blockSize + " values, got " + n);
         }
         switch (type) {
             case F32 -> F32Kernel.quantize(x, xOff, n, out, outOffset);

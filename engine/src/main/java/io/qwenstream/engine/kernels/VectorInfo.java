@@ -23,13 +23,17 @@ public final class VectorInfo {
     public static final VectorSpecies<Float> F_SPECIES = pickSpecies();
 
     /** Byte, short and int species with as many lanes as {@link #F_SPECIES}, for widening loads. */
-    static final VectorSpecies<Byte> B_SPECIES = VectorSpecies.of(byte.class, VectorShape.forBitSize(F_SPECIES.length() * 8));
-    static final VectorSpecies<Short> S_SPECIES = VectorSpecies.of(short.class, VectorShape.forBitSize(F_SPECIES.length() * 16));
+    static final VectorSpecies<Byte> B_SPECIES =
+            VectorSpecies.of(byte.class, VectorShape.forBitSize(F_SPECIES.length() * 8));
+
+    static final VectorSpecies<Short> S_SPECIES =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(F_SPECIES.length() * 16));
     static final VectorSpecies<Integer> I_SPECIES = F_SPECIES.withLanes(int.class);
 
     /** True when the vector kernels run; false selects the scalar ones. */
     public static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("qwenstream.vector", "true"))
-            && supportedWidth(FloatVector.SPECIES_PREFERRED.vectorBitSize()) && compiledByC2();
+            && supportedWidth(FloatVector.SPECIES_PREFERRED.vectorBitSize())
+            && compiledByC2();
 
     private VectorInfo() {}
 
@@ -44,7 +48,10 @@ public final class VectorInfo {
      * from the neighbouring byte, so the mask must have no bit at or above {@code 8 - bits}.
      */
     static ByteVector shiftRightAndMask(ByteVector v, int bits, int mask) {
-        return v.reinterpretAsInts().lanewise(VectorOperators.LSHR, bits).reinterpretAsBytes().and((byte) mask);
+        return v.reinterpretAsInts()
+                .lanewise(VectorOperators.LSHR, bits)
+                .reinterpretAsBytes()
+                .and((byte) mask);
     }
 
     /**
@@ -83,7 +90,8 @@ public final class VectorInfo {
             HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
             if (!Boolean.parseBoolean(vm.getVMOption("UseCompiler").getValue())) return false;
             if (Integer.parseInt(vm.getVMOption("TieredStopAtLevel").getValue()) < 4) return false;
-            return Integer.parseInt(vm.getVMOption("MaxVectorSize").getValue()) * 8 >= FloatVector.SPECIES_PREFERRED.vectorBitSize();
+            return Integer.parseInt(vm.getVMOption("MaxVectorSize").getValue()) * 8
+                    >= FloatVector.SPECIES_PREFERRED.vectorBitSize();
         } catch (RuntimeException notHotSpot) {
             return true; // another JVM: trust its preferred species
         }
@@ -93,11 +101,14 @@ public final class VectorInfo {
     public static String describe() {
         int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
         if (ENABLED) {
-            return "Vector API: " + F_SPECIES.vectorBitSize() + "-bit, " + F_SPECIES.length() + " float lanes, accelerated";
+            return "Vector API: " + F_SPECIES.vectorBitSize() + "-bit, " + F_SPECIES.length()
+                    + " float lanes, accelerated";
         }
-        String why = !Boolean.parseBoolean(System.getProperty("qwenstream.vector", "true")) ? "disabled by -Dqwenstream.vector=false"
-                : !supportedWidth(bits) ? "preferred width " + bits + "-bit is not 256 or 512"
-                : "not compiled to SIMD (no C2 compiler or MaxVectorSize too small)";
+        String why = !Boolean.parseBoolean(System.getProperty("qwenstream.vector", "true"))
+                ? "disabled by -Dqwenstream.vector=false"
+                : !supportedWidth(bits)
+                        ? "preferred width " + bits + "-bit is not 256 or 512"
+                        : "not compiled to SIMD (no C2 compiler or MaxVectorSize too small)";
         return "Vector API: off (" + why + "), scalar kernels";
     }
 }

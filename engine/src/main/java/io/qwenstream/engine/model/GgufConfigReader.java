@@ -2,7 +2,6 @@ package io.qwenstream.engine.model;
 
 import io.qwenstream.engine.ModelFormatException;
 import io.qwenstream.engine.kernels.Tensor;
-
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Map;
@@ -22,7 +21,9 @@ public final class GgufConfigReader {
         ModelConfig.Architecture architecture = switch (arch) {
             case "qwen3" -> ModelConfig.Architecture.QWEN3;
             case "qwen3moe" -> ModelConfig.Architecture.QWEN3_MOE;
-            default -> throw new ModelFormatException(file + ": architecture '" + arch + "' is not supported (expected qwen3 or qwen3moe)");
+            default ->
+                throw new ModelFormatException(
+                        file + ": architecture '" + arch + "' is not supported (expected qwen3 or qwen3moe)");
         };
         String p = arch + ".";
         int layers = num(file, md, p + "block_count").intValue();
@@ -39,7 +40,10 @@ public final class GgufConfigReader {
         if (embedding == null) throw new ModelFormatException(file + ": missing tensor token_embd.weight");
         try {
             return new ModelConfig(
-                    architecture, hidden, layers, heads,
+                    architecture,
+                    hidden,
+                    layers,
+                    heads,
                     optNum(md, p + "attention.head_count_kv", heads).intValue(),
                     optNum(md, p + "attention.key_length", hidden / heads).intValue(),
                     Math.toIntExact(embedding.shape()[1]),
@@ -66,13 +70,17 @@ public final class GgufConfigReader {
         Object type = md.get(p + "rope.scaling.type");
         if (type == null || "none".equals(type)) return ModelConfig.Rope.plain(theta);
         Number original = (Number) md.get(p + "rope.scaling.original_context_length");
-        return new ModelConfig.Rope(type.toString(), theta,
+        return new ModelConfig.Rope(
+                type.toString(),
+                theta,
                 asDouble(md.get(p + "rope.scaling.factor")),
                 original == null ? null : original.intValue(),
                 asDouble(md.get(p + "rope.scaling.attn_factor")),
                 asDouble(md.get(p + "rope.scaling.yarn_beta_fast")),
                 asDouble(md.get(p + "rope.scaling.yarn_beta_slow")),
-                null, null, true);
+                null,
+                null,
+                true);
     }
 
     private static Double asDouble(Object o) {

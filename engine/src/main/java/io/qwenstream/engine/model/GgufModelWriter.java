@@ -5,7 +5,6 @@ import io.qwenstream.engine.kernels.GGMLType;
 import io.qwenstream.engine.kernels.Matrix;
 import io.qwenstream.engine.kernels.Quants;
 import io.qwenstream.engine.tokenizer.Qwen3Tokenizer;
-
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -48,7 +47,8 @@ public final class GgufModelWriter {
     /** {@code count} stacked matrices of {@code rows x cols} (ggml shape {cols, rows, count}), e.g. experts. */
     public void stacked(String name, int count, int rows, int cols, Rows source) {
         boolean fits = cols % requested.blockSize == 0;
-        entries.add(new Entry(name, count * rows, cols, new long[] {cols, rows, count}, fits ? requested : GGMLType.F32, source));
+        entries.add(new Entry(
+                name, count * rows, cols, new long[] {cols, rows, count}, fits ? requested : GGMLType.F32, source));
     }
 
     /** A tensor kept in float32 whatever the requested type: norms, biases and the MoE router. */
@@ -83,7 +83,11 @@ public final class GgufModelWriter {
                 }
                 case Weights.Moe m -> {
                     Matrix router = m.router();
-                    f32(p + "ffn_gate_inp.weight", router.rows(), router.cols(), (r, out) -> router.dequantizeRow(r, out, 0));
+                    f32(
+                            p + "ffn_gate_inp.weight",
+                            router.rows(),
+                            router.cols(),
+                            (r, out) -> router.dequantizeRow(r, out, 0));
                     experts(p + "ffn_gate_exps.weight", m.experts(), Weights.Dense::gate);
                     experts(p + "ffn_up_exps.weight", m.experts(), Weights.Dense::up);
                     experts(p + "ffn_down_exps.weight", m.experts(), Weights.Dense::down);
@@ -102,14 +106,21 @@ public final class GgufModelWriter {
         if (v != null) f32(name, 1, v.length, (r, out) -> System.arraycopy(v, 0, out, 0, v.length));
     }
 
-    private void experts(String name, Weights.Dense[] experts, java.util.function.Function<Weights.Dense, Matrix> part) {
+    private void experts(
+            String name, Weights.Dense[] experts, java.util.function.Function<Weights.Dense, Matrix> part) {
         Matrix first = part.apply(experts[0]);
         int rows = first.rows();
-        stacked(name, experts.length, rows, first.cols(), (r, out) -> part.apply(experts[r / rows]).dequantizeRow(r % rows, out, 0));
+        stacked(
+                name,
+                experts.length,
+                rows,
+                first.cols(),
+                (r, out) -> part.apply(experts[r / rows]).dequantizeRow(r % rows, out, 0));
     }
 
     /** Writes the file; {@code tokenizer} may be null for a weights-only file (then run it with --tokenizer). */
-    public void write(Path out, String modelName, Qwen3Tokenizer tokenizer, Consumer<String> progress) throws IOException {
+    public void write(Path out, String modelName, Qwen3Tokenizer tokenizer, Consumer<String> progress)
+            throws IOException {
         GGUFWriter w = new GGUFWriter();
         metadata(w, modelName);
         Map<String, Object> tokenizerKeys = tokenizer == null ? Map.of() : tokenizer.toGgufMetadata(config.vocabSize());
@@ -136,7 +147,8 @@ public final class GgufModelWriter {
                     buffer.clear();
                     while (buffer.hasRemaining()) channel.write(buffer);
                 }
-                progress.accept("wrote " + entry.name() + " " + entry.type() + " (" + (++done[0]) + "/" + entries.size() + ")");
+                progress.accept(
+                        "wrote " + entry.name() + " " + entry.type() + " (" + (++done[0]) + "/" + entries.size() + ")");
             });
         }
         w.write(out);
@@ -166,11 +178,16 @@ public final class GgufModelWriter {
         ModelConfig.Rope rope = config.rope();
         if (!rope.type().equals("default")) {
             w.putString(p + "rope.scaling.type", rope.type());
-            if (rope.factor() != null) w.putF32(p + "rope.scaling.factor", rope.factor().floatValue());
-            if (rope.originalContextLength() != null) w.putU32(p + "rope.scaling.original_context_length", rope.originalContextLength());
-            if (rope.attentionFactor() != null) w.putF32(p + "rope.scaling.attn_factor", rope.attentionFactor().floatValue());
-            if (rope.betaFast() != null) w.putF32(p + "rope.scaling.yarn_beta_fast", rope.betaFast().floatValue());
-            if (rope.betaSlow() != null) w.putF32(p + "rope.scaling.yarn_beta_slow", rope.betaSlow().floatValue());
+            if (rope.factor() != null)
+                w.putF32(p + "rope.scaling.factor", rope.factor().floatValue());
+            if (rope.originalContextLength() != null)
+                w.putU32(p + "rope.scaling.original_context_length", rope.originalContextLength());
+            if (rope.attentionFactor() != null)
+                w.putF32(p + "rope.scaling.attn_factor", rope.attentionFactor().floatValue());
+            if (rope.betaFast() != null)
+                w.putF32(p + "rope.scaling.yarn_beta_fast", rope.betaFast().floatValue());
+            if (rope.betaSlow() != null)
+                w.putF32(p + "rope.scaling.yarn_beta_slow", rope.betaSlow().floatValue());
         }
         w.putU32("general.file_type", fileType(requested));
         if (moe) {

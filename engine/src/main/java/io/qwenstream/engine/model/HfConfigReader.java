@@ -3,7 +3,6 @@ package io.qwenstream.engine.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qwenstream.engine.ModelFormatException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +68,8 @@ public final class HfConfigReader {
         String cls = c.path("architectures").path(0).asText("");
         if (type.equals("qwen3_moe") || cls.equals("Qwen3MoeForCausalLM")) return ModelConfig.Architecture.QWEN3_MOE;
         if (type.equals("qwen3") || cls.equals("Qwen3ForCausalLM")) return ModelConfig.Architecture.QWEN3;
-        throw new IllegalArgumentException("model_type '" + type + "' (" + cls + ") is not supported: expected qwen3 or qwen3_moe");
+        throw new IllegalArgumentException(
+                "model_type '" + type + "' (" + cls + ") is not supported: expected qwen3 or qwen3_moe");
     }
 
     private static ModelConfig.Rope rope(JsonNode c) {
@@ -78,9 +78,13 @@ public final class HfConfigReader {
         double theta = p.path("rope_theta").asDouble(c.path("rope_theta").asDouble(10000.0));
         if (!p.isObject()) return ModelConfig.Rope.plain(theta);
         String type = p.path("rope_type").asText(p.path("type").asText("default"));
-        return new ModelConfig.Rope(type, theta,
+        return new ModelConfig.Rope(
+                type,
+                theta,
                 optDouble(p, "factor"),
-                p.hasNonNull("original_max_position_embeddings") ? p.get("original_max_position_embeddings").asInt() : null,
+                p.hasNonNull("original_max_position_embeddings")
+                        ? p.get("original_max_position_embeddings").asInt()
+                        : null,
                 optDouble(p, "attention_factor"),
                 optDouble(p, "beta_fast"),
                 optDouble(p, "beta_slow"),
@@ -95,7 +99,8 @@ public final class HfConfigReader {
 
     private static int required(JsonNode c, String field) {
         JsonNode n = c.get(field);
-        if (n == null || !n.canConvertToInt()) throw new IllegalArgumentException("missing or non-integer field '" + field + "'");
+        if (n == null || !n.canConvertToInt())
+            throw new IllegalArgumentException("missing or non-integer field '" + field + "'");
         return n.asInt();
     }
 

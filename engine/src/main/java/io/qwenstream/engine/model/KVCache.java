@@ -18,7 +18,8 @@ public final class KVCache {
 
     /** How keys and values are stored. */
     public enum Precision {
-        F16(2), F32(4);
+        F16(2),
+        F32(4);
 
         private final int bytes;
 
@@ -96,7 +97,9 @@ public final class KVCache {
     /** q[qOff ..] · the {@code n} key elements of {@code position} from {@code offset} within it. */
     float dotKey(float[] q, int qOff, int layer, int position, int offset, int n) {
         int at = position * kvDim + offset;
-        return keys != null ? FloatArrays.dot(q, qOff, keys[layer], at, n) : FloatArrays.dot(q, qOff, halfKeys[layer], at, n);
+        return keys != null
+                ? FloatArrays.dot(q, qOff, keys[layer], at, n)
+                : FloatArrays.dot(q, qOff, halfKeys[layer], at, n);
     }
 
     /** out[outOff ..] += weight * the {@code n} value elements of {@code position} from {@code offset} within it. */
@@ -118,7 +121,8 @@ public final class KVCache {
             throw new IllegalArgumentException("cannot copy KV positions between caches of different models");
         }
         if (to.precision != from.precision) {
-            throw new IllegalArgumentException("cannot copy KV positions from a " + from.precision + " cache into a " + to.precision + " one");
+            throw new IllegalArgumentException(
+                    "cannot copy KV positions from a " + from.precision + " cache into a " + to.precision + " one");
         }
         if (positions < 0 || positions > from.capacity || positions > to.capacity) {
             throw new IllegalArgumentException("cannot copy " + positions + " KV positions from a cache of "

@@ -26,14 +26,54 @@ public final class ModelPresets {
     }
 
     private static void dense(String name, int hidden, int layers, int heads, int kvHeads, int ff, boolean tied) {
-        PRESETS.put(name, new ModelConfig(ModelConfig.Architecture.QWEN3, hidden, layers, heads, kvHeads, 128, 151936,
-                1e-6f, ModelConfig.Rope.plain(1_000_000), 40960, false, ff, 0, 0, 0, false, 1, Set.of(), tied));
+        PRESETS.put(
+                name,
+                new ModelConfig(
+                        ModelConfig.Architecture.QWEN3,
+                        hidden,
+                        layers,
+                        heads,
+                        kvHeads,
+                        128,
+                        151936,
+                        1e-6f,
+                        ModelConfig.Rope.plain(1_000_000),
+                        40960,
+                        false,
+                        ff,
+                        0,
+                        0,
+                        0,
+                        false,
+                        1,
+                        Set.of(),
+                        tied));
     }
 
-    private static void moe(String name, int hidden, int layers, int heads, int kvHeads, int ff,
-                            int experts, int used, int expertFf) {
-        PRESETS.put(name, new ModelConfig(ModelConfig.Architecture.QWEN3_MOE, hidden, layers, heads, kvHeads, 128, 151936,
-                1e-6f, ModelConfig.Rope.plain(1_000_000), 40960, false, ff, experts, used, expertFf, true, 1, Set.of(), false));
+    private static void moe(
+            String name, int hidden, int layers, int heads, int kvHeads, int ff, int experts, int used, int expertFf) {
+        PRESETS.put(
+                name,
+                new ModelConfig(
+                        ModelConfig.Architecture.QWEN3_MOE,
+                        hidden,
+                        layers,
+                        heads,
+                        kvHeads,
+                        128,
+                        151936,
+                        1e-6f,
+                        ModelConfig.Rope.plain(1_000_000),
+                        40960,
+                        false,
+                        ff,
+                        experts,
+                        used,
+                        expertFf,
+                        true,
+                        1,
+                        Set.of(),
+                        false));
     }
 
     public static Set<String> names() {
@@ -42,7 +82,9 @@ public final class ModelPresets {
 
     public static ModelConfig get(String name) {
         ModelConfig c = PRESETS.get(name);
-        if (c == null) throw new IllegalArgumentException("unknown preset '" + name + "' (presets: " + String.join(", ", names()) + ")");
+        if (c == null)
+            throw new IllegalArgumentException(
+                    "unknown preset '" + name + "' (presets: " + String.join(", ", names()) + ")");
         return c;
     }
 }

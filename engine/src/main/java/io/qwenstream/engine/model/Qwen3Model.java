@@ -2,7 +2,6 @@ package io.qwenstream.engine.model;
 
 import io.qwenstream.engine.kernels.Matrix;
 import io.qwenstream.engine.kernels.Parallel;
-
 import java.util.Arrays;
 
 /**
@@ -171,14 +170,17 @@ public final class Qwen3Model {
      * {@code wantLogits[i]} (during prefill only the last token needs them).
      */
     public void forward(Batch b, State[] states, int[] tokens, int[] positions, boolean[] wantLogits, int n) {
-        if (n > b.maxTokens) throw new IllegalArgumentException("batch of " + n + " tokens exceeds its scratch of " + b.maxTokens);
+        if (n > b.maxTokens)
+            throw new IllegalArgumentException("batch of " + n + " tokens exceeds its scratch of " + b.maxTokens);
         int half = config.headDim() / 2;
         for (int i = 0; i < n; i++) {
             if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
-                throw new IllegalArgumentException("token id " + tokens[i] + " is outside the vocabulary (0.." + (config.vocabSize() - 1) + ")");
+                throw new IllegalArgumentException(
+                        "token id " + tokens[i] + " is outside the vocabulary (0.." + (config.vocabSize() - 1) + ")");
             }
             if (positions[i] >= states[i].capacity()) {
-                throw new IllegalStateException("position " + positions[i] + " is past the KV cache capacity " + states[i].capacity());
+                throw new IllegalStateException(
+                        "position " + positions[i] + " is past the KV cache capacity " + states[i].capacity());
             }
             weights.tokenEmbedding().dequantizeRow(tokens[i], b.x[i], 0);
             rope.angles(positions[i], b.cos, b.sin, i * half);
@@ -225,7 +227,9 @@ public final class Qwen3Model {
             states[i].cache.store(l, positions[i], b.k[i], b.v[i]);
         }
         int heads = config.headCount();
-        Parallel.parallelFor(n * heads, th -> attendOneHead(b, states[th / heads], positions[th / heads], th / heads, th % heads, l));
+        Parallel.parallelFor(
+                n * heads,
+                th -> attendOneHead(b, states[th / heads], positions[th / heads], th / heads, th % heads, l));
         matmul(layer.wo(), b.attn, b.proj, n);
         if (layer.oBias() != null) for (int i = 0; i < n; i++) add(b.proj[i], layer.oBias());
     }
@@ -241,7 +245,8 @@ public final class Qwen3Model {
         int slot = i * config.headCount() + h;
         float[] scores = b.scores[slot];
         if (scores == null || scores.length < position + 1) {
-            // Doubling (up to the cache's capacity, which no position reaches) reallocates once per doubling of the context, not every token.
+            // Doubling (up to the cache's capacity, which no position reaches) reallocates once per doubling of the
+            // context, not every token.
             scores = b.scores[slot] = new float[Math.min(s.capacity(), Math.max(2 * (position + 1), 64))];
         }
         float scale = (float) (1.0 / Math.sqrt(headDim));
@@ -321,7 +326,8 @@ public final class Qwen3Model {
     }
 
     private static void matmul(Matrix m, float[][] in, float[][] out, int n) {
-        if (n == 1) m.matvec(in[0], out[0]); else m.matmul(in, out, n);
+        if (n == 1) m.matvec(in[0], out[0]);
+        else m.matmul(in, out, n);
     }
 
     private static boolean contains(int[] a, int n, int value) {

@@ -41,7 +41,8 @@ public final class RandomWeights {
             }
         }
         w.f32("output_norm.weight", 1, hidden, ones());
-        if (!c.tiedEmbeddings()) w.matrix("output.weight", c.vocabSize(), hidden, uniform(seed, "output.weight", hidden));
+        if (!c.tiedEmbeddings())
+            w.matrix("output.weight", c.vocabSize(), hidden, uniform(seed, "output.weight", hidden));
     }
 
     private static GgufModelWriter.Rows ones() {

@@ -23,7 +23,8 @@ public final class RotaryEmbedding {
             }
             case "linear" -> {
                 invFreq = new float[half];
-                for (int i = 0; i < half; i++) invFreq[i] = base[i] / rope.factor().floatValue();
+                for (int i = 0; i < half; i++)
+                    invFreq[i] = base[i] / rope.factor().floatValue();
                 attentionScaling = 1f;
             }
             case "yarn" -> {
@@ -31,8 +32,9 @@ public final class RotaryEmbedding {
                 invFreq = yarn.invFreq;
                 attentionScaling = (float) yarn.attentionFactor;
             }
-            default -> throw new IllegalArgumentException("model config: rope type '" + rope.type()
-                    + "' is not supported (supported: default, linear, yarn)");
+            default ->
+                throw new IllegalArgumentException("model config: rope type '" + rope.type()
+                        + "' is not supported (supported: default, linear, yarn)");
         }
     }
 

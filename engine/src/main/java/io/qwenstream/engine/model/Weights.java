@@ -1,7 +1,6 @@
 package io.qwenstream.engine.model;
 
 import io.qwenstream.engine.kernels.Matrix;
-
 import java.util.List;
 
 /**
@@ -11,12 +10,20 @@ import java.util.List;
 public record Weights(Matrix tokenEmbedding, List<Layer> layers, float[] outputNorm, Matrix output) {
 
     /** One decoder layer; {@code ffn} is either dense or a mixture of experts. */
-    public record Layer(float[] attnNorm,
-                        Matrix wq, Matrix wk, Matrix wv, Matrix wo,
-                        float[] qBias, float[] kBias, float[] vBias, float[] oBias,
-                        float[] qNorm, float[] kNorm,
-                        float[] ffnNorm,
-                        Ffn ffn) {}
+    public record Layer(
+            float[] attnNorm,
+            Matrix wq,
+            Matrix wk,
+            Matrix wv,
+            Matrix wo,
+            float[] qBias,
+            float[] kBias,
+            float[] vBias,
+            float[] oBias,
+            float[] qNorm,
+            float[] kNorm,
+            float[] ffnNorm,
+            Ffn ffn) {}
 
     public sealed interface Ffn permits Dense, Moe {}
 

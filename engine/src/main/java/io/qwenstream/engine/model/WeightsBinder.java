@@ -3,7 +3,6 @@ package io.qwenstream.engine.model;
 import io.qwenstream.engine.ModelFormatException;
 import io.qwenstream.engine.kernels.Matrix;
 import io.qwenstream.engine.kernels.Tensor;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,11 +43,21 @@ public final class WeightsBinder {
                 ffn = new Weights.Moe(b.matrix(p + "ffn_gate_inp.weight", e, hidden), experts);
             } else {
                 int ff = config.denseFeedForward();
-                ffn = new Weights.Dense(b.matrix(p + "ffn_gate.weight", ff, hidden),
-                        b.matrix(p + "ffn_up.weight", ff, hidden), b.matrix(p + "ffn_down.weight", hidden, ff));
+                ffn = new Weights.Dense(
+                        b.matrix(p + "ffn_gate.weight", ff, hidden),
+                        b.matrix(p + "ffn_up.weight", ff, hidden),
+                        b.matrix(p + "ffn_down.weight", hidden, ff));
             }
-            layers.add(b.layer(p + "attn_norm.weight", p + "attn_q", p + "attn_k", p + "attn_v", p + "attn_output",
-                    p + "attn_q_norm.weight", p + "attn_k_norm.weight", p + "ffn_norm.weight", ffn));
+            layers.add(b.layer(
+                    p + "attn_norm.weight",
+                    p + "attn_q",
+                    p + "attn_k",
+                    p + "attn_v",
+                    p + "attn_output",
+                    p + "attn_q_norm.weight",
+                    p + "attn_k_norm.weight",
+                    p + "ffn_norm.weight",
+                    ffn));
         }
         return b.finish("token_embd.weight", "output_norm.weight", "output.weight", layers);
     }
@@ -61,15 +70,25 @@ public final class WeightsBinder {
             String p = "model.layers." + i + ".";
             Weights.Ffn ffn;
             if (config.isMoeLayer(i)) {
-                ffn = new Weights.Moe(b.matrix(p + "mlp.gate.weight", config.expertCount(), hidden), b.hfExperts(p + "mlp.experts."));
+                ffn = new Weights.Moe(
+                        b.matrix(p + "mlp.gate.weight", config.expertCount(), hidden), b.hfExperts(p + "mlp.experts."));
             } else {
                 int ff = config.denseFeedForward();
-                ffn = new Weights.Dense(b.matrix(p + "mlp.gate_proj.weight", ff, hidden),
-                        b.matrix(p + "mlp.up_proj.weight", ff, hidden), b.matrix(p + "mlp.down_proj.weight", hidden, ff));
+                ffn = new Weights.Dense(
+                        b.matrix(p + "mlp.gate_proj.weight", ff, hidden),
+                        b.matrix(p + "mlp.up_proj.weight", ff, hidden),
+                        b.matrix(p + "mlp.down_proj.weight", hidden, ff));
             }
-            layers.add(b.layer(p + "input_layernorm.weight", p + "self_attn.q_proj", p + "self_attn.k_proj",
-                    p + "self_attn.v_proj", p + "self_attn.o_proj", p + "self_attn.q_norm.weight",
-                    p + "self_attn.k_norm.weight", p + "post_attention_layernorm.weight", ffn));
+            layers.add(b.layer(
+                    p + "input_layernorm.weight",
+                    p + "self_attn.q_proj",
+                    p + "self_attn.k_proj",
+                    p + "self_attn.v_proj",
+                    p + "self_attn.o_proj",
+                    p + "self_attn.q_norm.weight",
+                    p + "self_attn.k_norm.weight",
+                    p + "post_attention_layernorm.weight",
+                    ffn));
         }
         return b.finish("model.embed_tokens.weight", "model.norm.weight", "lm_head.weight", layers);
     }
@@ -91,36 +110,58 @@ public final class WeightsBinder {
         }
         for (int x = 0; x < e; x++) {
             String q = p + x + ".";
-            experts[x] = new Weights.Dense(matrix(q + "gate_proj.weight", ff, hidden),
-                    matrix(q + "up_proj.weight", ff, hidden), matrix(q + "down_proj.weight", hidden, ff));
+            experts[x] = new Weights.Dense(
+                    matrix(q + "gate_proj.weight", ff, hidden),
+                    matrix(q + "up_proj.weight", ff, hidden),
+                    matrix(q + "down_proj.weight", hidden, ff));
         }
         return experts;
     }
 
     private static Matrix rows(Matrix m, int first, int count) {
-        return new Matrix(m.name() + "[rows " + first + ".." + (first + count) + ")", m.type(), count, m.cols(),
+        return new Matrix(
+                m.name() + "[rows " + first + ".." + (first + count) + ")",
+                m.type(),
+                count,
+                m.cols(),
                 m.data().asSlice(first * m.rowBytes(), count * m.rowBytes()));
     }
 
-    private Weights.Layer layer(String attnNorm, String q, String k, String v, String o,
-                                String qNorm, String kNorm, String ffnNorm, Weights.Ffn ffn) {
+    private Weights.Layer layer(
+            String attnNorm,
+            String q,
+            String k,
+            String v,
+            String o,
+            String qNorm,
+            String kNorm,
+            String ffnNorm,
+            Weights.Ffn ffn) {
         int hidden = config.hiddenSize();
         int qDim = config.queryDim();
         int kvDim = config.kvDim();
         boolean bias = config.attentionBias();
-        return new Weights.Layer(vector(attnNorm, hidden),
-                matrix(q + ".weight", qDim, hidden), matrix(k + ".weight", kvDim, hidden),
-                matrix(v + ".weight", kvDim, hidden), matrix(o + ".weight", hidden, qDim),
-                bias ? vector(q + ".bias", qDim) : null, bias ? vector(k + ".bias", kvDim) : null,
-                bias ? vector(v + ".bias", kvDim) : null, optionalVector(o + ".bias", hidden),
-                vector(qNorm, config.headDim()), vector(kNorm, config.headDim()),
-                vector(ffnNorm, hidden), ffn);
+        return new Weights.Layer(
+                vector(attnNorm, hidden),
+                matrix(q + ".weight", qDim, hidden),
+                matrix(k + ".weight", kvDim, hidden),
+                matrix(v + ".weight", kvDim, hidden),
+                matrix(o + ".weight", hidden, qDim),
+                bias ? vector(q + ".bias", qDim) : null,
+                bias ? vector(k + ".bias", kvDim) : null,
+                bias ? vector(v + ".bias", kvDim) : null,
+                optionalVector(o + ".bias", hidden),
+                vector(qNorm, config.headDim()),
+                vector(kNorm, config.headDim()),
+                vector(ffnNorm, hidden),
+                ffn);
     }
 
     private Weights finish(String embedding, String norm, String output, List<Weights.Layer> layers) {
         Matrix emb = matrix(embedding, config.vocabSize(), config.hiddenSize());
         Matrix head = config.tiedEmbeddings() && !tensors.containsKey(output)
-                ? emb : matrix(output, config.vocabSize(), config.hiddenSize());
+                ? emb
+                : matrix(output, config.vocabSize(), config.hiddenSize());
         return new Weights(emb, List.copyOf(layers), vector(norm, config.hiddenSize()), head);
     }
 

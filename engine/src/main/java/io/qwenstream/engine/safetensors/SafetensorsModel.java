@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qwenstream.engine.ModelFormatException;
 import io.qwenstream.engine.kernels.GGMLType;
 import io.qwenstream.engine.kernels.Tensor;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -35,6 +34,7 @@ public final class SafetensorsModel implements AutoCloseable {
     public static final String INDEX_FILE = "model.safetensors.index.json";
     /** The safetensors format's own bound on the JSON header. */
     private static final long MAX_HEADER_BYTES = 100_000_000;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path path;
@@ -60,7 +60,8 @@ public final class SafetensorsModel implements AutoCloseable {
                 Path single = dirOrFile.resolve(SINGLE_FILE);
                 if (Files.exists(index)) tensors = readIndexed(index, arena);
                 else if (Files.exists(single)) tensors = readShard(single, arena);
-                else throw new ModelFormatException(dirOrFile + ": holds neither " + INDEX_FILE + " nor " + SINGLE_FILE);
+                else
+                    throw new ModelFormatException(dirOrFile + ": holds neither " + INDEX_FILE + " nor " + SINGLE_FILE);
             } else if (dirOrFile.getFileName().toString().endsWith(".index.json")) {
                 tensors = readIndexed(dirOrFile, arena);
             } else {
@@ -100,7 +101,8 @@ public final class SafetensorsModel implements AutoCloseable {
 
     /** The tensors named in the index's weight_map, each taken from the shard the map names. */
     private static Map<String, Tensor> readIndexed(Path index, Arena arena) throws IOException {
-        if (Files.size(index) > MAX_HEADER_BYTES) throw new ModelFormatException(index + ": too large for an index file");
+        if (Files.size(index) > MAX_HEADER_BYTES)
+            throw new ModelFormatException(index + ": too large for an index file");
         JsonNode weightMap = parseJson(index, Files.readAllBytes(index)).get("weight_map");
         if (weightMap == null || !weightMap.isObject()) {
             throw new ModelFormatException(index + ": has no \"weight_map\" object");
@@ -126,7 +128,8 @@ public final class SafetensorsModel implements AutoCloseable {
             }
             Tensor t = shard.get(name);
             if (t == null) {
-                throw new ModelFormatException(index + ": tensor " + name + " should be in shard " + shardName + ", which lacks it");
+                throw new ModelFormatException(
+                        index + ": tensor " + name + " should be in shard " + shardName + ", which lacks it");
             }
             tensors.put(name, t);
         }
@@ -147,7 +150,8 @@ public final class SafetensorsModel implements AutoCloseable {
                     + " exceeds the file's " + size + " bytes");
         }
         if (headerLength > MAX_HEADER_BYTES) {
-            throw new ModelFormatException(file + ": header length " + headerLength + " exceeds safetensors' limit of " + MAX_HEADER_BYTES);
+            throw new ModelFormatException(
+                    file + ": header length " + headerLength + " exceeds safetensors' limit of " + MAX_HEADER_BYTES);
         }
         JsonNode header = parseJson(file, mapped.asSlice(8, headerLength).toArray(ValueLayout.JAVA_BYTE));
         long dataStart = 8 + headerLength;
@@ -170,8 +174,9 @@ public final class SafetensorsModel implements AutoCloseable {
             case "BF16" -> GGMLType.BF16;
             case "F16" -> GGMLType.F16;
             case "F32" -> GGMLType.F32;
-            default -> throw new ModelFormatException(where + " has dtype " + dtype.asText()
-                    + ", which this engine does not load (supported: BF16, F16, F32)");
+            default ->
+                throw new ModelFormatException(where + " has dtype " + dtype.asText()
+                        + ", which this engine does not load (supported: BF16, F16, F32)");
         };
         long[] header = longs(where, entry, "shape", -1);
         long[] offsets = longs(where, entry, "data_offsets", 2);
@@ -193,7 +198,8 @@ public final class SafetensorsModel implements AutoCloseable {
         }
         if (elements > Long.MAX_VALUE / type.blockBytes || end - begin != elements * type.blockBytes) {
             throw new ModelFormatException(where + ": data_offsets [" + begin + ", " + end + "] hold " + (end - begin)
-                    + " bytes, but " + dtype.asText() + " " + Arrays.toString(header) + " needs " + elements + " x " + type.blockBytes);
+                    + " bytes, but " + dtype.asText() + " " + Arrays.toString(header) + " needs " + elements + " x "
+                    + type.blockBytes);
         }
         return new Tensor(name, type, shape, data.asSlice(begin, end - begin));
     }
@@ -202,13 +208,15 @@ public final class SafetensorsModel implements AutoCloseable {
     private static long[] longs(String where, JsonNode entry, String field, int length) {
         JsonNode node = entry.get(field);
         if (node == null || !node.isArray() || (length >= 0 && node.size() != length)) {
-            throw new ModelFormatException(where + ": \"" + field + "\" is not an array" + (length >= 0 ? " of " + length + " integers" : ""));
+            throw new ModelFormatException(
+                    where + ": \"" + field + "\" is not an array" + (length >= 0 ? " of " + length + " integers" : ""));
         }
         long[] values = new long[node.size()];
         for (int i = 0; i < values.length; i++) {
             JsonNode v = node.get(i);
             if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 0) {
-                throw new ModelFormatException(where + ": \"" + field + "\" holds " + v + ", not a non-negative integer");
+                throw new ModelFormatException(
+                        where + ": \"" + field + "\" holds " + v + ", not a non-negative integer");
             }
             values[i] = v.asLong();
         }
@@ -220,7 +228,9 @@ public final class SafetensorsModel implements AutoCloseable {
         try {
             root = JSON.readTree(json);
         } catch (IOException e) {
-            String reason = e instanceof JsonProcessingException j ? j.getOriginalMessage() + " at " + j.getLocation() : e.getMessage();
+            String reason = e instanceof JsonProcessingException j
+                    ? j.getOriginalMessage() + " at " + j.getLocation()
+                    : e.getMessage();
             throw new ModelFormatException(file + ": is not valid JSON: " + reason, e);
         }
         if (root == null || !root.isObject()) throw new ModelFormatException(file + ": JSON header is not an object");

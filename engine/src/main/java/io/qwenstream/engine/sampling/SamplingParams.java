@@ -4,14 +4,16 @@ package io.qwenstream.engine.sampling;
  * How the next token is chosen. {@code topK <= 0} and {@code topP >= 1} and {@code minP <= 0}
  * disable those filters; {@code greedy} takes the arg-max and ignores the rest but the penalty.
  */
-public record SamplingParams(float temperature, float topP, int topK, float minP,
-                             float presencePenalty, long seed, boolean greedy) {
+public record SamplingParams(
+        float temperature, float topP, int topK, float minP, float presencePenalty, long seed, boolean greedy) {
 
     public SamplingParams {
         check(temperature >= 0 && Float.isFinite(temperature), "temperature must be >= 0, got " + temperature);
         check(topP > 0 && topP <= 1, "top_p must be in (0, 1], got " + topP);
         check(minP >= 0 && minP <= 1, "min_p must be in [0, 1], got " + minP);
-        check(presencePenalty >= 0 && presencePenalty <= 2, "presence_penalty must be in [0, 2], got " + presencePenalty);
+        check(
+                presencePenalty >= 0 && presencePenalty <= 2,
+                "presence_penalty must be in [0, 2], got " + presencePenalty);
     }
 
     private static void check(boolean ok, String message) {

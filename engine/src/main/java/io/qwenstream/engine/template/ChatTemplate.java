@@ -2,7 +2,6 @@ package io.qwenstream.engine.template;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -62,7 +61,9 @@ public final class ChatTemplate {
             JsonNode token = config.get(name);
             if (token != null && token.isTextual()) {
                 tokens.put(name, token.asText());
-            } else if (token != null && token.isObject() && token.path("content").isTextual()) {
+            } else if (token != null
+                    && token.isObject()
+                    && token.path("content").isTextual()) {
                 tokens.put(name, token.get("content").asText());
             }
         }
@@ -90,8 +91,11 @@ public final class ChatTemplate {
      * and {@code enable_thinking} only when given, so that {@code enable_thinking is defined} is
      * false otherwise.
      */
-    public String apply(List<Map<String, Object>> messages, List<Object> tools, Boolean enableThinking,
-                        boolean addGenerationPrompt) {
+    public String apply(
+            List<Map<String, Object>> messages,
+            List<Object> tools,
+            Boolean enableThinking,
+            boolean addGenerationPrompt) {
         Map<String, Object> context = new LinkedHashMap<>(specialTokens);
         context.put("messages", messages);
         context.put("tools", tools);

@@ -3,7 +3,6 @@ package io.qwenstream.engine.template;
 import io.qwenstream.engine.template.Lexer.Kind;
 import io.qwenstream.engine.template.Lexer.Token;
 import io.qwenstream.engine.template.Node.*;
-
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,8 +40,12 @@ final class ExpressionParser {
     private static boolean startsExpression(Token t) {
         return switch (t.kind()) {
             case NAME, STRING, INT, FLOAT -> true;
-            case OP -> t.text().equals("(") || t.text().equals("[") || t.text().equals("{")
-                    || t.text().equals("-") || t.text().equals("+");
+            case OP ->
+                t.text().equals("(")
+                        || t.text().equals("[")
+                        || t.text().equals("{")
+                        || t.text().equals("-")
+                        || t.text().equals("+");
             default -> false;
         };
     }
@@ -138,7 +141,10 @@ final class ExpressionParser {
 
     private Expr multiplicative() {
         Expr left = power();
-        while (in.peek().isOp("*") || in.peek().isOp("/") || in.peek().isOp("//") || in.peek().isOp("%")) {
+        while (in.peek().isOp("*")
+                || in.peek().isOp("/")
+                || in.peek().isOp("//")
+                || in.peek().isOp("%")) {
             String op = in.next().text();
             left = new Binary(op, left, power());
         }
@@ -233,10 +239,10 @@ final class ExpressionParser {
                         in.next();
                         return new DictLiteral(keys, values);
                     }
-                    default -> { }
+                    default -> {}
                 }
             }
-            default -> { }
+            default -> {}
         }
         throw TokenStream.error("unexpected '" + TokenStream.describe(t) + "'", t);
     }
@@ -366,7 +372,8 @@ final class ExpressionParser {
 
     private static boolean startsTestArgument(Token t) {
         return switch (t.kind()) {
-            case NAME -> !t.text().equals("else") && !t.text().equals("or") && !t.text().equals("and");
+            case NAME ->
+                !t.text().equals("else") && !t.text().equals("or") && !t.text().equals("and");
             case STRING, INT, FLOAT -> true;
             case OP -> t.text().equals("[") || t.text().equals("{");
             default -> false;

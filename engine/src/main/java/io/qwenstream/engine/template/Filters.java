@@ -18,14 +18,14 @@ final class Filters {
 
     private static final Pattern WORD_BEGINNING = Pattern.compile("[-\\s({\\[<]+", Pattern.UNICODE_CHARACTER_CLASS);
 
-    private Filters() { }
+    private Filters() {}
 
     static Object apply(String name, Object v, List<Object> args, Map<String, Object> kw) {
         return switch (name) {
             case "tojson" -> {
                 // transformers' signature: tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)
-                Object[] p = Params.bind(name, args, kw,
-                        "ensure_ascii", false, "indent", null, "separators", null, "sort_keys", false);
+                Object[] p = Params.bind(
+                        name, args, kw, "ensure_ascii", false, "indent", null, "separators", null, "sort_keys", false);
                 yield Json.dumps(v, Values.truthy(p[0]), p[1], p[2], Values.truthy(p[3]));
             }
             case "safe" -> noArgs(name, args, kw, v);
@@ -35,7 +35,8 @@ final class Filters {
             case "upper" -> noArgs(name, args, kw, Values.str(v).toUpperCase(Locale.ROOT));
             case "capitalize" -> noArgs(name, args, kw, Methods.capitalize(Values.str(v)));
             case "title" -> noArgs(name, args, kw, title(Values.str(v)));
-            case "trim" -> Values.strip(Values.str(v), Params.string(name, Params.bind(name, args, kw, "chars", null)[0]));
+            case "trim" ->
+                Values.strip(Values.str(v), Params.string(name, Params.bind(name, args, kw, "chars", null)[0]));
             case "replace" -> {
                 Object[] p = Params.bind(name, args, kw, "old", REQUIRED, "new", REQUIRED, "count", null);
                 long count = p[2] == null ? -1 : Params.integer(name, p[2]);
@@ -54,7 +55,8 @@ final class Filters {
             case "last" -> {
                 Params.bind(name, args, kw);
                 List<Object> items = Values.iterate(v);
-                yield items.isEmpty() ? Undefined.because("No last item, sequence was empty.")
+                yield items.isEmpty()
+                        ? Undefined.because("No last item, sequence was empty.")
                         : items.get(items.size() - 1);
             }
             case "list" -> noArgs(name, args, kw, new ArrayList<>(Values.iterate(v)));
@@ -184,7 +186,8 @@ final class Filters {
     private static Object attributePath(Object item, Object path, Object fallback) {
         Object value = item;
         for (String part : Values.str(path).split("\\.")) {
-            Object key = part.chars().allMatch(Character::isDigit) && !part.isEmpty() ? (Object) Long.parseLong(part) : part;
+            Object key =
+                    part.chars().allMatch(Character::isDigit) && !part.isEmpty() ? (Object) Long.parseLong(part) : part;
             value = Values.item(value, key);
         }
         return value instanceof Undefined && fallback != null ? fallback : value;
@@ -246,10 +249,16 @@ final class Filters {
         if (v instanceof String s) {
             String text = Values.strip(s, null).toLowerCase(Locale.ROOT).replace("_", "");
             switch (text) {
-                case "inf", "+inf", "infinity", "+infinity" -> { return Double.POSITIVE_INFINITY; }
-                case "-inf", "-infinity" -> { return Double.NEGATIVE_INFINITY; }
-                case "nan", "+nan", "-nan" -> { return Double.NaN; }
-                default -> { }
+                case "inf", "+inf", "infinity", "+infinity" -> {
+                    return Double.POSITIVE_INFINITY;
+                }
+                case "-inf", "-infinity" -> {
+                    return Double.NEGATIVE_INFINITY;
+                }
+                case "nan", "+nan", "-nan" -> {
+                    return Double.NaN;
+                }
+                default -> {}
             }
             if (text.matches("[+-]?(\\d+\\.?\\d*|\\.\\d+)(e[+-]?\\d+)?")) {
                 return Double.parseDouble(text);

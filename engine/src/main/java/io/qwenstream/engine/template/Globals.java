@@ -10,7 +10,7 @@ import java.util.Map;
 /** The functions every template can call: jinja2's {@code range}, {@code namespace}, {@code dict}, and transformers' {@code raise_exception}. */
 final class Globals {
 
-    private Globals() { }
+    private Globals() {}
 
     static Map<String, Object> all() {
         Map<String, Object> globals = new LinkedHashMap<>();
@@ -56,7 +56,8 @@ final class Globals {
         }
         if (args.size() == 1) {
             if (!(args.get(0) instanceof Map<?, ?> initial)) {
-                throw new TemplateException("namespace() argument must be a mapping, not " + Values.typeName(args.get(0)));
+                throw new TemplateException(
+                        "namespace() argument must be a mapping, not " + Values.typeName(args.get(0)));
             }
             initial.forEach((k, v) -> ns.attributes.put(Values.str(k), v));
         }

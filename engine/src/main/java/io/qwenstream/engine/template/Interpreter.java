@@ -1,7 +1,6 @@
 package io.qwenstream.engine.template;
 
 import io.qwenstream.engine.template.Node.*;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -68,8 +67,8 @@ final class Interpreter {
         public Object call(List<Object> positional, Map<String, Object> keywords) {
             List<String> parameters = macro.parameters();
             if (positional.size() > parameters.size()) {
-                throw new TemplateException("macro '" + macro.name() + "' takes not more than "
-                        + parameters.size() + " argument(s)");
+                throw new TemplateException(
+                        "macro '" + macro.name() + "' takes not more than " + parameters.size() + " argument(s)");
             }
             Scope scope = new Scope(closure);
             for (int i = 0; i < parameters.size(); i++) {
@@ -88,7 +87,8 @@ final class Interpreter {
             }
             for (String name : keywords.keySet()) {
                 if (!parameters.contains(name)) {
-                    throw new TemplateException("macro '" + macro.name() + "' takes no keyword argument '" + name + "'");
+                    throw new TemplateException(
+                            "macro '" + macro.name() + "' takes no keyword argument '" + name + "'");
                 }
             }
             StringBuilder out = new StringBuilder();
@@ -125,7 +125,8 @@ final class Interpreter {
             case SetAttribute s -> {
                 Object target = scope.lookup(s.object());
                 if (!(target instanceof Namespace ns)) {
-                    throw new TemplateException("Can not assign attribute on non-namespace object '" + s.object() + "'");
+                    throw new TemplateException(
+                            "Can not assign attribute on non-namespace object '" + s.object() + "'");
                 }
                 ns.attributes.put(s.attribute(), eval(s.value(), scope));
             }
@@ -207,11 +208,19 @@ final class Interpreter {
             }
             case Attribute a -> Values.attribute(eval(a.object(), scope), a.name());
             case Item i -> Values.item(eval(i.object(), scope), eval(i.key(), scope));
-            case Slice s -> Values.slice(eval(s.object(), scope), optional(s.start(), scope),
-                    optional(s.stop(), scope), optional(s.step(), scope));
+            case Slice s ->
+                Values.slice(
+                        eval(s.object(), scope),
+                        optional(s.start(), scope),
+                        optional(s.stop(), scope),
+                        optional(s.step(), scope));
             case Call c -> call(eval(c.function(), scope), c.arguments(), scope);
-            case Filter f -> Filters.apply(f.name(), eval(f.value(), scope),
-                    positional(f.arguments(), scope), keywords(f.arguments(), scope));
+            case Filter f ->
+                Filters.apply(
+                        f.name(),
+                        eval(f.value(), scope),
+                        positional(f.arguments(), scope),
+                        keywords(f.arguments(), scope));
             case Test t -> {
                 boolean result = Tests.apply(t.name(), eval(t.value(), scope), positional(t.arguments(), scope));
                 yield result != t.negated();
@@ -219,9 +228,13 @@ final class Interpreter {
             case Unary u -> unary(u.operator(), eval(u.operand(), scope));
             case Binary b -> binary(b, scope);
             case Compare c -> compare(c, scope);
-            case Conditional c -> Values.truthy(eval(c.condition(), scope)) ? eval(c.then(), scope)
-                    : c.orElse() != null ? eval(c.orElse(), scope)
-                    : Undefined.because("the inline if-expression evaluated to false and no else section was defined");
+            case Conditional c ->
+                Values.truthy(eval(c.condition(), scope))
+                        ? eval(c.then(), scope)
+                        : c.orElse() != null
+                                ? eval(c.orElse(), scope)
+                                : Undefined.because(
+                                        "the inline if-expression evaluated to false and no else section was defined");
         };
     }
 
@@ -268,7 +281,9 @@ final class Interpreter {
         if (operator.equals("+")) {
             return v instanceof Boolean ? Values.narrow(Values.bigInt(v)) : v;
         }
-        return Values.isFloat(v) ? -Values.toDouble(v) : Values.narrow(Values.bigInt(v).negate());
+        return Values.isFloat(v)
+                ? -Values.toDouble(v)
+                : Values.narrow(Values.bigInt(v).negate());
     }
 
     private Object binary(Binary b, Scope scope) {

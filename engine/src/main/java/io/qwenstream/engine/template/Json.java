@@ -15,6 +15,7 @@ final class Json {
     private final boolean ensureAscii;
     /** null: all on one line. */
     private final String indent;
+
     private final String itemSeparator;
     private final String keySeparator;
     private final boolean sortKeys;
@@ -39,14 +40,16 @@ final class Json {
         } else if (Values.isInt(indent)) {
             indentText = " ".repeat((int) Math.max(0, Values.bigInt(indent).longValue()));
         } else if (indent != null) {
-            throw new TemplateException("tojson: indent must be an int, a string or none, not "
-                    + Values.typeName(indent));
+            throw new TemplateException(
+                    "tojson: indent must be an int, a string or none, not " + Values.typeName(indent));
         }
         String item = indentText == null ? ", " : ",";
         String key = ": ";
         if (separators != null) {
-            if (!(separators instanceof List<?> pair) || pair.size() != 2
-                    || !(pair.get(0) instanceof String) || !(pair.get(1) instanceof String)) {
+            if (!(separators instanceof List<?> pair)
+                    || pair.size() != 2
+                    || !(pair.get(0) instanceof String)
+                    || !(pair.get(1) instanceof String)) {
                 throw new TemplateException("tojson: separators must be a pair of strings");
             }
             item = (String) pair.get(0);

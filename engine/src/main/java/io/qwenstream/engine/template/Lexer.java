@@ -16,7 +16,19 @@ import java.util.regex.Pattern;
  */
 final class Lexer {
 
-    enum Kind { TEXT, VAR_BEGIN, VAR_END, BLOCK_BEGIN, BLOCK_END, NAME, STRING, INT, FLOAT, OP, EOF }
+    enum Kind {
+        TEXT,
+        VAR_BEGIN,
+        VAR_END,
+        BLOCK_BEGIN,
+        BLOCK_END,
+        NAME,
+        STRING,
+        INT,
+        FLOAT,
+        OP,
+        EOF
+    }
 
     /** {@code text} is the decoded value for STRING tokens and the literal spelling otherwise. */
     record Token(Kind kind, String text, int line, int column) {
@@ -33,16 +45,16 @@ final class Lexer {
         }
     }
 
-    private static final Pattern FLOAT = Pattern.compile(
-            "(\\d+_)*\\d+((\\.(\\d+_)*\\d+)?[eE][+\\-]?(\\d+_)*\\d+|\\.(\\d+_)*\\d+)");
-    private static final Pattern INT = Pattern.compile(
-            "0[bB](_?[01])+|0[oO](_?[0-7])+|0[xX](_?[0-9a-fA-F])+|[1-9](_?\\d)*|0(_?0)*");
+    private static final Pattern FLOAT =
+            Pattern.compile("(\\d+_)*\\d+((\\.(\\d+_)*\\d+)?[eE][+\\-]?(\\d+_)*\\d+|\\.(\\d+_)*\\d+)");
+    private static final Pattern INT =
+            Pattern.compile("0[bB](_?[01])+|0[oO](_?[0-7])+|0[xX](_?[0-9a-fA-F])+|[1-9](_?\\d)*|0(_?0)*");
     private static final Pattern RAW_BEGIN = Pattern.compile("\\s*raw\\s*(-%}\\s*|%})");
     private static final Pattern RAW_END =
             Pattern.compile("\\{%([-+]?)\\s*endraw\\s*(\\+%}|-%}\\s*|%}\\n?)", Pattern.DOTALL);
     private static final String[] OPERATORS = {
-        "//", "**", "==", "!=", ">=", "<=",
-        "+", "-", "/", "*", "%", "~", "[", "]", "(", ")", "{", "}", ">", "<", "=", ".", ":", "|", ",", ";"
+        "//", "**", "==", "!=", ">=", "<=", "+", "-", "/", "*", "%", "~", "[", "]", "(", ")", "{", "}", ">", "<", "=",
+        ".", ":", "|", ",", ";"
     };
 
     private final String src;
@@ -124,8 +136,7 @@ final class Lexer {
     /** lstrip_blocks: drop the run of whitespace between the last line start and the tag. */
     private String lstripLine(String text) {
         int lineStart = text.lastIndexOf('\n') + 1;
-        if ((lineStart > 0 || lineStarting) && lineStart < text.length()
-                && Values.isBlank(text.substring(lineStart))) {
+        if ((lineStart > 0 || lineStarting) && lineStart < text.length() && Values.isBlank(text.substring(lineStart))) {
             return text.substring(0, lineStart);
         }
         return text;
@@ -284,7 +295,7 @@ final class Lexer {
                 }
                 brackets.setLength(brackets.length() - 1);
             }
-            default -> { }
+            default -> {}
         }
     }
 
@@ -302,7 +313,7 @@ final class Lexer {
             }
             char e = raw.charAt(++i);
             switch (e) {
-                case '\n' -> { }
+                case '\n' -> {}
                 case '\\', '\'', '"' -> out.append(e);
                 case 'n' -> out.append('\n');
                 case 't' -> out.append('\t');

@@ -27,12 +27,13 @@ final class Loop {
             case "depth0" -> 0L;
             case "previtem" -> index0 > 0 ? items.get(index0 - 1) : Undefined.because("there is no previous item");
             case "nextitem" -> index0 < length - 1 ? items.get(index0 + 1) : Undefined.because("there is no next item");
-            case "cycle" -> (TemplateFunction) (args, kwargs) -> {
-                if (args.isEmpty()) {
-                    throw new TemplateException("no items for cycling given");
-                }
-                return args.get(index0 % args.size());
-            };
+            case "cycle" ->
+                (TemplateFunction) (args, kwargs) -> {
+                    if (args.isEmpty()) {
+                        throw new TemplateException("no items for cycling given");
+                    }
+                    return args.get(index0 % args.size());
+                };
             default -> Undefined.member(this, name);
         };
     }

@@ -14,7 +14,7 @@ import java.util.Map;
  */
 final class Methods {
 
-    private Methods() { }
+    private Methods() {}
 
     /** The bound method {@code obj.name}, or null when {@code obj} has no such method. */
     static TemplateFunction bind(Object obj, String name) {
@@ -35,71 +35,81 @@ final class Methods {
 
     private static TemplateFunction stringMethod(String s, String name) {
         return switch (name) {
-            case "startswith", "endswith" -> (args, kw) -> {
-                Object[] p = Params.bind(name, args, kw, "prefix", REQUIRED, "start", null, "end", null);
-                String part = (String) Values.slice(s, p[1], p[2], null);
-                List<Object> options = p[0] instanceof List<?> l ? new ArrayList<>(l) : List.of(p[0]);
-                for (Object option : options) {
-                    if (!(option instanceof String o)) {
-                        throw new TemplateException(name + " first arg must be str or a tuple of str, not "
-                                + Values.typeName(option));
+            case "startswith", "endswith" ->
+                (args, kw) -> {
+                    Object[] p = Params.bind(name, args, kw, "prefix", REQUIRED, "start", null, "end", null);
+                    String part = (String) Values.slice(s, p[1], p[2], null);
+                    List<Object> options = p[0] instanceof List<?> l ? new ArrayList<>(l) : List.of(p[0]);
+                    for (Object option : options) {
+                        if (!(option instanceof String o)) {
+                            throw new TemplateException(
+                                    name + " first arg must be str or a tuple of str, not " + Values.typeName(option));
+                        }
+                        if (name.equals("startswith") ? part.startsWith(o) : part.endsWith(o)) {
+                            return true;
+                        }
                     }
-                    if (name.equals("startswith") ? part.startsWith(o) : part.endsWith(o)) {
-                        return true;
-                    }
-                }
-                return false;
-            };
-            case "split", "rsplit" -> (args, kw) -> {
-                Object[] p = Params.bind(name, args, kw, "sep", null, "maxsplit", -1L);
-                String sep = Params.string(name, p[0]);
-                long max = Params.integer(name, p[1]);
-                return name.equals("split") ? split(s, sep, max) : rsplit(s, sep, max);
-            };
-            case "strip", "lstrip", "rstrip" -> (args, kw) -> {
-                String chars = Params.string(name, Params.bind(name, args, kw, "chars", null)[0]);
-                return switch (name) {
-                    case "strip" -> Values.strip(s, chars);
-                    case "lstrip" -> Values.lstrip(s, chars);
-                    default -> Values.rstrip(s, chars);
+                    return false;
                 };
-            };
-            case "replace" -> (args, kw) -> {
-                Object[] p = Params.bind(name, args, kw, "old", REQUIRED, "new", REQUIRED, "count", -1L);
-                return replace(s, Params.string(name, p[0]), Params.string(name, p[1]), Params.integer(name, p[2]));
-            };
+            case "split", "rsplit" ->
+                (args, kw) -> {
+                    Object[] p = Params.bind(name, args, kw, "sep", null, "maxsplit", -1L);
+                    String sep = Params.string(name, p[0]);
+                    long max = Params.integer(name, p[1]);
+                    return name.equals("split") ? split(s, sep, max) : rsplit(s, sep, max);
+                };
+            case "strip", "lstrip", "rstrip" ->
+                (args, kw) -> {
+                    String chars = Params.string(name, Params.bind(name, args, kw, "chars", null)[0]);
+                    return switch (name) {
+                        case "strip" -> Values.strip(s, chars);
+                        case "lstrip" -> Values.lstrip(s, chars);
+                        default -> Values.rstrip(s, chars);
+                    };
+                };
+            case "replace" ->
+                (args, kw) -> {
+                    Object[] p = Params.bind(name, args, kw, "old", REQUIRED, "new", REQUIRED, "count", -1L);
+                    return replace(s, Params.string(name, p[0]), Params.string(name, p[1]), Params.integer(name, p[2]));
+                };
             case "upper" -> noArgs(name, () -> s.toUpperCase(Locale.ROOT));
             case "lower" -> noArgs(name, () -> s.toLowerCase(Locale.ROOT));
             case "title" -> noArgs(name, () -> title(s));
             case "capitalize" -> noArgs(name, () -> capitalize(s));
-            case "find", "rfind", "count" -> (args, kw) -> {
-                String sub = Params.string(name, Params.bind(name, args, kw, "sub", REQUIRED)[0]);
-                if (name.equals("count")) {
-                    return (long) (sub.isEmpty() ? Values.length(s) + 1 : split(s, sub, -1).size() - 1);
-                }
-                int at = name.equals("find") ? s.indexOf(sub) : s.lastIndexOf(sub);
-                return at < 0 ? -1L : (long) s.codePointCount(0, at);
-            };
-            case "join" -> (args, kw) -> {
-                Object items = Params.bind(name, args, kw, "iterable", REQUIRED)[0];
-                StringBuilder out = new StringBuilder();
-                List<Object> list = Values.iterate(items);
-                for (int i = 0; i < list.size(); i++) {
-                    if (!(list.get(i) instanceof String item)) {
-                        throw new TemplateException("sequence item " + i + ": expected str instance, "
-                                + Values.typeName(list.get(i)) + " found");
+            case "find", "rfind", "count" ->
+                (args, kw) -> {
+                    String sub = Params.string(name, Params.bind(name, args, kw, "sub", REQUIRED)[0]);
+                    if (name.equals("count")) {
+                        return (long)
+                                (sub.isEmpty()
+                                        ? Values.length(s) + 1
+                                        : split(s, sub, -1).size() - 1);
                     }
-                    out.append(i > 0 ? s : "").append(item);
-                }
-                return out.toString();
-            };
-            case "removeprefix", "removesuffix" -> (args, kw) -> {
-                String affix = Params.string(name, Params.bind(name, args, kw, "affix", REQUIRED)[0]);
-                if (name.equals("removeprefix")) {
-                    return s.startsWith(affix) ? s.substring(affix.length()) : s;
-                }
-                return s.endsWith(affix) ? s.substring(0, s.length() - affix.length()) : s;
-            };
+                    int at = name.equals("find") ? s.indexOf(sub) : s.lastIndexOf(sub);
+                    return at < 0 ? -1L : (long) s.codePointCount(0, at);
+                };
+            case "join" ->
+                (args, kw) -> {
+                    Object items = Params.bind(name, args, kw, "iterable", REQUIRED)[0];
+                    StringBuilder out = new StringBuilder();
+                    List<Object> list = Values.iterate(items);
+                    for (int i = 0; i < list.size(); i++) {
+                        if (!(list.get(i) instanceof String item)) {
+                            throw new TemplateException("sequence item " + i + ": expected str instance, "
+                                    + Values.typeName(list.get(i)) + " found");
+                        }
+                        out.append(i > 0 ? s : "").append(item);
+                    }
+                    return out.toString();
+                };
+            case "removeprefix", "removesuffix" ->
+                (args, kw) -> {
+                    String affix = Params.string(name, Params.bind(name, args, kw, "affix", REQUIRED)[0]);
+                    if (name.equals("removeprefix")) {
+                        return s.startsWith(affix) ? s.substring(affix.length()) : s;
+                    }
+                    return s.endsWith(affix) ? s.substring(0, s.length() - affix.length()) : s;
+                };
             default -> null;
         };
     }
@@ -109,10 +119,11 @@ final class Methods {
             case "items" -> noArgs(name, () -> items(m));
             case "keys" -> noArgs(name, () -> new ArrayList<Object>(m.keySet()));
             case "values" -> noArgs(name, () -> new ArrayList<Object>(m.values()));
-            case "get" -> (args, kw) -> {
-                Object[] p = Params.bind(name, args, kw, "key", REQUIRED, "default", null);
-                return m.containsKey(p[0]) ? m.get(p[0]) : p[1];
-            };
+            case "get" ->
+                (args, kw) -> {
+                    Object[] p = Params.bind(name, args, kw, "key", REQUIRED, "default", null);
+                    return m.containsKey(p[0]) ? m.get(p[0]) : p[1];
+                };
             default -> null;
         };
     }
@@ -154,7 +165,9 @@ final class Methods {
             throw new TemplateException("empty separator");
         }
         int from = 0;
-        for (int at; (maxsplit < 0 || parts.size() < maxsplit) && (at = s.indexOf(sep, from)) >= 0; from = at + sep.length()) {
+        for (int at;
+                (maxsplit < 0 || parts.size() < maxsplit) && (at = s.indexOf(sep, from)) >= 0;
+                from = at + sep.length()) {
             parts.add(s.substring(from, at));
         }
         parts.add(s.substring(from));
@@ -167,7 +180,8 @@ final class Methods {
             return split(s, sep, maxsplit);
         }
         String reversed = new StringBuilder(s).reverse().toString();
-        String reversedSep = sep == null ? null : new StringBuilder(sep).reverse().toString();
+        String reversedSep =
+                sep == null ? null : new StringBuilder(sep).reverse().toString();
         List<Object> parts = split(reversed, reversedSep, maxsplit);
         List<Object> out = new ArrayList<>();
         for (Object part : parts) {

@@ -9,7 +9,7 @@ final class Params {
     /** Marks a parameter without a default. */
     static final Object REQUIRED = new Object();
 
-    private Params() { }
+    private Params() {}
 
     /**
      * {@code spec} alternates parameter names and defaults, e.g. {@code "old", REQUIRED, "count", null};
@@ -18,8 +18,8 @@ final class Params {
     static Object[] bind(String function, List<Object> positional, Map<String, Object> keywords, Object... spec) {
         int n = spec.length / 2;
         if (positional.size() > n) {
-            throw new TemplateException(function + "() takes at most " + n + " argument(s) ("
-                    + positional.size() + " given)");
+            throw new TemplateException(
+                    function + "() takes at most " + n + " argument(s) (" + positional.size() + " given)");
         }
         Object[] values = new Object[n];
         for (int i = 0; i < n; i++) {

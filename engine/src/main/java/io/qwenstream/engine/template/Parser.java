@@ -3,7 +3,6 @@ package io.qwenstream.engine.template;
 import io.qwenstream.engine.template.Lexer.Kind;
 import io.qwenstream.engine.template.Lexer.Token;
 import io.qwenstream.engine.template.Node.*;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -50,9 +49,11 @@ final class Parser {
                 }
                 case EOF -> {
                     if (opener != null) {
-                        throw new TemplateException("unexpected end of template: the '" + opener.text()
-                                + "' block opened here needs {% " + ends[ends.length - 1] + " %}",
-                                opener.line(), opener.column());
+                        throw new TemplateException(
+                                "unexpected end of template: the '" + opener.text() + "' block opened here needs {% "
+                                        + ends[ends.length - 1] + " %}",
+                                opener.line(),
+                                opener.column());
                     }
                     return body;
                 }
@@ -83,7 +84,7 @@ final class Parser {
                 yield tag.text().equals("break") ? new Break(line) : new Continue(line);
             }
             case "include", "import", "from", "extends", "block", "call", "filter", "with", "do", "autoescape" ->
-                    throw TokenStream.error("the '" + tag.text() + "' tag is not supported in chat templates", tag);
+                throw TokenStream.error("the '" + tag.text() + "' tag is not supported in chat templates", tag);
             default -> throw TokenStream.error("unknown tag '" + tag.text() + "'", tag);
         };
     }
@@ -204,7 +205,8 @@ final class Parser {
         if (parenthesized) {
             in.next();
         }
-        List<String> names = new ArrayList<>(List.of(in.expect(Kind.NAME, "loop variable").text()));
+        List<String> names =
+                new ArrayList<>(List.of(in.expect(Kind.NAME, "loop variable").text()));
         while (in.peek().isOp(",")) {
             in.next();
             names.add(in.expect(Kind.NAME, "loop variable").text());

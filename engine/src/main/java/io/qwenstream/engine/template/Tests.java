@@ -6,7 +6,7 @@ import java.util.Map;
 /** jinja2's tests: {@code x is defined}, {@code x is string}, {@code x is divisibleby 3}... */
 final class Tests {
 
-    private Tests() { }
+    private Tests() {}
 
     static boolean apply(String name, Object v, List<Object> args) {
         return switch (name) {

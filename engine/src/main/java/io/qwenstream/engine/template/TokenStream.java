@@ -2,7 +2,6 @@ package io.qwenstream.engine.template;
 
 import io.qwenstream.engine.template.Lexer.Kind;
 import io.qwenstream.engine.template.Lexer.Token;
-
 import java.util.List;
 
 /** The lexer's tokens with a cursor, shared by the statement and expression parsers. */

@@ -16,13 +16,16 @@ import java.util.Map;
  */
 final class Values {
 
-    private Values() { }
+    private Values() {}
 
     // ---- types ----
 
     static boolean isInt(Object v) {
-        return v instanceof Integer || v instanceof Long || v instanceof BigInteger
-                || v instanceof Short || v instanceof Byte;
+        return v instanceof Integer
+                || v instanceof Long
+                || v instanceof BigInteger
+                || v instanceof Short
+                || v instanceof Byte;
     }
 
     static boolean isFloat(Object v) {
@@ -103,7 +106,10 @@ final class Values {
             StringBuilder out = new StringBuilder("{");
             boolean first = true;
             for (Map.Entry<?, ?> e : map.entrySet()) {
-                out.append(first ? "" : ", ").append(repr(e.getKey())).append(": ").append(repr(e.getValue()));
+                out.append(first ? "" : ", ")
+                        .append(repr(e.getKey()))
+                        .append(": ")
+                        .append(repr(e.getValue()));
                 first = false;
             }
             return out.append('}').toString();
@@ -132,7 +138,9 @@ final class Values {
         } else if (exponent < 0) {
             out.append("0.").append("0".repeat(-exponent - 1)).append(digits);
         } else if (digits.length() <= exponent + 1) {
-            out.append(digits).append("0".repeat(exponent + 1 - digits.length())).append(".0");
+            out.append(digits)
+                    .append("0".repeat(exponent + 1 - digits.length()))
+                    .append(".0");
         } else {
             out.append(digits, 0, exponent + 1).append('.').append(digits, exponent + 1, digits.length());
         }
@@ -171,9 +179,14 @@ final class Values {
     private static boolean printable(int cp) {
         if (cp == ' ') return true;
         return switch (Character.getType(cp)) {
-            case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE,
-                 Character.UNASSIGNED, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR,
-                 Character.SPACE_SEPARATOR -> false;
+            case Character.CONTROL,
+                    Character.FORMAT,
+                    Character.SURROGATE,
+                    Character.PRIVATE_USE,
+                    Character.UNASSIGNED,
+                    Character.LINE_SEPARATOR,
+                    Character.PARAGRAPH_SEPARATOR,
+                    Character.SPACE_SEPARATOR -> false;
             default -> true;
         };
     }
@@ -182,8 +195,24 @@ final class Values {
 
     static boolean isSpace(int c) {
         return switch (c) {
-            case ' ', '\t', '\n', '\u000b', '\f', '\r', 0x1c, 0x1d, 0x1e, 0x1f, 0x85, 0xa0, 0x1680,
-                 0x2028, 0x2029, 0x202f, 0x205f, 0x3000 -> true;
+            case ' ',
+                    '\t',
+                    '\n',
+                    '\u000b',
+                    '\f',
+                    '\r',
+                    0x1c,
+                    0x1d,
+                    0x1e,
+                    0x1f,
+                    0x85,
+                    0xa0,
+                    0x1680,
+                    0x2028,
+                    0x2029,
+                    0x202f,
+                    0x205f,
+                    0x3000 -> true;
             default -> c >= 0x2000 && c <= 0x200a;
         };
     }
@@ -383,8 +412,8 @@ final class Values {
             }
             return Integer.compare(x.size(), y.size());
         }
-        throw new TemplateException("'" + operator + "' not supported between instances of '"
-                + typeName(a) + "' and '" + typeName(b) + "'");
+        throw new TemplateException("'" + operator + "' not supported between instances of '" + typeName(a) + "' and '"
+                + typeName(b) + "'");
     }
 
     private static int compareCodePoints(String x, String y) {
@@ -404,7 +433,8 @@ final class Values {
         if (a instanceof Undefined u) throw u.error();
         if (b instanceof Undefined u) throw u.error();
         if (isNumber(a) && isNumber(b)) {
-            return (isFloat(a) || isFloat(b)) ? floatArithmetic(op, toDouble(a), toDouble(b))
+            return (isFloat(a) || isFloat(b))
+                    ? floatArithmetic(op, toDouble(a), toDouble(b))
                     : intArithmetic(op, bigInt(a), bigInt(b));
         }
         switch (op) {
@@ -423,14 +453,16 @@ final class Values {
                 }
             }
             case "*" -> {
-                if ((a instanceof String || a instanceof List) && (isInt(b) || b instanceof Boolean)) return repeat(a, b);
-                if ((b instanceof String || b instanceof List) && (isInt(a) || a instanceof Boolean)) return repeat(b, a);
+                if ((a instanceof String || a instanceof List) && (isInt(b) || b instanceof Boolean))
+                    return repeat(a, b);
+                if ((b instanceof String || b instanceof List) && (isInt(a) || a instanceof Boolean))
+                    return repeat(b, a);
             }
-            default -> { }
+            default -> {}
         }
         String symbol = op.equals("**") ? "** or pow()" : op;
-        throw new TemplateException("unsupported operand type(s) for " + symbol + ": '"
-                + typeName(a) + "' and '" + typeName(b) + "'");
+        throw new TemplateException(
+                "unsupported operand type(s) for " + symbol + ": '" + typeName(a) + "' and '" + typeName(b) + "'");
     }
 
     private static Object repeat(Object sequence, Object times) {
@@ -459,7 +491,10 @@ final class Values {
                 }
                 yield narrow(op.equals("//") ? qr[0] : qr[1]);
             }
-            case "**" -> b.signum() >= 0 ? narrow(a.pow(b.intValueExact())) : floatArithmetic(op, a.doubleValue(), b.doubleValue());
+            case "**" ->
+                b.signum() >= 0
+                        ? narrow(a.pow(b.intValueExact()))
+                        : floatArithmetic(op, a.doubleValue(), b.doubleValue());
             default -> throw new IllegalArgumentException(op);
         };
     }
@@ -474,7 +509,8 @@ final class Values {
                 yield a / b;
             }
             case "//", "%" -> {
-                if (b == 0) throw new TemplateException(op.equals("%") ? "float modulo" : "float floor division by zero");
+                if (b == 0)
+                    throw new TemplateException(op.equals("%") ? "float modulo" : "float floor division by zero");
                 // CPython's float_divmod, so that signs of zero and rounding agree
                 double mod = a % b;
                 double div = (a - mod) / b;

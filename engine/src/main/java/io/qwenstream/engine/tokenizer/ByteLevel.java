@@ -22,8 +22,7 @@ final class ByteLevel {
         }
     }
 
-    private ByteLevel() {
-    }
+    private ByteLevel() {}
 
     static char charOf(int unsignedByte) {
         return CHAR_OF_BYTE[unsignedByte];

@@ -73,12 +73,16 @@ public final class Qwen3Tokenizer {
                 bpeIds.putIfAbsent(tokens[id], id);
             } else if ((types[id] == CONTROL || types[id] == USER_DEFINED) && !tokens[id].isEmpty()) {
                 idOfToken.put(tokens[id], id); // an added token wins over a vocabulary entry, as in HF
-                added.computeIfAbsent(tokens[id].charAt(0), c -> new ArrayList<>()).add(tokens[id]);
+                added.computeIfAbsent(tokens[id].charAt(0), c -> new ArrayList<>())
+                        .add(tokens[id]);
             }
         }
         addedTokensByFirstChar = new HashMap<>();
-        added.forEach((first, list) -> addedTokensByFirstChar.put(first, list.stream()
-                .sorted(Comparator.comparingInt(String::length).reversed()).toArray(String[]::new)));
+        added.forEach((first, list) -> addedTokensByFirstChar.put(
+                first,
+                list.stream()
+                        .sorted(Comparator.comparingInt(String::length).reversed())
+                        .toArray(String[]::new)));
 
         idOfByte = new int[256];
         for (int b = 0; b < 256; b++) {
@@ -133,7 +137,8 @@ public final class Qwen3Tokenizer {
      */
     public Map<String, Object> toGgufMetadata(int rows) {
         if (rows < tokens.length) {
-            throw new IllegalArgumentException("the model has " + rows + " embedding rows but the tokenizer has " + tokens.length + " tokens");
+            throw new IllegalArgumentException(
+                    "the model has " + rows + " embedding rows but the tokenizer has " + tokens.length + " tokens");
         }
         String[] names = new String[rows];
         int[] kinds = new int[rows];
@@ -143,10 +148,12 @@ public final class Qwen3Tokenizer {
             kinds[id] = present ? types[id] : UNUSED;
             // llama.cpp's converter marks added tokens that look like <|…|> as control even when
             // tokenizer.json does not call them special (e.g. <|fim_prefix|>).
-            if (kinds[id] == USER_DEFINED && names[id].startsWith("<|") && names[id].endsWith("|>")) kinds[id] = CONTROL;
+            if (kinds[id] == USER_DEFINED && names[id].startsWith("<|") && names[id].endsWith("|>"))
+                kinds[id] = CONTROL;
         }
         String[] merges = new String[mergePairs.size()];
-        for (int i = 0; i < merges.length; i++) merges[i] = mergePairs.get(i)[0] + " " + mergePairs.get(i)[1];
+        for (int i = 0; i < merges.length; i++)
+            merges[i] = mergePairs.get(i)[0] + " " + mergePairs.get(i)[1];
         Map<String, Object> md = new java.util.LinkedHashMap<>();
         md.put("tokenizer.ggml.model", "gpt2");
         md.put("tokenizer.ggml.pre", "qwen2");

@@ -2,7 +2,6 @@ package io.qwenstream.engine.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,14 +19,20 @@ import java.util.Map;
  * @param types      token type by id, numbered as GGUF's {@code tokenizer.ggml.token_type}
  * @param mergePairs the merges in rank order, each {left, right}
  */
-record TokenizerData(String source, String[] tokens, byte[] types, List<String[]> mergePairs,
-                     String chatTemplate, int eosTokenId, int padTokenId) {
+record TokenizerData(
+        String source,
+        String[] tokens,
+        byte[] types,
+        List<String[]> mergePairs,
+        String chatTemplate,
+        int eosTokenId,
+        int padTokenId) {
 
-    static final byte ABSENT = 0;       // no token has this id
-    static final byte NORMAL = 1;       // a BPE vocabulary entry
-    static final byte CONTROL = 3;      // a special added token, e.g. <|im_start|>
+    static final byte ABSENT = 0; // no token has this id
+    static final byte NORMAL = 1; // a BPE vocabulary entry
+    static final byte CONTROL = 3; // a special added token, e.g. <|im_start|>
     static final byte USER_DEFINED = 4; // a non-special added token, e.g. <think>
-    static final byte UNUSED = 5;       // GGUF padding up to the embedding rows, e.g. [PAD151669]
+    static final byte UNUSED = 5; // GGUF padding up to the embedding rows, e.g. [PAD151669]
 
     /** See {@link Qwen3Tokenizer#fromHfDir}. */
     static TokenizerData readHfDir(Path dir) {
@@ -39,8 +44,8 @@ record TokenizerData(String source, String[] tokens, byte[] types, List<String[]
 
         JsonNode model = root.path("model");
         if (!"BPE".equals(model.path("type").asText())) {
-            throw new IllegalArgumentException(source + ": model.type is '" + model.path("type").asText()
-                    + "', expected 'BPE'");
+            throw new IllegalArgumentException(
+                    source + ": model.type is '" + model.path("type").asText() + "', expected 'BPE'");
         }
         checkQwen2PreTokenizer(root.path("pre_tokenizer"), source);
         JsonNode vocab = model.path("vocab");
@@ -61,7 +66,8 @@ record TokenizerData(String source, String[] tokens, byte[] types, List<String[]
         for (Map.Entry<String, JsonNode> entry : vocab.properties()) {
             int id = entry.getValue().asInt(-1);
             if (id < 0) {
-                throw new IllegalArgumentException(source + ": model.vocab['" + entry.getKey() + "'] is not a token id");
+                throw new IllegalArgumentException(
+                        source + ": model.vocab['" + entry.getKey() + "'] is not a token id");
             }
             tokens[id] = entry.getKey();
             types[id] = NORMAL;
@@ -82,11 +88,17 @@ record TokenizerData(String source, String[] tokens, byte[] types, List<String[]
             } else if (merge.isTextual()) {
                 mergePairs.add(splitMerge(merge.asText(), source, mergePairs.size()));
             } else {
-                throw new IllegalArgumentException(source + ": model.merges[" + mergePairs.size() + "] is neither \"a b\" nor [a, b]");
+                throw new IllegalArgumentException(
+                        source + ": model.merges[" + mergePairs.size() + "] is neither \"a b\" nor [a, b]");
             }
         }
 
-        return new TokenizerData(source, tokens, types, mergePairs, chatTemplate(dir, config, configFile),
+        return new TokenizerData(
+                source,
+                tokens,
+                types,
+                mergePairs,
+                chatTemplate(dir, config, configFile),
                 configTokenId(tokens, types, config, "eos_token", configFile),
                 configTokenId(tokens, types, config, "pad_token", configFile));
     }
@@ -97,8 +109,9 @@ record TokenizerData(String source, String[] tokens, byte[] types, List<String[]
         String model = ggufValue(metadata, "tokenizer.ggml.model", String.class, true);
         String pre = ggufValue(metadata, "tokenizer.ggml.pre", String.class, true);
         if (!"gpt2".equals(model) || !"qwen2".equals(pre)) {
-            throw new IllegalArgumentException(source + ": tokenizer.ggml.model = '" + model + "', tokenizer.ggml.pre = '"
-                    + pre + "'; only the Qwen2/Qwen3 tokenizer (gpt2 / qwen2) is supported");
+            throw new IllegalArgumentException(
+                    source + ": tokenizer.ggml.model = '" + model + "', tokenizer.ggml.pre = '" + pre
+                            + "'; only the Qwen2/Qwen3 tokenizer (gpt2 / qwen2) is supported");
         }
         String[] tokens = ggufValue(metadata, "tokenizer.ggml.tokens", String[].class, true);
         long[] tokenTypes = integers(metadata, "tokenizer.ggml.token_type");
@@ -118,9 +131,14 @@ record TokenizerData(String source, String[] tokens, byte[] types, List<String[]
         }
         Number eos = ggufValue(metadata, "tokenizer.ggml.eos_token_id", Number.class, false);
         Number pad = ggufValue(metadata, "tokenizer.ggml.padding_token_id", Number.class, false);
-        return new TokenizerData(source, tokens, types, mergePairs,
+        return new TokenizerData(
+                source,
+                tokens,
+                types,
+                mergePairs,
                 ggufValue(metadata, "tokenizer.chat_template", String.class, false),
-                eos == null ? -1 : eos.intValue(), pad == null ? -1 : pad.intValue());
+                eos == null ? -1 : eos.intValue(),
+                pad == null ? -1 : pad.intValue());
     }
 
     private static JsonNode readJson(Path file) {
@@ -140,17 +158,20 @@ record TokenizerData(String source, String[] tokens, byte[] types, List<String[]
         steps.add(preTokenizer);
         for (JsonNode step : steps) {
             if ("Split".equals(step.path("type").asText())
-                    && Qwen3Tokenizer.QWEN2_SPLIT_REGEX.equals(step.path("pattern").path("Regex").asText())) {
+                    && Qwen3Tokenizer.QWEN2_SPLIT_REGEX.equals(
+                            step.path("pattern").path("Regex").asText())) {
                 return;
             }
         }
-        throw new IllegalArgumentException(source + ": pre_tokenizer is not the Qwen2 split regex; not a Qwen2/Qwen3 tokenizer");
+        throw new IllegalArgumentException(
+                source + ": pre_tokenizer is not the Qwen2 split regex; not a Qwen2/Qwen3 tokenizer");
     }
 
     private static String[] splitMerge(String merge, String source, int index) {
         int space = merge.indexOf(' ');
         if (space <= 0 || space == merge.length() - 1 || merge.indexOf(' ', space + 1) >= 0) {
-            throw new IllegalArgumentException(source + ": merge " + index + " '" + merge + "' is not two tokens \"a b\"");
+            throw new IllegalArgumentException(
+                    source + ": merge " + index + " '" + merge + "' is not two tokens \"a b\"");
         }
         return new String[] {merge.substring(0, space), merge.substring(space + 1)};
     }
@@ -174,7 +195,8 @@ record TokenizerData(String source, String[] tokens, byte[] types, List<String[]
             }
         }
         if (!template.isMissingNode() && !template.isNull()) {
-            throw new IllegalArgumentException(configFile + ": chat_template is neither a string nor a list with a 'default' entry");
+            throw new IllegalArgumentException(
+                    configFile + ": chat_template is neither a string nor a list with a 'default' entry");
         }
         return null;
     }
@@ -195,7 +217,8 @@ record TokenizerData(String source, String[] tokens, byte[] types, List<String[]
             }
         }
         if (found < 0) {
-            throw new IllegalArgumentException(configFile + ": " + key + " '" + value.asText() + "' is not a token of tokenizer.json");
+            throw new IllegalArgumentException(
+                    configFile + ": " + key + " '" + value.asText() + "' is not a token of tokenizer.json");
         }
         return found;
     }
@@ -209,8 +232,8 @@ record TokenizerData(String source, String[] tokens, byte[] types, List<String[]
             return null;
         }
         if (!type.isInstance(value)) {
-            throw new IllegalArgumentException("GGUF metadata: " + key + " is a " + value.getClass().getSimpleName()
-                    + ", expected " + type.getSimpleName());
+            throw new IllegalArgumentException("GGUF metadata: " + key + " is a "
+                    + value.getClass().getSimpleName() + ", expected " + type.getSimpleName());
         }
         return type.cast(value);
     }
@@ -221,8 +244,9 @@ record TokenizerData(String source, String[] tokens, byte[] types, List<String[]
             case int[] ints -> Arrays.stream(ints).asLongStream().toArray();
             case long[] longs -> longs;
             case null -> throw new IllegalArgumentException("GGUF metadata: " + key + " is missing");
-            default -> throw new IllegalArgumentException("GGUF metadata: " + key + " is a "
-                    + value.getClass().getSimpleName() + ", expected an integer array");
+            default ->
+                throw new IllegalArgumentException("GGUF metadata: " + key + " is a "
+                        + value.getClass().getSimpleName() + ", expected an integer array");
         };
     }
 }

@@ -1,28 +1,27 @@
 package io.qwenstream.engine.generation;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.Fixtures;
 import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.sampling.SamplingParams;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.stream.IntStream;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BatchSchedulerTest {
 
@@ -44,15 +43,21 @@ class BatchSchedulerTest {
 
     @Test
     void concurrentSequencesEachGetTheirReferenceContinuation() throws Exception {
-        JsonNode sequences = Fixtures.reference().path("models").path("tiny-qwen3-moe").get("sequences");
+        JsonNode sequences =
+                Fixtures.reference().path("models").path("tiny-qwen3-moe").get("sequences");
         try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 0, KVCache.Precision.F32)) {
             List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
             List<int[]> expected = new ArrayList<>();
-            for (int round = 0; round < 2; round++) {  // 6 jobs through 2 slots: admission as slots free up
+            for (int round = 0; round < 2; round++) { // 6 jobs through 2 slots: admission as slots free up
                 for (JsonNode seq : sequences) {
                     int[] greedy = Fixtures.ints(Fixtures.field(seq, "greedy_ids"));
                     expected.add(greedy);
-                    results.add(scheduler.submit(null, Fixtures.ints(Fixtures.field(seq, "ids")), greedy(greedy.length), TokenListener.NONE, () -> null));
+                    results.add(scheduler.submit(
+                            null,
+                            Fixtures.ints(Fixtures.field(seq, "ids")),
+                            greedy(greedy.length),
+                            TokenListener.NONE,
+                            () -> null));
                 }
             }
             for (int i = 0; i < results.size(); i++) {
@@ -66,10 +71,14 @@ class BatchSchedulerTest {
     @Test
     void aRefusedPromptFailsOnlyItsOwnJob() throws Exception {
         try (BatchScheduler scheduler = new BatchScheduler(engine, 4, 0, KVCache.Precision.F32)) {
-            CompletableFuture<GenerationResult> bad = scheduler.submit(null, new int[0], greedy(4), TokenListener.NONE, () -> null);
-            CompletableFuture<GenerationResult> good = scheduler.submit(null, new int[] {151644, 872}, greedy(4), TokenListener.NONE, () -> null);
+            CompletableFuture<GenerationResult> bad =
+                    scheduler.submit(null, new int[0], greedy(4), TokenListener.NONE, () -> null);
+            CompletableFuture<GenerationResult> good =
+                    scheduler.submit(null, new int[] {151644, 872}, greedy(4), TokenListener.NONE, () -> null);
             ExecutionException e = assertThrows(ExecutionException.class, () -> bad.get(30, TimeUnit.SECONDS));
-            assertTrue(e.getCause().getMessage().contains("no tokens"), e.getCause().getMessage());
+            assertTrue(
+                    e.getCause().getMessage().contains("no tokens"),
+                    e.getCause().getMessage());
             assertEquals(4, good.get(30, TimeUnit.SECONDS).ids().length);
         }
     }
@@ -78,8 +87,14 @@ class BatchSchedulerTest {
     void anInterruptEndsItsSequenceWithItsReason() throws Exception {
         AtomicInteger tokens = new AtomicInteger();
         try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 0, KVCache.Precision.F32)) {
-            GenerationResult r = scheduler.submit(null, new int[] {151644, 872}, greedy(1000), (id, text, phase) -> tokens.incrementAndGet(),
-                    () -> tokens.get() >= 5 ? GenerationResult.FinishReason.CANCELLED : null).get(30, TimeUnit.SECONDS);
+            GenerationResult r = scheduler
+                    .submit(
+                            null,
+                            new int[] {151644, 872},
+                            greedy(1000),
+                            (id, text, phase) -> tokens.incrementAndGet(),
+                            () -> tokens.get() >= 5 ? GenerationResult.FinishReason.CANCELLED : null)
+                    .get(30, TimeUnit.SECONDS);
             assertEquals(GenerationResult.FinishReason.CANCELLED, r.finishReason());
             assertEquals(5, r.ids().length);
         }
@@ -87,41 +102,72 @@ class BatchSchedulerTest {
 
     @ParameterizedTest
     @EnumSource(KVCache.Precision.class)
-    void aConversationsNextTurnReusesItsPrefixAndGeneratesWhatAFreshPrefillDoes(KVCache.Precision precision) throws Exception {
-        int[] turn1 = Fixtures.ints(Fixtures.field(Fixtures.reference().path("models").path("tiny-qwen3-moe").get("sequences").get(0), "ids"));
+    void aConversationsNextTurnReusesItsPrefixAndGeneratesWhatAFreshPrefillDoes(KVCache.Precision precision)
+            throws Exception {
+        int[] turn1 = Fixtures.ints(Fixtures.field(
+                Fixtures.reference()
+                        .path("models")
+                        .path("tiny-qwen3-moe")
+                        .get("sequences")
+                        .get(0),
+                "ids"));
         try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 64L << 20, precision)) {
-            int[] answer = scheduler.submit("conv", turn1, greedy(8), TokenListener.NONE, () -> null).get(30, TimeUnit.SECONDS).ids();
-            assertEquals(new PrefixCache.Stats(0, 1, 0, 0, scheduler.prefixCacheStats().bytesHeld(), 1), scheduler.prefixCacheStats());
+            int[] answer = scheduler
+                    .submit("conv", turn1, greedy(8), TokenListener.NONE, () -> null)
+                    .get(30, TimeUnit.SECONDS)
+                    .ids();
+            assertEquals(
+                    new PrefixCache.Stats(
+                            0, 1, 0, 0, scheduler.prefixCacheStats().bytesHeld(), 1),
+                    scheduler.prefixCacheStats());
 
             // Turn 2: turn 1's prompt and answer, then a new user message.
-            int[] turn2 = concat(turn1, answer, engine.tokenizer().encode("<|im_end|>\n<|im_start|>user\nAnd then?<|im_end|>\n<|im_start|>assistant\n"));
-            GenerationResult reused = scheduler.submit("conv", turn2, greedy(8), TokenListener.NONE, () -> null).get(30, TimeUnit.SECONDS);
+            int[] turn2 = concat(
+                    turn1,
+                    answer,
+                    engine.tokenizer()
+                            .encode("<|im_end|>\n<|im_start|>user\nAnd then?<|im_end|>\n<|im_start|>assistant\n"));
+            GenerationResult reused = scheduler
+                    .submit("conv", turn2, greedy(8), TokenListener.NONE, () -> null)
+                    .get(30, TimeUnit.SECONDS);
             // The answer's last token was chosen, never fed: the cache holds the prompt and the answer but that one.
             int cachedTokens = turn1.length + answer.length - 1;
             assertEquals(1, scheduler.prefixCacheStats().hits());
             assertEquals(cachedTokens, scheduler.prefixCacheStats().reusedTokens());
 
-            GenerationResult fresh = scheduler.submit(null, turn2, greedy(8), TokenListener.NONE, () -> null).get(30, TimeUnit.SECONDS);
-            GenerationResult otherConversation = scheduler.submit("other", turn2, greedy(8), TokenListener.NONE, () -> null).get(30, TimeUnit.SECONDS);
+            GenerationResult fresh = scheduler
+                    .submit(null, turn2, greedy(8), TokenListener.NONE, () -> null)
+                    .get(30, TimeUnit.SECONDS);
+            GenerationResult otherConversation = scheduler
+                    .submit("other", turn2, greedy(8), TokenListener.NONE, () -> null)
+                    .get(30, TimeUnit.SECONDS);
             assertArrayEquals(fresh.ids(), reused.ids());
             assertArrayEquals(fresh.ids(), otherConversation.ids());
             assertEquals(fresh.usage(), reused.usage());
             PrefixCache.Stats stats = scheduler.prefixCacheStats();
-            assertEquals(List.of(1L, 2L, (long) cachedTokens), List.of(stats.hits(), stats.misses(), stats.reusedTokens()),
+            assertEquals(
+                    List.of(1L, 2L, (long) cachedTokens),
+                    List.of(stats.hits(), stats.misses(), stats.reusedTokens()),
                     "no key counts nothing; another conversation misses");
 
             // The same turn again (a retry): all of it is cached, all but its last token is reused.
-            GenerationResult retried = scheduler.submit("conv", turn2, greedy(8), TokenListener.NONE, () -> null).get(30, TimeUnit.SECONDS);
+            GenerationResult retried = scheduler
+                    .submit("conv", turn2, greedy(8), TokenListener.NONE, () -> null)
+                    .get(30, TimeUnit.SECONDS);
             assertArrayEquals(fresh.ids(), retried.ids());
-            assertEquals(cachedTokens + turn2.length - 1, scheduler.prefixCacheStats().reusedTokens());
+            assertEquals(
+                    cachedTokens + turn2.length - 1,
+                    scheduler.prefixCacheStats().reusedTokens());
         }
     }
 
     @Test
     void aFailedSequenceLeavesNothingInTheCache() throws Exception {
         try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 64L << 20, KVCache.Precision.F32)) {
-            CompletableFuture<GenerationResult> failed = scheduler.submit("conv", new int[] {151644, 872}, greedy(8), TokenListener.NONE,
-                    () -> { throw new IllegalStateException("the listener's owner went away"); });
+            CompletableFuture<GenerationResult> failed =
+                    scheduler.submit("conv", new int[] {151644, 872}, greedy(8), TokenListener.NONE, () -> {
+                        throw new IllegalStateException("the listener's owner went away");
+                    });
             assertThrows(ExecutionException.class, () -> failed.get(30, TimeUnit.SECONDS));
             assertEquals(0, scheduler.prefixCacheStats().conversations());
         }

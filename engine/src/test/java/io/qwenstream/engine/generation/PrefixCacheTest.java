@@ -1,5 +1,12 @@
 package io.qwenstream.engine.generation;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.Fixtures;
 import io.qwenstream.engine.model.KVCache;
@@ -10,13 +17,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PrefixCacheTest {
 
@@ -38,7 +38,8 @@ class PrefixCacheTest {
 
     /** What an entry of {@code capacity} positions pins, from the model's shape: float32 keys and values, and the logits. */
     private static long entryBytes(int capacity) {
-        return 2L * config.layerCount() * config.kvDim() * Float.BYTES * capacity + (long) config.vocabSize() * Float.BYTES;
+        return 2L * config.layerCount() * config.kvDim() * Float.BYTES * capacity
+                + (long) config.vocabSize() * Float.BYTES;
     }
 
     @Test
@@ -51,7 +52,10 @@ class PrefixCacheTest {
         assertNotNull(hit);
         assertSame(state, hit.state());
         assertEquals(3, hit.length());
-        assertEquals(5, cache.lookup("c", new int[] {1, 2, 3, 4, 5, 6, 7}).length(), "the whole cached run, then new tokens");
+        assertEquals(
+                5,
+                cache.lookup("c", new int[] {1, 2, 3, 4, 5, 6, 7}).length(),
+                "the whole cached run, then new tokens");
         assertEquals(new PrefixCache.Stats(2, 0, 8, 0, entryBytes(8), 1), cache.stats());
     }
 
@@ -87,21 +91,27 @@ class PrefixCacheTest {
 
     @Test
     void theLeastRecentlyUsedConversationsGoWhenTheBudgetIsFull() {
-        long budget = 2 * entryBytes(8);  // room for two entries of 8 positions
+        long budget = 2 * entryBytes(8); // room for two entries of 8 positions
         PrefixCache cache = new PrefixCache(config, budget);
         cache.store("a", new int[] {1, 2}, model.newState(8, KVCache.Precision.F32));
         cache.store("b", new int[] {1, 2}, model.newState(8, KVCache.Precision.F32));
-        assertNotNull(cache.lookup("a", new int[] {1, 2, 3}));  // a is now more recent than b
+        assertNotNull(cache.lookup("a", new int[] {1, 2, 3})); // a is now more recent than b
         cache.store("c", new int[] {1, 2}, model.newState(8, KVCache.Precision.F32));
         assertNull(cache.lookup("b", new int[] {1, 2, 3}), "b was the least recently used");
         assertNotNull(cache.lookup("a", new int[] {1, 2, 3}));
         assertNotNull(cache.lookup("c", new int[] {1, 2, 3}));
         assertEquals(new PrefixCache.Stats(3, 1, 6, 1, 2 * entryBytes(8), 2), cache.stats());
 
-        cache.store("d", new int[] {1, 2}, model.newState(16, KVCache.Precision.F32));  // as large as the two others together
+        cache.store(
+                "d",
+                new int[] {1, 2},
+                model.newState(16, KVCache.Precision.F32)); // as large as the two others together
         assertEquals(new PrefixCache.Stats(3, 1, 6, 3, entryBytes(16), 1), cache.stats());
         int tooMany = (int) (budget / (2L * config.layerCount() * config.kvDim() * Float.BYTES)) + 1;
-        cache.store("e", new int[] {1, 2}, model.newState(tooMany, KVCache.Precision.F32));  // larger than the whole budget: not kept
+        cache.store(
+                "e",
+                new int[] {1, 2},
+                model.newState(tooMany, KVCache.Precision.F32)); // larger than the whole budget: not kept
         assertEquals(new PrefixCache.Stats(3, 1, 6, 3, entryBytes(16), 1), cache.stats());
     }
 
@@ -117,24 +127,33 @@ class PrefixCacheTest {
     void anF16EntryCostsHalfTheKeysAndValues() {
         PrefixCache cache = new PrefixCache(config, 1L << 30);
         cache.store("c", new int[] {1, 2, 3}, model.newState(8, KVCache.Precision.F16));
-        long halfKeysAndValues = 2L * config.layerCount() * config.kvDim() * 2 * 8;  // 2 bytes an element
-        assertEquals(entryBytes(8) - halfKeysAndValues, cache.stats().bytesHeld(), "half the float32 keys and values, the same logits");
+        long halfKeysAndValues = 2L * config.layerCount() * config.kvDim() * 2 * 8; // 2 bytes an element
+        assertEquals(
+                entryBytes(8) - halfKeysAndValues,
+                cache.stats().bytesHeld(),
+                "half the float32 keys and values, the same logits");
     }
 
     @Test
     void aPrefixIsNotCopiedBetweenPrecisions() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> KVCache.copyPrefix(model.newState(4, KVCache.Precision.F16), model.newState(4, KVCache.Precision.F32), 2));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> KVCache.copyPrefix(
+                        model.newState(4, KVCache.Precision.F16), model.newState(4, KVCache.Precision.F32), 2));
         assertTrue(e.getMessage().contains("F16") && e.getMessage().contains("F32"), e.getMessage());
     }
 
     @ParameterizedTest
     @EnumSource(KVCache.Precision.class)
     void aCopiedPrefixThenTheRestOfThePromptGivesTheLogitsOfAFreshPrefill(KVCache.Precision precision) {
-        var sequence = Fixtures.reference().path("models").path("tiny-qwen3-moe").get("sequences").get(1);
+        var sequence = Fixtures.reference()
+                .path("models")
+                .path("tiny-qwen3-moe")
+                .get("sequences")
+                .get(1);
         int[] prompt = Fixtures.ints(Fixtures.field(sequence, "ids"));
         int[] answer = Fixtures.ints(Fixtures.field(sequence, "greedy_ids"));
-        int[] next = new int[prompt.length + answer.length + 70];  // past one prefill chunk after the prefix
+        int[] next = new int[prompt.length + answer.length + 70]; // past one prefill chunk after the prefix
         System.arraycopy(prompt, 0, next, 0, prompt.length);
         System.arraycopy(answer, 0, next, prompt.length, answer.length);
         for (int i = prompt.length + answer.length; i < next.length; i++) next[i] = prompt[i % prompt.length];
@@ -153,7 +172,8 @@ class PrefixCacheTest {
         Qwen3Model.State fresh = model.newState(next.length, precision);
         model.prefill(fresh, next);
         float worst = 0;
-        for (int i = 0; i < fresh.logits().length; i++) worst = Math.max(worst, Math.abs(fresh.logits()[i] - continued.logits()[i]));
+        for (int i = 0; i < fresh.logits().length; i++)
+            worst = Math.max(worst, Math.abs(fresh.logits()[i] - continued.logits()[i]));
         assertTrue(worst <= 1e-4f, precision + ": largest logit difference " + worst);
     }
 }

@@ -1,12 +1,11 @@
 package io.qwenstream.engine.generation;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class ThinkingSwitchTest {
 
@@ -47,7 +46,8 @@ class ThinkingSwitchTest {
 
     @Test
     void assistantAndToolMessagesDoNotSwitch() {
-        assertTrue(ThinkingSwitch.resolve(List.of(msg("user", "hi"), msg("assistant", "/no_think"), msg("tool", "/no_think")), true));
+        assertTrue(ThinkingSwitch.resolve(
+                List.of(msg("user", "hi"), msg("assistant", "/no_think"), msg("tool", "/no_think")), true));
     }
 
     @Test

@@ -1,13 +1,10 @@
 package io.qwenstream.engine.gguf;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import io.qwenstream.engine.ModelFormatException;
 import io.qwenstream.engine.kernels.GGMLType;
 import io.qwenstream.engine.kernels.Tensor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,8 +14,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Reads the llama.cpp-written fixture and checks it against the converter's own listing (the .txt beside it). */
 class GGUFFixtureTest {
@@ -44,7 +43,10 @@ class GGUFFixtureTest {
             if (section.startsWith("## metadata")) {
                 keys.add(new ExpectedKey(f[0], f[1].substring(1, f[1].length() - 1), f[2]));
             } else if (section.startsWith("## tensors")) {
-                long[] shape = Arrays.stream(f[2].substring(1, f[2].length() - 1).split(", ")).mapToLong(Long::parseLong).toArray();
+                long[] shape = Arrays.stream(
+                                f[2].substring(1, f[2].length() - 1).split(", "))
+                        .mapToLong(Long::parseLong)
+                        .toArray();
                 tensors.add(new ExpectedTensor(f[0], f[1], shape));
             }
         }
@@ -70,7 +72,9 @@ class GGUFFixtureTest {
 
     @Test
     void metadataKeysInFileOrder() {
-        assertEquals(keys.stream().map(ExpectedKey::key).toList(), List.copyOf(gguf.metadata().keySet()));
+        assertEquals(
+                keys.stream().map(ExpectedKey::key).toList(),
+                List.copyOf(gguf.metadata().keySet()));
     }
 
     @Test
@@ -108,14 +112,16 @@ class GGUFFixtureTest {
                     String[] a = assertInstanceOf(String[].class, actual, what);
                     PythonLiteral.ListPrefix expected = PythonLiteral.list(k.value);
                     assertEquals(expected.totalCount(), a.length, what);
-                    for (int i = 0; i < expected.items().size(); i++) assertEquals(expected.items().get(i), a[i], what + " #" + i);
+                    for (int i = 0; i < expected.items().size(); i++)
+                        assertEquals(expected.items().get(i), a[i], what + " #" + i);
                     assertSame(a, gguf.getStringArray(k.key));
                 }
                 case "ARRAY/INT32" -> {
                     int[] a = assertInstanceOf(int[].class, actual, what);
                     PythonLiteral.ListPrefix expected = PythonLiteral.list(k.value);
                     assertEquals(expected.totalCount(), a.length, what);
-                    for (int i = 0; i < expected.items().size(); i++) assertEquals(expected.items().get(i), (long) a[i], what + " #" + i);
+                    for (int i = 0; i < expected.items().size(); i++)
+                        assertEquals(expected.items().get(i), (long) a[i], what + " #" + i);
                     assertSame(a, gguf.getIntArray(k.key));
                 }
                 default -> fail("the listing has a type this test does not know: " + what);
@@ -125,7 +131,9 @@ class GGUFFixtureTest {
 
     @Test
     void everyTensorHasTheListedNameTypeAndShapeInFileOrder() {
-        assertEquals(tensors.stream().map(ExpectedTensor::name).toList(), List.copyOf(gguf.tensors().keySet()));
+        assertEquals(
+                tensors.stream().map(ExpectedTensor::name).toList(),
+                List.copyOf(gguf.tensors().keySet()));
         for (ExpectedTensor e : tensors) {
             Tensor t = gguf.tensor(e.name);
             assertEquals(e.name, t.name());
@@ -140,15 +148,23 @@ class GGUFFixtureTest {
     void tensorDataIsAlignedAndEndsTheFile() throws IOException {
         assertFalse(keys.stream().anyMatch(k -> k.key.equals("general.alignment")));
         assertEquals(32, gguf.alignment()); // the spec's default
-        long first = gguf.tensors().values().stream().mapToLong(t -> t.data().address()).min().orElseThrow();
-        long end = gguf.tensors().values().stream().mapToLong(t -> t.data().address() + t.data().byteSize()).max().orElseThrow();
+        long first = gguf.tensors().values().stream()
+                .mapToLong(t -> t.data().address())
+                .min()
+                .orElseThrow();
+        long end = gguf.tensors().values().stream()
+                .mapToLong(t -> t.data().address() + t.data().byteSize())
+                .max()
+                .orElseThrow();
         for (Tensor t : gguf.tensors().values()) {
             assertEquals(0, (t.data().address() - first) % 32, t.name());
         }
         // The data section is the tail of the file, up to the padding after the last tensor.
         long dataBytes = end - first;
         long fileSize = Files.size(FILE);
-        assertTrue(dataBytes <= fileSize && fileSize - dataBytes > 0, "data section of " + dataBytes + " bytes in " + fileSize);
+        assertTrue(
+                dataBytes <= fileSize && fileSize - dataBytes > 0,
+                "data section of " + dataBytes + " bytes in " + fileSize);
     }
 
     @Test
@@ -156,12 +172,18 @@ class GGUFFixtureTest {
         assertTrue(gguf.findTensor("output_norm.weight").isPresent());
         assertTrue(gguf.findTensor("blk.3.attn_q.weight").isEmpty());
         var missing = assertThrows(ModelFormatException.class, () -> gguf.tensor("blk.3.attn_q.weight"));
-        assertTrue(missing.getMessage().contains(FILE.toString()) && missing.getMessage().contains("blk.3.attn_q.weight"), missing.getMessage());
+        assertTrue(
+                missing.getMessage().contains(FILE.toString())
+                        && missing.getMessage().contains("blk.3.attn_q.weight"),
+                missing.getMessage());
 
         assertTrue(gguf.has("general.architecture"));
         assertFalse(gguf.has("qwen3moe.no_such_key"));
         var noKey = assertThrows(ModelFormatException.class, () -> gguf.getInt("qwen3moe.no_such_key"));
-        assertTrue(noKey.getMessage().contains(FILE.toString()) && noKey.getMessage().contains("qwen3moe.no_such_key"), noKey.getMessage());
+        assertTrue(
+                noKey.getMessage().contains(FILE.toString())
+                        && noKey.getMessage().contains("qwen3moe.no_such_key"),
+                noKey.getMessage());
         assertEquals(7, gguf.getInt("qwen3moe.no_such_key", 7));
         assertEquals("x", gguf.getString("qwen3moe.no_such_key", "x"));
         assertTrue(gguf.findString("qwen3moe.no_such_key").isEmpty());

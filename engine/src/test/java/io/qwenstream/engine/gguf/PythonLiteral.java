@@ -30,7 +30,8 @@ final class PythonLiteral {
         String repr = repr(actual);
         if (repr.equals(listed)) return true;
         Matcher m = ABBREVIATED_STRING.matcher(listed);
-        return m.matches() && repr.startsWith(m.group(1))
+        return m.matches()
+                && repr.startsWith(m.group(1))
                 && repr.codePointCount(0, repr.length()) == Integer.parseInt(m.group(2));
     }
 
@@ -54,8 +55,14 @@ final class PythonLiteral {
     private static boolean isPrintable(int c) {
         if (c == ' ') return true;
         return switch (Character.getType(c)) {
-            case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE, Character.UNASSIGNED,
-                 Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR, Character.SPACE_SEPARATOR -> false;
+            case Character.CONTROL,
+                    Character.FORMAT,
+                    Character.SURROGATE,
+                    Character.PRIVATE_USE,
+                    Character.UNASSIGNED,
+                    Character.LINE_SEPARATOR,
+                    Character.PARAGRAPH_SEPARATOR,
+                    Character.SPACE_SEPARATOR -> false;
             default -> true;
         };
     }
@@ -67,7 +74,9 @@ final class PythonLiteral {
         while (true) {
             p.skipSpaces();
             if (p.text.startsWith("...", p.pos)) {
-                Matcher m = Pattern.compile("\\.\\.\\. \\((\\d+) items\\)]").matcher(p.text).region(p.pos, p.text.length());
+                Matcher m = Pattern.compile("\\.\\.\\. \\((\\d+) items\\)]")
+                        .matcher(p.text)
+                        .region(p.pos, p.text.length());
                 if (!m.matches()) throw new IllegalArgumentException("bad abbreviation in " + text);
                 return new ListPrefix(items, Integer.parseInt(m.group(1)));
             }
@@ -75,15 +84,24 @@ final class PythonLiteral {
             items.add(p.value());
             p.skipSpaces();
             if (p.peek() == ',') p.pos++;
-            else { p.expect(']'); return new ListPrefix(items, items.size()); }
+            else {
+                p.expect(']');
+                return new ListPrefix(items, items.size());
+            }
         }
     }
 
     private Object value() {
         char c = peek();
         if (c == '\'' || c == '"') return quoted();
-        if (text.startsWith("True", pos)) { pos += 4; return true; }
-        if (text.startsWith("False", pos)) { pos += 5; return false; }
+        if (text.startsWith("True", pos)) {
+            pos += 4;
+            return true;
+        }
+        if (text.startsWith("False", pos)) {
+            pos += 5;
+            return false;
+        }
         int start = pos;
         while (pos < text.length() && "+-0123456789.eE".indexOf(text.charAt(pos)) >= 0) pos++;
         String number = text.substring(start, pos);
@@ -98,7 +116,10 @@ final class PythonLiteral {
             if (pos >= text.length()) throw new IllegalArgumentException("unterminated string in " + text);
             char c = text.charAt(pos++);
             if (c == quote) return out.toString();
-            if (c != '\\') { out.append(c); continue; }
+            if (c != '\\') {
+                out.append(c);
+                continue;
+            }
             char e = text.charAt(pos++);
             switch (e) {
                 case 'n' -> out.append('\n');

@@ -16,9 +16,20 @@ final class RawGGUF {
         return new RawGGUF().u32(MAGIC).u32(3).u64(tensorCount).u64(metadataCount);
     }
 
-    RawGGUF u8(int v) { b.put((byte) v); return this; }
-    RawGGUF u32(int v) { b.putInt(v); return this; }
-    RawGGUF u64(long v) { b.putLong(v); return this; }
+    RawGGUF u8(int v) {
+        b.put((byte) v);
+        return this;
+    }
+
+    RawGGUF u32(int v) {
+        b.putInt(v);
+        return this;
+    }
+
+    RawGGUF u64(long v) {
+        b.putLong(v);
+        return this;
+    }
 
     RawGGUF string(String s) {
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);

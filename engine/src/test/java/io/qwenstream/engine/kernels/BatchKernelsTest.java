@@ -16,7 +16,9 @@ class BatchKernelsTest {
     @EnumSource(GGMLType.class)
     void vectorDecodeIsDequantizeBitForBit(GGMLType type) {
         Random random = new Random(3 + type.ordinal());
-        int[] sizes = type.blockSize == 1 ? new int[] {1, 7, 16, 33, 47, 1000} : new int[] {type.blockSize, 3 * type.blockSize};
+        int[] sizes = type.blockSize == 1
+                ? new int[] {1, 7, 16, 33, 47, 1000}
+                : new int[] {type.blockSize, 3 * type.blockSize};
         for (int n : sizes) {
             MemorySegment w = VectorKernelsTest.randomWeights(type, 2 * n, random);
             for (int row = 0; row < 2; row++) {
@@ -33,7 +35,8 @@ class BatchKernelsTest {
         Random random = new Random(17);
         for (int n : new int[] {1, 5, 15, 16, 17, 63, 64, 65, 100, 257, 1000}) {
             float[][] rows = new float[4][];
-            for (int r = 0; r < 4; r++) rows[r] = VectorKernelsTest.randomVector(n + r, random); // longer rows and vectors: only n used
+            for (int r = 0; r < 4; r++)
+                rows[r] = VectorKernelsTest.randomVector(n + r, random); // longer rows and vectors: only n used
             float[][] xs = new float[4][];
             for (int k = 0; k < 4; k++) xs[k] = VectorKernelsTest.randomVector(n + k, random);
             float[] vector = new float[16], scalar = new float[16], one = new float[4], oneScalar = new float[4];
@@ -59,7 +62,8 @@ class BatchKernelsTest {
     void matmulOfEveryBatchSizeIsDotPerVector(GGMLType type) {
         Random random = new Random(11 + type.ordinal());
         int rows = 37, cols = type.blockSize == 1 ? 301 : 3 * type.blockSize;
-        Matrix m = new Matrix("batch." + type, type, rows, cols, VectorKernelsTest.randomWeights(type, rows * cols, random));
+        Matrix m = new Matrix(
+                "batch." + type, type, rows, cols, VectorKernelsTest.randomWeights(type, rows * cols, random));
         for (int count = 1; count <= 9; count++) {
             float[][] xs = new float[count][], outs = new float[count][rows];
             for (int b = 0; b < count; b++) xs[b] = VectorKernelsTest.randomVector(cols, random);

@@ -42,15 +42,16 @@ class FloatArraysTest {
 
     @Test
     void halvesRoundToNearestEvenAndWidenExactly() {
-        // 1 + 2^-11 lies halfway between the halves 1 and 1 + 2^-10: nearest even is 1. 1 + 3 * 2^-11 rounds up to 1 + 2^-9.
+        // 1 + 2^-11 lies halfway between the halves 1 and 1 + 2^-10: nearest even is 1. 1 + 3 * 2^-11 rounds up to 1 +
+        // 2^-9.
         float[] x = {1f + 0x1p-11f, 1f + 3 * 0x1p-11f, 65504f, 70000f, 0x1p-24f, -2.5f, 0f};
         short[] h = new short[x.length];
         FloatArrays.toHalves(x, 0, h, 0, x.length);
         assertEquals(1f, Float.float16ToFloat(h[0]));
         assertEquals(1f + 0x1p-9f, Float.float16ToFloat(h[1]));
-        assertEquals(65504f, Float.float16ToFloat(h[2]));  // the largest half
+        assertEquals(65504f, Float.float16ToFloat(h[2])); // the largest half
         assertEquals(Float.POSITIVE_INFINITY, Float.float16ToFloat(h[3]));
-        assertEquals(0x1p-24f, Float.float16ToFloat(h[4]));  // the smallest subnormal
+        assertEquals(0x1p-24f, Float.float16ToFloat(h[4])); // the smallest subnormal
         assertEquals(-2.5f, Float.float16ToFloat(h[5]));
         // The vector widening reads every one of them, infinity and subnormal included, as the scalar one does.
         short[] padded = java.util.Arrays.copyOf(h, 32);

@@ -19,7 +19,8 @@ class GgufFixtureTest {
     @Test
     void everyTensorOfTheConvertedGgufIsReproducedByteForByte() throws Exception {
         Map<String, Tensor> gguf = FixtureFiles.gguf(FixtureFiles.root().resolve("gguf/tiny-qwen3-moe.Q8_0.gguf"));
-        Map<String, float[]> hf = FixtureFiles.safetensorsAsFloats(FixtureFiles.root().resolve("models/tiny-qwen3-moe"));
+        Map<String, float[]> hf =
+                FixtureFiles.safetensorsAsFloats(FixtureFiles.root().resolve("models/tiny-qwen3-moe"));
         int q8Tensors = 0;
         for (Tensor t : gguf.values()) {
             float[] source = sourceOf(t.name(), hf);
@@ -52,7 +53,8 @@ class GgufFixtureTest {
             assertEquals(expected, logits[r], 1e-5 * magnitude + 1e-7, "row " + r);
         }
         // Sanity: the file's Q8_0 rows are close to the BF16 source rows (Q8_0 rounding only).
-        float[] source = FixtureFiles.safetensorsAsFloats(FixtureFiles.root().resolve("models/tiny-qwen3-moe")).get("lm_head.weight");
+        float[] source = FixtureFiles.safetensorsAsFloats(FixtureFiles.root().resolve("models/tiny-qwen3-moe"))
+                .get("lm_head.weight");
         output.dequantizeRow(5, row, 0);
         for (int j = 0; j < row.length; j++) assertEquals(source[5 * 32 + j], row[j], 0.01f);
     }
@@ -62,10 +64,14 @@ class GgufFixtureTest {
     /** The float32 values llama.cpp's converter started from, in GGUF element order. */
     private static float[] sourceOf(String ggufName, Map<String, float[]> hf) {
         switch (ggufName) {
-            case "output.weight": return hf.get("lm_head.weight");
-            case "token_embd.weight": return hf.get("model.embed_tokens.weight");
-            case "output_norm.weight": return hf.get("model.norm.weight");
-            default: break;
+            case "output.weight":
+                return hf.get("lm_head.weight");
+            case "token_embd.weight":
+                return hf.get("model.embed_tokens.weight");
+            case "output_norm.weight":
+                return hf.get("model.norm.weight");
+            default:
+                break;
         }
         Matcher m = LAYER.matcher(ggufName);
         if (!m.matches()) throw new AssertionError("unexpected tensor " + ggufName);
@@ -91,7 +97,12 @@ class GgufFixtureTest {
         float[] first = hf.get(layer + "mlp.experts.0." + proj + ".weight");
         float[] stacked = new float[first.length * experts];
         for (int e = 0; e < experts; e++) {
-            System.arraycopy(hf.get(layer + "mlp.experts." + e + "." + proj + ".weight"), 0, stacked, e * first.length, first.length);
+            System.arraycopy(
+                    hf.get(layer + "mlp.experts." + e + "." + proj + ".weight"),
+                    0,
+                    stacked,
+                    e * first.length,
+                    first.length);
         }
         return stacked;
     }

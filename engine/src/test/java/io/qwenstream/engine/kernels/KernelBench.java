@@ -17,7 +17,8 @@ public final class KernelBench {
         int cols = args.length > 1 ? Integer.parseInt(args[1]) : 4096;
         if (args.length > 2) Parallel.setThreads(Integer.parseInt(args[2]));
         int batch = args.length > 3 ? Integer.parseInt(args[3]) : 16;
-        System.out.println(VectorInfo.describe() + ", threads " + Parallel.threads() + ", " + rows + " x " + cols + ", batch " + batch);
+        System.out.println(VectorInfo.describe() + ", threads " + Parallel.threads() + ", " + rows + " x " + cols
+                + ", batch " + batch);
         Random random = new Random(1);
         float[][] xs = new float[batch][];
         float[][] outs = new float[batch][rows];
@@ -30,9 +31,15 @@ public final class KernelBench {
             Matrix m = new Matrix("bench", type, rows, cols, w);
             double matvec = seconds(() -> m.matvec(xs[0], outs[0]), 0.5);
             double matmul = seconds(() -> m.matmul(xs, outs, batch), 0.5);
-            System.out.printf("%-5s matvec %7.3f ms  %6.1f GB/s  %6.2f Gweights/s | matmul x%d %8.3f ms  %6.2f Gweights/s%n",
-                    type, matvec * 1e3, w.byteSize() / matvec / 1e9, (double) rows * cols / matvec / 1e9,
-                    batch, matmul * 1e3, (double) rows * cols * batch / matmul / 1e9);
+            System.out.printf(
+                    "%-5s matvec %7.3f ms  %6.1f GB/s  %6.2f Gweights/s | matmul x%d %8.3f ms  %6.2f Gweights/s%n",
+                    type,
+                    matvec * 1e3,
+                    w.byteSize() / matvec / 1e9,
+                    (double) rows * cols / matvec / 1e9,
+                    batch,
+                    matmul * 1e3,
+                    (double) rows * cols * batch / matmul / 1e9);
         }
     }
 
@@ -41,7 +48,9 @@ public final class KernelBench {
      * numbers. With several, wall time.
      */
     private static long clock() {
-        return Parallel.threads() == 1 ? ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() : System.nanoTime();
+        return Parallel.threads() == 1
+                ? ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime()
+                : System.nanoTime();
     }
 
     /** Best of three timing windows (the machine may be shared): seconds per run. */

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 class MatrixTest {
 
@@ -64,6 +64,8 @@ class MatrixTest {
         assertThrows(IllegalArgumentException.class, () -> m.dot(0, new float[8], 1));
         assertThrows(IndexOutOfBoundsException.class, () -> m.dot(4, new float[8], 0));
         assertThrows(IllegalArgumentException.class, () -> m.matmul(new float[1][8], new float[2][4], 2));
-        assertThrows(IllegalArgumentException.class, () -> new Matrix("short", GGMLType.Q8_0, 2, 32, MemorySegment.ofArray(new byte[67])));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new Matrix("short", GGMLType.Q8_0, 2, 32, MemorySegment.ofArray(new byte[67])));
     }
 }

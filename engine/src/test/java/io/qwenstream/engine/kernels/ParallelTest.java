@@ -52,15 +52,21 @@ class ParallelTest {
     @Test
     void aFailureInAnyChunkReachesTheCallerAndThePoolKeepsWorking() {
         for (int failing : new int[] {0, 999}) { // the caller's own chunk, and the last worker's
-            IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> Parallel.parallelFor(1000, i -> {
-                if (i == failing) throw new IllegalStateException("bad index " + i);
-            }));
+            IllegalStateException thrown = assertThrows(
+                    IllegalStateException.class,
+                    () -> Parallel.parallelFor(1000, i -> {
+                        if (i == failing) throw new IllegalStateException("bad index " + i);
+                    }));
             assertEquals("bad index " + failing, thrown.getMessage());
         }
         Error error = new AssertionError("worker error");
-        assertSame(error, assertThrows(AssertionError.class, () -> Parallel.parallelFor(1000, i -> {
-            if (i == 500) throw (AssertionError) error;
-        })));
+        assertSame(
+                error,
+                assertThrows(
+                        AssertionError.class,
+                        () -> Parallel.parallelFor(1000, i -> {
+                            if (i == 500) throw (AssertionError) error;
+                        })));
         int[] count = new int[1000];
         Parallel.parallelFor(1000, i -> count[i]++);
         for (int c : count) assertEquals(1, c);

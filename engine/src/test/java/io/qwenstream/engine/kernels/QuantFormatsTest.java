@@ -35,8 +35,10 @@ class QuantFormatsTest {
         float[] x = new float[expected.length];
         for (int e = 0; e < expected.length; e++) {
             x[e] = 1f;
-            assertEquals(expected[e], Quants.dotScalar(type, w, 0, x, 0, x.length), 0f, type + " scalar dot, weight " + e);
-            if (VectorInfo.ENABLED) assertEquals(expected[e], Quants.dot(type, w, 0, x, 0, x.length), 0f, type + " dot, weight " + e);
+            assertEquals(
+                    expected[e], Quants.dotScalar(type, w, 0, x, 0, x.length), 0f, type + " scalar dot, weight " + e);
+            if (VectorInfo.ENABLED)
+                assertEquals(expected[e], Quants.dot(type, w, 0, x, 0, x.length), 0f, type + " dot, weight " + e);
             x[e] = 0f;
         }
     }
@@ -63,7 +65,7 @@ class QuantFormatsTest {
         for (int j = 0; j < 16; j++) {
             int lo = j, hi = 15 - j;
             b[2 + j] = (byte) (lo | hi << 4);
-            expected[j] = 0.25f * (lo - 8);      // low nibbles: weights 0..15
+            expected[j] = 0.25f * (lo - 8); // low nibbles: weights 0..15
             expected[16 + j] = 0.25f * (hi - 8); // high nibbles: weights 16..31
         }
         assertArrayEquals(expected, dequantize(GGMLType.Q4_0, b));
@@ -75,8 +77,8 @@ class QuantFormatsTest {
         int[] scale = {1, 2, 3, 63, 17, 33, 5, 48};
         int[] min = {0, 1, 62, 4, 16, 31, 63, 2};
         byte[] b = new byte[144];
-        putHalf(b, 0, HALF_ONE);  // d
-        putHalf(b, 2, HALF_0_5);  // dmin
+        putHalf(b, 0, HALF_ONE); // d
+        putHalf(b, 2, HALF_0_5); // dmin
         // Sub-blocks 0..3: 6-bit scale in byte j, 6-bit min in byte j+4. Sub-blocks 4..7: low 4 bits
         // of scale and min in byte j+4; their top 2 bits in the top bits of bytes j-4 and j.
         for (int j = 0; j < 4; j++) {
@@ -177,9 +179,12 @@ class QuantFormatsTest {
             float d8 = amax / 127, h8 = Float.float16ToFloat(Float.floatToFloat16(d8));
             float[] y8 = dequantize(GGMLType.Q8_0, b8);
             for (int i = 0; i < 32; i++) {
-                assertTrue(Math.abs(x[i] - y8[i]) <= 0.5f * d8 * 1.0001f + 127 * Math.abs(d8 - h8), "Q8_0 " + x[i] + " -> " + y8[i]);
+                assertTrue(
+                        Math.abs(x[i] - y8[i]) <= 0.5f * d8 * 1.0001f + 127 * Math.abs(d8 - h8),
+                        "Q8_0 " + x[i] + " -> " + y8[i]);
             }
-            // Q4_0: step |d| = |max| / 8, levels -8..7; values the top level clips (x/d >= 7.5) are off by at most one step.
+            // Q4_0: step |d| = |max| / 8, levels -8..7; values the top level clips (x/d >= 7.5) are off by at most one
+            // step.
             byte[] b4 = new byte[18];
             Quants.quantize(GGMLType.Q4_0, x, 0, 32, MemorySegment.ofArray(b4), 0);
             float d4 = Math.abs(max / -8), h4 = Math.abs(Float.float16ToFloat(Float.floatToFloat16(max / -8)));
@@ -207,7 +212,8 @@ class QuantFormatsTest {
                 float[] y = dequantize(type, bytes);
                 for (int i = 0; i < n; i++) {
                     float step = levelStep(type, w, i);
-                    assertTrue(Math.abs(x[i] - y[i]) <= 0.5f * step * 1.001f + 1e-7f,
+                    assertTrue(
+                            Math.abs(x[i] - y[i]) <= 0.5f * step * 1.001f + 1e-7f,
                             type + " weight " + i + ": " + x[i] + " -> " + y[i] + ", step " + step);
                     squaredError += (x[i] - y[i]) * (x[i] - y[i]);
                     squaredValue += x[i] * x[i];
@@ -222,7 +228,8 @@ class QuantFormatsTest {
     private static float levelStep(GGMLType type, MemorySegment w, int i) {
         long block = (long) (i / 256) * type.blockBytes;
         if (type == GGMLType.Q6_K) {
-            return Float.float16ToFloat(w.get(F16Kernel.SHORT, block + 208)) * Math.abs(w.get(ValueLayout.JAVA_BYTE, block + 192 + (i % 256) / 16));
+            return Float.float16ToFloat(w.get(F16Kernel.SHORT, block + 208))
+                    * Math.abs(w.get(ValueLayout.JAVA_BYTE, block + 192 + (i % 256) / 16));
         }
         return Float.float16ToFloat(w.get(F16Kernel.SHORT, block)) * Q4_KKernel.scale(w, block, (i % 256) / 32);
     }
@@ -235,7 +242,9 @@ class QuantFormatsTest {
         assertEquals((short) 0x3F81, BF16Kernel.fromFloat(Float.intBitsToFloat(0x3F808001))); // above the tie
         assertEquals((short) 0x7F80, BF16Kernel.fromFloat(Float.POSITIVE_INFINITY));
         assertEquals((short) 0x7F80, BF16Kernel.fromFloat(Float.MAX_VALUE)); // rounds up to infinity
-        assertEquals((short) 0x7FC1, BF16Kernel.fromFloat(Float.intBitsToFloat(0x7F810000))); // signalling NaN made quiet, not infinity
+        assertEquals(
+                (short) 0x7FC1,
+                BF16Kernel.fromFloat(Float.intBitsToFloat(0x7F810000))); // signalling NaN made quiet, not infinity
         assertEquals((short) 0xFFC0, BF16Kernel.fromFloat(Float.intBitsToFloat(0xFFC00000)));
         assertEquals((short) 0x0001, BF16Kernel.fromFloat(Float.intBitsToFloat(0x00010000))); // subnormals kept
         assertEquals(-2f, BF16Kernel.toFloat((short) 0xC000));
@@ -258,7 +267,11 @@ class QuantFormatsTest {
             byte[] b = new byte[(int) type.bytesFor(100)];
             Quants.quantize(type, x, 0, 100, MemorySegment.ofArray(b), 0);
             float[] y = dequantize(type, b);
-            float relative = switch (type) { case F32 -> 0f; case F16 -> 0x1p-11f; default -> 0x1p-8f; };
+            float relative = switch (type) {
+                case F32 -> 0f;
+                case F16 -> 0x1p-11f;
+                default -> 0x1p-8f;
+            };
             for (int i = 0; i < 100; i++) assertEquals(x[i], y[i], Math.abs(x[i]) * relative, type + " " + i);
         }
     }

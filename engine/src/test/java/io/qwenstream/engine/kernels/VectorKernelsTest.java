@@ -23,7 +23,8 @@ class VectorKernelsTest {
             switch (type) {
                 case F32 -> w.set(ValueLayout.JAVA_FLOAT_UNALIGNED, block, (float) random.nextGaussian());
                 case F16, BF16 -> {
-                    float v = (float) random.nextGaussian() * (random.nextInt(8) == 0 ? 1e-6f : 1f); // some halves subnormal
+                    float v = (float) random.nextGaussian()
+                            * (random.nextInt(8) == 0 ? 1e-6f : 1f); // some halves subnormal
                     Quants.quantize(type, new float[] {v}, 0, 1, w, block);
                 }
                 case Q8_0, Q4_0 -> setHalf(w, block, randomScale(random));
@@ -52,7 +53,9 @@ class VectorKernelsTest {
     }
 
     private static int[] sizes(GGMLType type) {
-        return type.blockSize == 1 ? new int[] {1, 7, 15, 16, 33, 47, 64, 1000, 1024} : new int[] {type.blockSize, 3 * type.blockSize, 7 * type.blockSize};
+        return type.blockSize == 1
+                ? new int[] {1, 7, 15, 16, 33, 47, 64, 1000, 1024}
+                : new int[] {type.blockSize, 3 * type.blockSize, 7 * type.blockSize};
     }
 
     @ParameterizedTest

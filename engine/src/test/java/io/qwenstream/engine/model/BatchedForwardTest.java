@@ -1,18 +1,17 @@
 package io.qwenstream.engine.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.Fixtures;
 import io.qwenstream.engine.ReferenceCheck;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** A batch of tokens (a whole prompt, or tokens of several sequences mixed) computes what one token at a time does. */
 class BatchedForwardTest {
@@ -30,7 +29,8 @@ class BatchedForwardTest {
             int total = prompts.stream().mapToInt(p -> p.length).sum();
             Qwen3Model.Batch batch = model.newBatch(total);
             Qwen3Model.State[] states = new Qwen3Model.State[prompts.size()];
-            for (int s = 0; s < states.length; s++) states[s] = model.newState(prompts.get(s).length + 16, KVCache.Precision.F32);
+            for (int s = 0; s < states.length; s++)
+                states[s] = model.newState(prompts.get(s).length + 16, KVCache.Precision.F32);
             Qwen3Model.State[] who = new Qwen3Model.State[total];
             int[] tokens = new int[total], positions = new int[total];
             boolean[] want = new boolean[total];
@@ -48,11 +48,14 @@ class BatchedForwardTest {
             model.forward(batch, who, tokens, positions, want, n);
 
             for (int s = 0; s < states.length; s++) {
-                float[] expected = Fixtures.base64Floats(sequences.get(s).get("last_logits_f32_b64").asText());
+                float[] expected = Fixtures.base64Floats(
+                        sequences.get(s).get("last_logits_f32_b64").asText());
                 float[] actual = states[s].logits();
                 double worst = 0;
                 for (int v = 0; v < expected.length; v++) worst = Math.max(worst, Math.abs(expected[v] - actual[v]));
-                assertTrue(worst <= ReferenceCheck.FLOAT32_TOLERANCE, entry + " sequence " + s + ": last logits off by " + worst);
+                assertTrue(
+                        worst <= ReferenceCheck.FLOAT32_TOLERANCE,
+                        entry + " sequence " + s + ": last logits off by " + worst);
             }
 
             // Then decode all sequences together, one token each per step: the greedy continuations.

@@ -1,5 +1,8 @@
 package io.qwenstream.engine.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.Fixtures;
@@ -8,15 +11,11 @@ import io.qwenstream.engine.cli.EngineCliRunner;
 import io.qwenstream.engine.gguf.GGUFFile;
 import io.qwenstream.engine.kernels.GGMLType;
 import io.qwenstream.engine.kernels.Tensor;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * GGUF files against the transformers references: the file llama.cpp's converter wrote, and the
@@ -38,11 +37,18 @@ class GgufReferenceTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"tiny-qwen3-moe,F32", "tiny-qwen3-moe,BF16", "tiny-qwen3,F32", "tiny-qwen3,BF16", "tiny-qwen3-moe-yarn,BF16"})
+    @CsvSource({
+        "tiny-qwen3-moe,F32",
+        "tiny-qwen3-moe,BF16",
+        "tiny-qwen3,F32",
+        "tiny-qwen3,BF16",
+        "tiny-qwen3-moe-yarn,BF16"
+    })
     void losslessConversionsMatchTransformers(String entry, String type) throws Exception {
         Path gguf = convert(entry, type);
         try (Engine engine = Engine.load(gguf, null)) {
-            ReferenceCheck.assertExact(engine, Fixtures.reference().path("models").path(entry), entry + " as " + type + " GGUF");
+            ReferenceCheck.assertExact(
+                    engine, Fixtures.reference().path("models").path(entry), entry + " as " + type + " GGUF");
         }
     }
 
@@ -59,7 +65,8 @@ class GgufReferenceTest {
         double bound = 0.5;
         assertTrue(referenceQ8Shift() <= bound, "the bound must cover the reference's own Q8_0 shift");
         try (Engine engine = Engine.load(convert(entry, "Q8_0"), null)) {
-            ReferenceCheck.assertClose(engine, Fixtures.reference().path("models").path(entry), entry + " as Q8_0", bound);
+            ReferenceCheck.assertClose(
+                    engine, Fixtures.reference().path("models").path(entry), entry + " as Q8_0", bound);
         }
     }
 
@@ -80,7 +87,8 @@ class GgufReferenceTest {
             writer.addWeights(engine.weights());
             writer.write(f32, entry, engine.tokenizer(), line -> {});
         }
-        try (Engine quantized = Engine.load(q4, null); Engine dequantized = Engine.load(f32, null)) {
+        try (Engine quantized = Engine.load(q4, null);
+                Engine dequantized = Engine.load(f32, null)) {
             for (JsonNode seq : Fixtures.reference().path("models").path(entry).get("sequences")) {
                 int[] ids = Fixtures.ints(Fixtures.field(seq, "ids"));
                 Qwen3Model.State a = quantized.model().newState(ids.length, KVCache.Precision.F32);
@@ -90,8 +98,8 @@ class GgufReferenceTest {
                     dequantized.model().forward(b, ids[p], p, true);
                     for (int v = 0; v < a.logits().length; v++) {
                         if (Math.abs(a.logits()[v] - b.logits()[v]) > ReferenceCheck.FLOAT32_TOLERANCE) {
-                            throw new AssertionError(entry + " position " + p + " token " + v + ": Q4_0 " + a.logits()[v]
-                                    + ", float32 on the same weights " + b.logits()[v]);
+                            throw new AssertionError(entry + " position " + p + " token " + v + ": Q4_0 "
+                                    + a.logits()[v] + ", float32 on the same weights " + b.logits()[v]);
                         }
                     }
                 }
@@ -101,8 +109,10 @@ class GgufReferenceTest {
 
     /** The largest difference between the two transformers references' shared top-10 logits. */
     private static double referenceQ8Shift() {
-        JsonNode f32 = Fixtures.reference().path("models").path("tiny-qwen3-moe").get("sequences");
-        JsonNode q8 = Fixtures.ggufReference().path("models").path("tiny-qwen3-moe").get("sequences");
+        JsonNode f32 =
+                Fixtures.reference().path("models").path("tiny-qwen3-moe").get("sequences");
+        JsonNode q8 =
+                Fixtures.ggufReference().path("models").path("tiny-qwen3-moe").get("sequences");
         double worst = 0;
         for (int s = 0; s < f32.size(); s++) {
             JsonNode ai = Fixtures.field(f32.get(s), "top10_ids"), al = Fixtures.field(f32.get(s), "top10_logits");
@@ -111,7 +121,10 @@ class GgufReferenceTest {
                 for (int i = 0; i < 10; i++) {
                     for (int j = 0; j < 10; j++) {
                         if (ai.get(p).get(i).asInt() == bi.get(p).get(j).asInt()) {
-                            worst = Math.max(worst, Math.abs(al.get(p).get(i).asDouble() - bl.get(p).get(j).asDouble()));
+                            worst = Math.max(
+                                    worst,
+                                    Math.abs(al.get(p).get(i).asDouble()
+                                            - bl.get(p).get(j).asDouble()));
                         }
                     }
                 }
@@ -123,7 +136,8 @@ class GgufReferenceTest {
     @Test
     void q8_0ConversionWritesTheSameTensorsAsLlamaCppsConverter() throws Exception {
         Path ours = convert("tiny-qwen3-moe", "Q8_0");
-        try (GGUFFile mine = GGUFFile.open(ours); GGUFFile theirs = GGUFFile.open(Fixtures.root().resolve("gguf/tiny-qwen3-moe.Q8_0.gguf"))) {
+        try (GGUFFile mine = GGUFFile.open(ours);
+                GGUFFile theirs = GGUFFile.open(Fixtures.root().resolve("gguf/tiny-qwen3-moe.Q8_0.gguf"))) {
             assertEquals(theirs.tensors().keySet(), mine.tensors().keySet());
             for (Tensor t : theirs.tensors().values()) {
                 Tensor m = mine.tensor(t.name());
@@ -132,17 +146,30 @@ class GgufReferenceTest {
                 assertEquals(-1L, t.data().mismatch(m.data()), t.name() + ": bytes differ");
             }
             for (String key : theirs.metadata().keySet()) {
-                if (key.startsWith("general.") && !key.equals("general.architecture") && !key.equals("general.file_type")) continue;
+                if (key.startsWith("general.")
+                        && !key.equals("general.architecture")
+                        && !key.equals("general.file_type")) continue;
                 assertTrue(mine.has(key), "metadata key " + key + " missing");
-                assertTrue(java.util.Objects.deepEquals(theirs.metadata().get(key), mine.metadata().get(key)), "metadata " + key + " differs");
+                assertTrue(
+                        java.util.Objects.deepEquals(
+                                theirs.metadata().get(key), mine.metadata().get(key)),
+                        "metadata " + key + " differs");
             }
         }
     }
 
     private Path convert(String entry, String type) throws Exception {
         Path out = temp.resolve(entry + "." + type + ".gguf");
-        EngineCliRunner.Result r = EngineCliRunner.run("convert", "--from", Fixtures.modelDirFor(entry, temp).toString(),
-                "--to", out.toString(), "--type", type, "--tokenizer", Fixtures.tokenizerDir().toString());
+        EngineCliRunner.Result r = EngineCliRunner.run(
+                "convert",
+                "--from",
+                Fixtures.modelDirFor(entry, temp).toString(),
+                "--to",
+                out.toString(),
+                "--type",
+                type,
+                "--tokenizer",
+                Fixtures.tokenizerDir().toString());
         assertEquals(0, r.status(), r.stderr());
         return out;
     }

@@ -1,19 +1,18 @@
 package io.qwenstream.engine.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.Fixtures;
 import io.qwenstream.engine.ReferenceCheck;
 import io.qwenstream.engine.kernels.GGMLType;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Checkpoints with config semantics the shared fixtures lack (tools/heldout/make_heldout.py made
@@ -31,7 +30,11 @@ class HeldOutModelsTest {
     void safetensorsMatchTransformers(String name) throws Exception {
         JsonNode ref = reference(name);
         try (Engine engine = Engine.load(dir(name), Fixtures.tokenizerDir())) {
-            assertEquals(ref.get("attention_scaling").asDouble(), engine.model().rope().attentionScaling(), 1e-6, name + ": attention scaling");
+            assertEquals(
+                    ref.get("attention_scaling").asDouble(),
+                    engine.model().rope().attentionScaling(),
+                    1e-6,
+                    name + ": attention scaling");
             float[] inv = engine.model().rope().invFreq();
             for (int i = 0; i < inv.length; i++) {
                 double expected = ref.get("inv_freq").get(i).asDouble();
@@ -60,7 +63,10 @@ class HeldOutModelsTest {
     }
 
     static Path dir(String name) throws URISyntaxException {
-        return Path.of(HeldOutModelsTest.class.getResource("/heldout/" + name + "/config.json").toURI()).getParent();
+        return Path.of(HeldOutModelsTest.class
+                        .getResource("/heldout/" + name + "/config.json")
+                        .toURI())
+                .getParent();
     }
 
     private static JsonNode reference(String name) throws Exception {

@@ -1,16 +1,15 @@
 package io.qwenstream.engine.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.Fixtures;
 import io.qwenstream.engine.ReferenceCheck;
+import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.nio.file.Path;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Every model entry of the transformers reference, loaded from its safetensors checkpoint. */
 class HfReferenceTest {
@@ -30,7 +29,8 @@ class HfReferenceTest {
 
     private static void assertRotaryTables(Engine engine, JsonNode ref, String entry) {
         RotaryEmbedding rope = engine.model().rope();
-        assertEquals(ref.get("attention_scaling").asDouble(), rope.attentionScaling(), 1e-6, entry + ": attention scaling");
+        assertEquals(
+                ref.get("attention_scaling").asDouble(), rope.attentionScaling(), 1e-6, entry + ": attention scaling");
         JsonNode invFreq = Fixtures.field(ref, "inv_freq");
         float[] ours = rope.invFreq();
         assertEquals(invFreq.size(), ours.length, entry + ": rotary frequencies");

@@ -1,5 +1,8 @@
 package io.qwenstream.engine.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.Fixtures;
@@ -7,13 +10,9 @@ import io.qwenstream.engine.generation.GenerationOptions;
 import io.qwenstream.engine.generation.Generator;
 import io.qwenstream.engine.generation.TokenListener;
 import io.qwenstream.engine.sampling.SamplingParams;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * An F16 KV cache against the float32 one on the fixture models: logits close at every position, the
@@ -53,13 +52,25 @@ class KVCachePrecisionTest {
                     worst = Math.max(worst, diff);
                     worstRelative = Math.max(worstRelative, diff / scale);
                 }
-                GenerationOptions greedy = new GenerationOptions(Fixtures.field(seq, "greedy_ids").size(),
-                        SamplingParams.greedyDecoding(), true, List.of(), null, null);
-                int[] ids16 = new Generator(engine, KVCache.Precision.F16).generate(ids, greedy, TokenListener.NONE).ids();
-                assertArrayEquals(Fixtures.ints(Fixtures.field(seq, "greedy_ids")), ids16, entry + ": greedy continuation with an F16 KV cache");
+                GenerationOptions greedy = new GenerationOptions(
+                        Fixtures.field(seq, "greedy_ids").size(),
+                        SamplingParams.greedyDecoding(),
+                        true,
+                        List.of(),
+                        null,
+                        null);
+                int[] ids16 = new Generator(engine, KVCache.Precision.F16)
+                        .generate(ids, greedy, TokenListener.NONE)
+                        .ids();
+                assertArrayEquals(
+                        Fixtures.ints(Fixtures.field(seq, "greedy_ids")),
+                        ids16,
+                        entry + ": greedy continuation with an F16 KV cache");
             }
-            assertTrue(worstRelative <= BOUND, entry + ": F16 vs F32 KV cache, logits differ by up to " + worst + ", "
-                    + worstRelative + " of the position's largest logit (bound " + BOUND + ")");
+            assertTrue(
+                    worstRelative <= BOUND,
+                    entry + ": F16 vs F32 KV cache, logits differ by up to " + worst + ", " + worstRelative
+                            + " of the position's largest logit (bound " + BOUND + ")");
         }
     }
 }

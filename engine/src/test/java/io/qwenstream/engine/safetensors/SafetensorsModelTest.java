@@ -1,13 +1,12 @@
 package io.qwenstream.engine.safetensors;
 
+import static org.junit.jupiter.api.Assertions.*;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qwenstream.engine.ModelFormatException;
 import io.qwenstream.engine.kernels.GGMLType;
 import io.qwenstream.engine.kernels.Tensor;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -19,8 +18,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.*;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SafetensorsModelTest {
 
@@ -35,17 +34,21 @@ class SafetensorsModelTest {
 
     private static Map<String, HeaderEntry> readHeader(Path file) throws IOException {
         byte[] all = Files.readAllBytes(file);
-        int n = Math.toIntExact(ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN).getLong(0));
+        int n = Math.toIntExact(
+                ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN).getLong(0));
         JsonNode header = JSON.readTree(new String(all, 8, n, StandardCharsets.UTF_8));
         Map<String, HeaderEntry> entries = new LinkedHashMap<>();
         for (var e : header.properties()) {
             if (e.getKey().equals("__metadata__")) continue;
             JsonNode v = e.getValue();
             long[] shape = new long[v.get("shape").size()];
-            for (int i = 0; i < shape.length; i++) shape[i] = v.get("shape").get(i).asLong();
+            for (int i = 0; i < shape.length; i++)
+                shape[i] = v.get("shape").get(i).asLong();
             int begin = 8 + n + v.get("data_offsets").get(0).asInt();
             int end = 8 + n + v.get("data_offsets").get(1).asInt();
-            entries.put(e.getKey(), new HeaderEntry(v.get("dtype").asText(), shape, java.util.Arrays.copyOfRange(all, begin, end)));
+            entries.put(
+                    e.getKey(),
+                    new HeaderEntry(v.get("dtype").asText(), shape, java.util.Arrays.copyOfRange(all, begin, end)));
         }
         return entries;
     }
@@ -62,7 +65,9 @@ class SafetensorsModelTest {
     @Test
     void shardedCheckpointMatchesItsIndexAndShardHeaders() throws IOException {
         Path model = MODELS.resolve("tiny-qwen3-moe");
-        JsonNode weightMap = JSON.readTree(model.resolve("model.safetensors.index.json").toFile()).get("weight_map");
+        JsonNode weightMap = JSON.readTree(
+                        model.resolve("model.safetensors.index.json").toFile())
+                .get("weight_map");
         Map<String, Map<String, HeaderEntry>> shards = new LinkedHashMap<>();
         List<String> names = new ArrayList<>();
         for (var e : weightMap.properties()) {
@@ -75,7 +80,8 @@ class SafetensorsModelTest {
             try (SafetensorsModel m = SafetensorsModel.open(opened)) {
                 assertEquals(names, List.copyOf(m.tensors().keySet()));
                 for (String name : names) {
-                    HeaderEntry expected = shards.get(weightMap.get(name).asText()).get(name);
+                    HeaderEntry expected =
+                            shards.get(weightMap.get(name).asText()).get(name);
                     assertEquals("BF16", expected.dtype, name);
                     assertMatches(name, expected, m.tensor(name));
                 }
@@ -94,11 +100,15 @@ class SafetensorsModelTest {
         Map<String, HeaderEntry> header = readHeader(model.resolve("model.safetensors"));
         for (Path opened : List.of(model, model.resolve("model.safetensors"))) {
             try (SafetensorsModel m = SafetensorsModel.open(opened)) {
-                assertEquals(List.copyOf(header.keySet()), List.copyOf(m.tensors().keySet()));
+                assertEquals(
+                        List.copyOf(header.keySet()), List.copyOf(m.tensors().keySet()));
                 header.forEach((name, expected) -> assertMatches(name, expected, m.tensor(name)));
                 assertTrue(m.findTensor("lm_head.weight").isEmpty(), "tiny-qwen3 ties its embeddings");
                 var e = assertThrows(ModelFormatException.class, () -> m.tensor("lm_head.weight"));
-                assertTrue(e.getMessage().contains(opened.toString()) && e.getMessage().contains("lm_head.weight"), e.getMessage());
+                assertTrue(
+                        e.getMessage().contains(opened.toString())
+                                && e.getMessage().contains("lm_head.weight"),
+                        e.getMessage());
             }
         }
     }
@@ -115,9 +125,11 @@ class SafetensorsModelTest {
     }
 
     private ModelFormatException fails(Path file, String... mustMention) {
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafetensorsModel.open(file).close());
+        ModelFormatException e = assertThrows(
+                ModelFormatException.class, () -> SafetensorsModel.open(file).close());
         assertTrue(e.getMessage().contains(file.getFileName().toString()), e.getMessage());
-        for (String s : mustMention) assertTrue(e.getMessage().contains(s), "should mention " + s + ": " + e.getMessage());
+        for (String s : mustMention)
+            assertTrue(e.getMessage().contains(s), "should mention " + s + ": " + e.getMessage());
         return e;
     }
 
@@ -130,7 +142,7 @@ class SafetensorsModelTest {
         try (SafetensorsModel m = SafetensorsModel.open(file)) {
             assertEquals(List.of("a", "b"), List.copyOf(m.tensors().keySet()));
             assertEquals(GGMLType.F32, m.tensor("a").type());
-            assertArrayEquals(new long[]{3, 2}, m.tensor("a").shape());
+            assertArrayEquals(new long[] {3, 2}, m.tensor("a").shape());
             assertEquals(GGMLType.F16, m.tensor("b").type());
             assertEquals(8, m.tensor("b").data().byteSize());
         }
@@ -143,9 +155,19 @@ class SafetensorsModelTest {
         fails(tiny, "too short");
 
         Path longHeader = dir.resolve("long.safetensors");
-        Files.write(longHeader, ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN).putLong(57).array());
+        Files.write(
+                longHeader,
+                ByteBuffer.allocate(64)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putLong(57)
+                        .array());
         fails(longHeader, "header length 57");
-        Files.write(longHeader, ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN).putLong(-1).array());
+        Files.write(
+                longHeader,
+                ByteBuffer.allocate(64)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putLong(-1)
+                        .array());
         fails(longHeader, "header length");
 
         fails(safetensors("json.safetensors", "{\"a\":{\"dtype\":", 0), "JSON");
@@ -155,16 +177,47 @@ class SafetensorsModelTest {
 
     @Test
     void brokenTensorEntries() throws IOException {
-        fails(safetensors("i64.safetensors", "{\"model.position_ids\":{\"dtype\":\"I64\",\"shape\":[4],\"data_offsets\":[0,32]}}", 32),
-                "model.position_ids", "I64");
-        fails(safetensors("eof.safetensors", "{\"w\":{\"dtype\":\"BF16\",\"shape\":[8],\"data_offsets\":[0,16]}}", 8), "w", "data_offsets");
-        fails(safetensors("far.safetensors", "{\"w\":{\"dtype\":\"BF16\",\"shape\":[8],\"data_offsets\":[1099511627776,1099511627792]}}", 16), "w");
-        fails(safetensors("size.safetensors", "{\"w\":{\"dtype\":\"BF16\",\"shape\":[8],\"data_offsets\":[0,12]}}", 16), "w", "needs");
-        fails(safetensors("order.safetensors", "{\"w\":{\"dtype\":\"BF16\",\"shape\":[0],\"data_offsets\":[8,0]}}", 16), "w");
+        fails(
+                safetensors(
+                        "i64.safetensors",
+                        "{\"model.position_ids\":{\"dtype\":\"I64\",\"shape\":[4],\"data_offsets\":[0,32]}}",
+                        32),
+                "model.position_ids",
+                "I64");
+        fails(
+                safetensors("eof.safetensors", "{\"w\":{\"dtype\":\"BF16\",\"shape\":[8],\"data_offsets\":[0,16]}}", 8),
+                "w",
+                "data_offsets");
+        fails(
+                safetensors(
+                        "far.safetensors",
+                        "{\"w\":{\"dtype\":\"BF16\",\"shape\":[8],\"data_offsets\":[1099511627776,1099511627792]}}",
+                        16),
+                "w");
+        fails(
+                safetensors(
+                        "size.safetensors", "{\"w\":{\"dtype\":\"BF16\",\"shape\":[8],\"data_offsets\":[0,12]}}", 16),
+                "w",
+                "needs");
+        fails(
+                safetensors(
+                        "order.safetensors", "{\"w\":{\"dtype\":\"BF16\",\"shape\":[0],\"data_offsets\":[8,0]}}", 16),
+                "w");
         fails(safetensors("nodtype.safetensors", "{\"w\":{\"shape\":[8],\"data_offsets\":[0,16]}}", 16), "w", "dtype");
-        fails(safetensors("neg.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4), "w", "shape");
-        fails(safetensors("huge.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,4]}}", 4), "w");
-        fails(safetensors("offsets.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0]}}", 4), "w", "data_offsets");
+        fails(
+                safetensors("neg.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4),
+                "w",
+                "shape");
+        fails(
+                safetensors(
+                        "huge.safetensors",
+                        "{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,4]}}",
+                        4),
+                "w");
+        fails(
+                safetensors("offsets.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0]}}", 4),
+                "w",
+                "data_offsets");
     }
 
     @Test
@@ -174,12 +227,18 @@ class SafetensorsModelTest {
 
         Path model = Files.createDirectory(dir.resolve("sharded"));
         Path shard = model.resolve("model-00001-of-00002.safetensors");
-        Files.copy(safetensors("s.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4), shard);
+        Files.copy(
+                safetensors("s.safetensors", "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4),
+                shard);
         Path index = model.resolve("model.safetensors.index.json");
 
-        Files.writeString(index, "{\"weight_map\":{\"a\":\"model-00001-of-00002.safetensors\",\"b\":\"model-00002-of-00002.safetensors\"}}");
+        Files.writeString(
+                index,
+                "{\"weight_map\":{\"a\":\"model-00001-of-00002.safetensors\",\"b\":\"model-00002-of-00002.safetensors\"}}");
         fails(model, "model-00002-of-00002.safetensors", "b");
-        Files.writeString(index, "{\"weight_map\":{\"a\":\"model-00001-of-00002.safetensors\",\"c\":\"model-00001-of-00002.safetensors\"}}");
+        Files.writeString(
+                index,
+                "{\"weight_map\":{\"a\":\"model-00001-of-00002.safetensors\",\"c\":\"model-00001-of-00002.safetensors\"}}");
         fails(model, "model-00001-of-00002.safetensors", "c");
         Files.writeString(index, "{\"weight_map\":{\"a\":\"../s.safetensors\"}}");
         fails(model, "../s.safetensors");
@@ -192,7 +251,8 @@ class SafetensorsModelTest {
         try (SafetensorsModel m = SafetensorsModel.open(model)) {
             assertEquals(List.of("a"), List.copyOf(m.tensors().keySet()));
             var e = assertThrows(ModelFormatException.class, () -> m.tensor("model.norm.weight"));
-            assertTrue(e.getMessage().contains("sharded") && e.getMessage().contains("model.norm.weight"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("sharded") && e.getMessage().contains("model.norm.weight"), e.getMessage());
         }
     }
 }

@@ -1,14 +1,13 @@
 package io.qwenstream.engine.sampling;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.HashSet;
-import java.util.Set;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 class SamplerTest {
 
@@ -63,7 +62,8 @@ class SamplerTest {
     @Test
     void topPKeepsTheSmallestSetReachingP() {
         float[] l = new float[10];
-        l[0] = 10; l[1] = 9.5f; // ~0.62 and ~0.38 of the mass, the rest negligible
+        l[0] = 10;
+        l[1] = 9.5f; // ~0.62 and ~0.38 of the mass, the rest negligible
         for (int i = 2; i < 10; i++) l[i] = -20;
         Sampler s = new Sampler(new SamplingParams(1f, 0.5f, 0, 0f, 0f, 7, false), 10);
         for (int i = 0; i < 200; i++) assertEquals(0, s.sample(l.clone()));
@@ -72,7 +72,10 @@ class SamplerTest {
     @Test
     void minPDropsTokensFarBelowTheBest() {
         float[] l = new float[4];
-        l[0] = 2; l[1] = 2; l[2] = -5; l[3] = -5;
+        l[0] = 2;
+        l[1] = 2;
+        l[2] = -5;
+        l[3] = -5;
         Sampler s = new Sampler(new SamplingParams(1f, 1f, 0, 0.1f, 0f, 3, false), 4);
         for (int i = 0; i < 300; i++) assertTrue(s.sample(l.clone()) <= 1);
     }
@@ -80,7 +83,9 @@ class SamplerTest {
     @Test
     void presencePenaltySteersAwayFromSeenTokens() {
         float[] l = new float[3];
-        l[0] = 1.0f; l[1] = 0.5f; l[2] = 0f;
+        l[0] = 1.0f;
+        l[1] = 0.5f;
+        l[2] = 0f;
         Sampler s = new Sampler(new SamplingParams(0f, 1f, 0, 0f, 1.0f, 0, true), 3);
         assertEquals(0, s.sample(l.clone()));
         s.accept(0);

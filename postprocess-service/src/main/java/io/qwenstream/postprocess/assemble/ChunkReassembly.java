@@ -24,14 +24,20 @@ public final class ChunkReassembly {
      * A chunk with the facts of its record: its time, its trace, and the worker's own clock readings, which
      * the last chunk carries as extra fields (started_at_ms, first_token_at_ms, finished_at_ms; null if absent).
      */
-    public record ChunkRecord(TokenChunk chunk, long timestampMs, String traceparent, Long startedAtMs, Long firstTokenAtMs,
-                              Long finishedAtMs) {}
+    public record ChunkRecord(
+            TokenChunk chunk,
+            long timestampMs,
+            String traceparent,
+            Long startedAtMs,
+            Long firstTokenAtMs,
+            Long finishedAtMs) {}
 
     private ChunkReassembly() {}
 
     public static Step accept(String requestId, Progress progress, ChunkRecord record, long now) {
         TokenChunk chunk = record.chunk();
-        boolean seen = progress.done() || chunk.seq() < progress.nextSeq()
+        boolean seen = progress.done()
+                || chunk.seq() < progress.nextSeq()
                 || progress.waiting().stream().anyMatch(w -> w.seq() == chunk.seq())
                 || progress.complete() && chunk.seq() > progress.last().seq();
         if (seen) return new Step(progress, List.of(), true);
@@ -45,8 +51,11 @@ public final class ChunkReassembly {
         } else if (chunk.tokenCount() > 0 && (firstTokenAt == null || record.timestampMs() < firstTokenAt)) {
             firstTokenAt = record.timestampMs();
         }
-        Long lastChunkAt = record.finishedAtMs() != null ? record.finishedAtMs()
-                : progress.lastChunkAtMs() == null ? record.timestampMs() : Math.max(progress.lastChunkAtMs(), record.timestampMs());
+        Long lastChunkAt = record.finishedAtMs() != null
+                ? record.finishedAtMs()
+                : progress.lastChunkAtMs() == null
+                        ? record.timestampMs()
+                        : Math.max(progress.lastChunkAtMs(), record.timestampMs());
 
         List<TokenChunk> waiting = new ArrayList<>(progress.waiting());
         waiting.add(chunk);
@@ -71,8 +80,18 @@ public final class ChunkReassembly {
         }
         // Chunks numbered after the last one cannot belong to this generation; they are not kept.
         if (last != null) waiting.clear();
-        Progress updated = new Progress(nextSeq, List.copyOf(waiting), splitter.state(), deltaSeq, last, firstTokenAt,
-                lastChunkAt, startedAt, traceparent, now, null);
+        Progress updated = new Progress(
+                nextSeq,
+                List.copyOf(waiting),
+                splitter.state(),
+                deltaSeq,
+                last,
+                firstTokenAt,
+                lastChunkAt,
+                startedAt,
+                traceparent,
+                now,
+                null);
         return new Step(updated, List.copyOf(deltas), false);
     }
 
@@ -88,8 +107,18 @@ public final class ChunkReassembly {
             deltas.add(ResponseDelta.of(requestId, deltaSeq++, kindOf(delta.kind()), delta.text()));
         }
         TokenChunk failed = TokenChunk.failed(requestId, progress.nextSeq(), Phase.ANSWER, null, error);
-        Progress updated = new Progress(progress.nextSeq(), List.of(), splitter.state(), deltaSeq, failed,
-                progress.firstTokenAtMs(), progress.lastChunkAtMs(), progress.startedAtMs(), progress.traceparent(), now, null);
+        Progress updated = new Progress(
+                progress.nextSeq(),
+                List.of(),
+                splitter.state(),
+                deltaSeq,
+                failed,
+                progress.firstTokenAtMs(),
+                progress.lastChunkAtMs(),
+                progress.startedAtMs(),
+                progress.traceparent(),
+                now,
+                null);
         return new Step(updated, List.copyOf(deltas), false);
     }
 

@@ -20,12 +20,22 @@ import java.util.List;
  * @param updatedAtMs wall time of the last change, for the sweeps
  * @param doneAtMs wall time the response went out; later chunks of the request are duplicates
  */
-public record Progress(long nextSeq, List<TokenChunk> waiting, ThinkingSplitter.State splitter, long nextDeltaSeq,
-                       TokenChunk last, Long firstTokenAtMs, Long lastChunkAtMs, Long startedAtMs, String traceparent,
-                       long updatedAtMs, Long doneAtMs) {
+public record Progress(
+        long nextSeq,
+        List<TokenChunk> waiting,
+        ThinkingSplitter.State splitter,
+        long nextDeltaSeq,
+        TokenChunk last,
+        Long firstTokenAtMs,
+        Long lastChunkAtMs,
+        Long startedAtMs,
+        String traceparent,
+        long updatedAtMs,
+        Long doneAtMs) {
 
     public static Progress start(String requestId, long now) {
-        return new Progress(0, List.of(), new ThinkingSplitter(requestId).state(), 0, null, null, null, null, null, now, null);
+        return new Progress(
+                0, List.of(), new ThinkingSplitter(requestId).state(), 0, null, null, null, null, null, now, null);
     }
 
     /** Every chunk through the last one has been split: the response can be built. */
@@ -38,7 +48,17 @@ public record Progress(long nextSeq, List<TokenChunk> waiting, ThinkingSplitter.
     }
 
     public Progress finished(long now) {
-        return new Progress(nextSeq, List.of(), splitter, nextDeltaSeq, last, firstTokenAtMs, lastChunkAtMs, startedAtMs,
-                traceparent, now, now);
+        return new Progress(
+                nextSeq,
+                List.of(),
+                splitter,
+                nextDeltaSeq,
+                last,
+                firstTokenAtMs,
+                lastChunkAtMs,
+                startedAtMs,
+                traceparent,
+                now,
+                now);
     }
 }

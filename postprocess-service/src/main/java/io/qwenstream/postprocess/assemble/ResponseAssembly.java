@@ -62,14 +62,24 @@ public final class ResponseAssembly {
 
         InferenceResponse.Translation translation = ok && task == Task.TRANSLATE ? translation(known, answer) : null;
         InferenceResponse.Summary summary = ok && task == Task.SUMMARIZE ? summary(prepared.summarize(), answer) : null;
-        InferenceResponse response = new InferenceResponse(Messages.SCHEMA_VERSION, requestId,
-                ok ? ResponseStatus.OK : ResponseStatus.ERROR, thinking.toString(), answer,
-                toolCalls.isEmpty() ? null : List.copyOf(toolCalls), translation, summary, last.usage(),
-                timings(known, progress), ok ? last.finishReason() : FinishReason.ERROR, error);
+        InferenceResponse response = new InferenceResponse(
+                Messages.SCHEMA_VERSION,
+                requestId,
+                ok ? ResponseStatus.OK : ResponseStatus.ERROR,
+                thinking.toString(),
+                answer,
+                toolCalls.isEmpty() ? null : List.copyOf(toolCalls),
+                translation,
+                summary,
+                last.usage(),
+                timings(known, progress),
+                ok ? last.finishReason() : FinishReason.ERROR,
+                error);
 
         ConversationHistory conversation = null;
         if (ok && prepared != null && task == Task.CHAT && prepared.conversationId() != null) {
-            conversation = ConversationHistory.of(prepared.conversationId(), history(prepared.messages(), answer, toolCalls));
+            conversation =
+                    ConversationHistory.of(prepared.conversationId(), history(prepared.messages(), answer, toolCalls));
         }
         return new Built(response, conversation);
     }
@@ -79,9 +89,12 @@ public final class ResponseAssembly {
         return switch (last.finishReason()) {
             case STOP, LENGTH -> null;
             case CANCELLED -> new ErrorDetail(ErrorCode.CANCELLED, "the request was cancelled during generation");
-            case DEADLINE -> new ErrorDetail(ErrorCode.DEADLINE_EXCEEDED, "the request's deadline passed during generation");
-            case ERROR -> last.error() != null ? last.error()
-                    : new ErrorDetail(ErrorCode.INTERNAL, "the inference worker failed without saying why");
+            case DEADLINE ->
+                new ErrorDetail(ErrorCode.DEADLINE_EXCEEDED, "the request's deadline passed during generation");
+            case ERROR ->
+                last.error() != null
+                        ? last.error()
+                        : new ErrorDetail(ErrorCode.INTERNAL, "the inference worker failed without saying why");
         };
     }
 
@@ -90,7 +103,10 @@ public final class ResponseAssembly {
         String target = options.targetLanguage();
         String source = options.sourceLanguage();
         if (source == null || source.isBlank()) {
-            source = languages.detect(sourceText(known)).map(l -> LanguageDetection.nameLike(l, target)).orElse(null);
+            source = languages
+                    .detect(sourceText(known))
+                    .map(l -> LanguageDetection.nameLike(l, target))
+                    .orElse(null);
         }
         return new InferenceResponse.Translation(TranslationCleaner.clean(answer), source, target);
     }
@@ -103,19 +119,25 @@ public final class ResponseAssembly {
         if (known.sourceText() != null) return known.sourceText();
         String user = known.prepared().messages().reversed().stream()
                 .filter(m -> m.role() == Role.USER && m.content() != null)
-                .map(ChatMessage::content).findFirst().orElse("");
+                .map(ChatMessage::content)
+                .findFirst()
+                .orElse("");
         int blank = user.indexOf("\n\n");
-        if (blank > 0 && user.substring(0, blank).strip().endsWith(":")) return user.substring(blank + 2).strip();
+        if (blank > 0 && user.substring(0, blank).strip().endsWith(":"))
+            return user.substring(blank + 2).strip();
         return user;
     }
 
     private static InferenceResponse.Summary summary(SummarizeOptions options, String answer) {
         SummarizeStyle style = options == null || options.style() == null ? SummarizeStyle.PARAGRAPH : options.style();
-        SummaryFormatter.Summary summary = SummaryFormatter.format(answer, switch (style) {
-            case BULLETS -> SummaryFormatter.Style.BULLETS;
-            case PARAGRAPH -> SummaryFormatter.Style.PARAGRAPH;
-            case ISSUE_RESOLUTION -> SummaryFormatter.Style.ISSUE_RESOLUTION;
-        }, options == null ? null : options.maxWords());
+        SummaryFormatter.Summary summary = SummaryFormatter.format(
+                answer,
+                switch (style) {
+                    case BULLETS -> SummaryFormatter.Style.BULLETS;
+                    case PARAGRAPH -> SummaryFormatter.Style.PARAGRAPH;
+                    case ISSUE_RESOLUTION -> SummaryFormatter.Style.ISSUE_RESOLUTION;
+                },
+                options == null ? null : options.maxWords());
         return new InferenceResponse.Summary(summary.text(), summary.bullets());
     }
 
@@ -141,13 +163,25 @@ public final class ResponseAssembly {
         List<ChatMessage> history = new ArrayList<>();
         for (ChatMessage message : messages) {
             if (message.role() == Role.SYSTEM) continue;
-            history.add(message.reasoningContent() == null ? message
-                    : new ChatMessage(message.role(), message.content(), null, message.toolCalls(), message.toolCallId(),
-                            message.name()));
+            history.add(
+                    message.reasoningContent() == null
+                            ? message
+                            : new ChatMessage(
+                                    message.role(),
+                                    message.content(),
+                                    null,
+                                    message.toolCalls(),
+                                    message.toolCallId(),
+                                    message.name()));
         }
         boolean toolOnly = answer.isEmpty() && !toolCalls.isEmpty();
-        history.add(new ChatMessage(Role.ASSISTANT, toolOnly ? null : answer, null,
-                toolCalls.isEmpty() ? null : List.copyOf(toolCalls), null, null));
+        history.add(new ChatMessage(
+                Role.ASSISTANT,
+                toolOnly ? null : answer,
+                null,
+                toolCalls.isEmpty() ? null : List.copyOf(toolCalls),
+                null,
+                null));
         return history;
     }
 }

@@ -28,7 +28,8 @@ public final class LanguageDetection {
         IsoCode639_1[] codes = isoCodes.stream()
                 .map(code -> IsoCode639_1.valueOf(code.strip().toUpperCase(Locale.ROOT)))
                 .toArray(IsoCode639_1[]::new);
-        if (codes.length < 2) throw new IllegalArgumentException("language detection needs at least two languages, got " + isoCodes);
+        if (codes.length < 2)
+            throw new IllegalArgumentException("language detection needs at least two languages, got " + isoCodes);
         LanguageDetectorBuilder builder = LanguageDetectorBuilder.fromIsoCodes639_1(codes);
         this.detector = (lowAccuracy ? builder.withLowAccuracyMode() : builder).build();
     }
@@ -38,9 +39,14 @@ public final class LanguageDetection {
      * translate request does not wait seconds for them. Safe to run beside detections.
      */
     public void warmUp() {
-        for (String sample : List.of("The quick brown fox jumps over the lazy dog.", "Быстрая коричневая лиса прыгает.",
-                "敏捷的棕色狐狸跳过了懒狗。", "素早い茶色の狐がのろまな犬を飛び越える。", "빠른 갈색 여우가 게으른 개를 뛰어넘는다.",
-                "الثعلب البني السريع يقفز فوق الكلب الكسول.", "तेज़ भूरी लोमड़ी आलसी कुत्ते के ऊपर कूदती है।")) {
+        for (String sample : List.of(
+                "The quick brown fox jumps over the lazy dog.",
+                "Быстрая коричневая лиса прыгает.",
+                "敏捷的棕色狐狸跳过了懒狗。",
+                "素早い茶色の狐がのろまな犬を飛び越える。",
+                "빠른 갈색 여우가 게으른 개를 뛰어넘는다.",
+                "الثعلب البني السريع يقفز فوق الكلب الكسول.",
+                "तेज़ भूरी लोमड़ी आलसी कुत्ते के ऊपर कूदती है।")) {
             detector.detectLanguageOf(sample);
         }
     }
@@ -60,8 +66,10 @@ public final class LanguageDetection {
         String primary = name.strip().split("[-_]")[0].toUpperCase(Locale.ROOT);
         return Arrays.stream(Language.values())
                 .filter(l -> l != Language.UNKNOWN)
-                .filter(l -> l.name().equals(primary) || l.name().equals(name.strip().toUpperCase(Locale.ROOT))
-                        || l.getIsoCode639_1().name().equals(primary) || l.getIsoCode639_3().name().equals(primary))
+                .filter(l -> l.name().equals(primary)
+                        || l.name().equals(name.strip().toUpperCase(Locale.ROOT))
+                        || l.getIsoCode639_1().name().equals(primary)
+                        || l.getIsoCode639_3().name().equals(primary))
                 .findFirst();
     }
 
@@ -70,7 +78,8 @@ public final class LanguageDetection {
      * gets the ISO 639-1 code, a name ("German") gets the English name.
      */
     public static String nameLike(Language language, String targetAsWritten) {
-        boolean code = targetAsWritten != null && targetAsWritten.strip().matches("[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+        boolean code = targetAsWritten != null
+                && targetAsWritten.strip().matches("[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
                 && !targetAsWritten.strip().equalsIgnoreCase(language.name());
         if (code) return language.getIsoCode639_1().name().toLowerCase(Locale.ROOT);
         String lower = language.name().toLowerCase(Locale.ROOT);

@@ -25,7 +25,11 @@ import java.util.regex.Pattern;
  */
 public final class SummaryFormatter {
 
-    public enum Style { BULLETS, PARAGRAPH, ISSUE_RESOLUTION }
+    public enum Style {
+        BULLETS,
+        PARAGRAPH,
+        ISSUE_RESOLUTION
+    }
 
     /** {@code issue} and {@code resolution} are set for style issue_resolution only. */
     public record Summary(String text, List<String> bullets, String issue, String resolution) {}
@@ -37,13 +41,16 @@ public final class SummaryFormatter {
     private static final Pattern RESOLUTION = label("resolution|solution|fix|the resolution|the solution|resolved by");
     private static final Pattern OPEN_QUESTIONS = label("open questions?|remaining questions?|follow[- ]?ups?");
     /** An "Open questions" value that says there are none. */
-    private static final Pattern NOTHING = Pattern.compile("\\W*(?:none|n/?a|nothing|no)\\W*", Pattern.CASE_INSENSITIVE);
+    private static final Pattern NOTHING =
+            Pattern.compile("\\W*(?:none|n/?a|nothing|no)\\W*", Pattern.CASE_INSENSITIVE);
+
     private static final Pattern PREAMBLE = Pattern.compile(
             "^(?:sure|okay|ok|certainly)?[!,.]?\\s*(?:here(?:'s| is| are)\\b[^\\n]{0,60}|(?:\\w+\\s+)?summary[^\\n]{0,40}):\\s*$",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
 
     private static Pattern label(String names) {
-        return Pattern.compile("^\\s*(?:[-*•]\\s*)?" + BOLD + "\\s*(?:" + names + ")\\s*" + BOLD + "\\s*[:：]\\s*" + BOLD + "\\s*(.*)$",
+        return Pattern.compile(
+                "^\\s*(?:[-*•]\\s*)?" + BOLD + "\\s*(?:" + names + ")\\s*" + BOLD + "\\s*[:：]\\s*" + BOLD + "\\s*(.*)$",
                 Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     }
 
@@ -89,7 +96,8 @@ public final class SummaryFormatter {
             left -= 1 + Words.count(cut);
         }
         StringBuilder text = new StringBuilder();
-        for (String item : kept) text.append(text.isEmpty() ? "" : "\n").append("- ").append(item);
+        for (String item : kept)
+            text.append(text.isEmpty() ? "" : "\n").append("- ").append(item);
         return new Summary(text.toString(), List.copyOf(kept), null, null);
     }
 
@@ -165,7 +173,9 @@ public final class SummaryFormatter {
         List<String> sentences = new ArrayList<>();
         BreakIterator iterator = BreakIterator.getSentenceInstance(Locale.ROOT);
         iterator.setText(text);
-        for (int start = iterator.first(), end = iterator.next(); end != BreakIterator.DONE; start = end, end = iterator.next()) {
+        for (int start = iterator.first(), end = iterator.next();
+                end != BreakIterator.DONE;
+                start = end, end = iterator.next()) {
             String sentence = text.substring(start, end).strip();
             if (!sentence.isEmpty()) sentences.add(sentence);
         }

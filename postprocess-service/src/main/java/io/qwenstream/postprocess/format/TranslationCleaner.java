@@ -12,8 +12,10 @@ public final class TranslationCleaner {
 
     private static final String ACK = "(?:(?:sure|okay|ok|certainly|of course)[!,.]?\\s*)?";
     /** "… of the text", "… into German", "… (German)": what may sit between "translation" and the colon. */
-    private static final String TARGET = "(?:\\s+of\\s+(?:the\\s+|your\\s+)?(?:text|sentence|passage|paragraph|above|input))?"
-            + "(?:\\s+(?:into|in|to)\\s+\\p{L}+(?:\\s+\\p{L}+)?)?(?:\\s*\\([^)\\n]{0,40}\\))?";
+    private static final String TARGET =
+            "(?:\\s+of\\s+(?:the\\s+|your\\s+)?(?:text|sentence|passage|paragraph|above|input))?"
+                    + "(?:\\s+(?:into|in|to)\\s+\\p{L}+(?:\\s+\\p{L}+)?)?(?:\\s*\\([^)\\n]{0,40}\\))?";
+
     private static final Pattern PREAMBLE = Pattern.compile(
             "^" + ACK + "(?:"
                     + "here(?:'s| is| are)\\b[^:\\n]{0,60}?\\btranslat\\w*" + TARGET
@@ -24,9 +26,18 @@ public final class TranslationCleaner {
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     /** Opening and closing quote of each pair a model wraps text in. */
     private static final List<String[]> QUOTES = List.of(
-            new String[] {"\"", "\""}, new String[] {"'", "'"}, new String[] {"“", "”"}, new String[] {"‘", "’"},
-            new String[] {"«", "»"}, new String[] {"»", "«"}, new String[] {"„", "“"}, new String[] {"„", "”"},
-            new String[] {"‚", "‘"}, new String[] {"「", "」"}, new String[] {"『", "』"}, new String[] {"‹", "›"},
+            new String[] {"\"", "\""},
+            new String[] {"'", "'"},
+            new String[] {"“", "”"},
+            new String[] {"‘", "’"},
+            new String[] {"«", "»"},
+            new String[] {"»", "«"},
+            new String[] {"„", "“"},
+            new String[] {"„", "”"},
+            new String[] {"‚", "‘"},
+            new String[] {"「", "」"},
+            new String[] {"『", "』"},
+            new String[] {"‹", "›"},
             new String[] {"```", "```"});
 
     private TranslationCleaner() {}

@@ -28,10 +28,17 @@ import java.util.List;
 public final class ThinkingSplitter {
 
     /** The phase a worker chunk carries. */
-    public enum Phase { THINKING, ANSWER }
+    public enum Phase {
+        THINKING,
+        ANSWER
+    }
 
     /** Where the text currently goes. */
-    public enum Mode { THINKING, CONTENT, TOOL_CALL }
+    public enum Mode {
+        THINKING,
+        CONTENT,
+        TOOL_CALL
+    }
 
     static final String THINK_OPEN = "<think>";
     static final String THINK_CLOSE = "</think>";
@@ -44,8 +51,14 @@ public final class ThinkingSplitter {
     private static final String SECTION_SEPARATOR = "\n\n";
 
     /** Everything needed to continue after a restart; plain values so any JSON mapper can store it. */
-    public record State(Mode mode, Phase lastPhase, String pending, Section thinking, Section content,
-                        String toolBuffer, int toolCalls) {}
+    public record State(
+            Mode mode,
+            Phase lastPhase,
+            String pending,
+            Section thinking,
+            Section content,
+            String toolBuffer,
+            int toolCalls) {}
 
     /** Per kind: has anything been emitted, is the current section still blank, held trailing blanks. */
     public record Section(boolean emitted, boolean blank, String held) {
@@ -82,8 +95,14 @@ public final class ThinkingSplitter {
     }
 
     public State state() {
-        return new State(mode, lastPhase, pending.toString(), thinking.section(), content.section(),
-                toolBuffer.toString(), toolCalls.count());
+        return new State(
+                mode,
+                lastPhase,
+                pending.toString(),
+                thinking.section(),
+                content.section(),
+                toolBuffer.toString(),
+                toolCalls.count());
     }
 
     /** Splits a whole text at once (no phase labels: the tags decide). */

@@ -38,7 +38,8 @@ final class ToolCallParser {
         }
         if (node == null || !node.isObject() || !node.path("name").isTextual()) return null;
         JsonNode arguments = node.path("arguments");
-        String argumentsJson = arguments.isMissingNode() || arguments.isNull() ? "{}"
+        String argumentsJson = arguments.isMissingNode() || arguments.isNull()
+                ? "{}"
                 : arguments.isTextual() ? arguments.asText() : arguments.toString();
         return new ToolCall(nextId(), node.get("name").asText(), argumentsJson);
     }

@@ -43,7 +43,8 @@ class ChunkReassemblyTest {
         int duplicates = 0;
         long time = 1000;
         for (TokenChunk chunk : order) {
-            Step step = ChunkReassembly.accept(ID, progress, new ChunkRecord(chunk, time += 10, "00-trace-01", null, null, null), time);
+            Step step = ChunkReassembly.accept(
+                    ID, progress, new ChunkRecord(chunk, time += 10, "00-trace-01", null, null, null), time);
             if (step.duplicate()) duplicates++;
             deltas.addAll(step.deltas());
             progress = Messages.fromJson(Messages.toJson(step.progress()), Progress.class);
@@ -84,7 +85,8 @@ class ChunkReassemblyTest {
             // The delta boundaries may differ (how much was contiguous when), the text and seq order may not.
             assertEquals("why", run.text(DeltaKind.THINKING));
             assertEquals("because.", run.text(DeltaKind.CONTENT));
-            for (int i = 0; i < run.deltas().size(); i++) assertEquals(i, run.deltas().get(i).seq());
+            for (int i = 0; i < run.deltas().size(); i++)
+                assertEquals(i, run.deltas().get(i).seq());
             assertFalse(inOrder.isEmpty());
         }
     }
@@ -101,20 +103,27 @@ class ChunkReassemblyTest {
     @Test
     void chunksAfterTheResponseAreDuplicates() {
         Progress done = run(chunks()).progress().finished(5000);
-        Step again = ChunkReassembly.accept(ID, done, new ChunkRecord(chunks().get(3), 6000, null, null, null, null), 6000);
+        Step again =
+                ChunkReassembly.accept(ID, done, new ChunkRecord(chunks().get(3), 6000, null, null, null, null), 6000);
         assertTrue(again.duplicate());
     }
 
     @Test
     void timingFactsComeFromTheRecords() {
         Progress progress = Progress.start(ID, 0);
-        progress = ChunkReassembly.accept(ID, progress, new ChunkRecord(chunks().get(1), 1200, null, null, null, null), 0).progress();
-        progress = ChunkReassembly.accept(ID, progress, new ChunkRecord(chunks().get(0), 1100, null, null, null, null), 0).progress();
+        progress = ChunkReassembly.accept(
+                        ID, progress, new ChunkRecord(chunks().get(1), 1200, null, null, null, null), 0)
+                .progress();
+        progress = ChunkReassembly.accept(
+                        ID, progress, new ChunkRecord(chunks().get(0), 1100, null, null, null, null), 0)
+                .progress();
         assertEquals(1100L, progress.firstTokenAtMs());
         assertEquals(1200L, progress.lastChunkAtMs());
         assertNull(progress.startedAtMs());
         // The worker's readings on the last chunk win over record times.
-        progress = ChunkReassembly.accept(ID, progress, new ChunkRecord(chunks().get(3), 1400, null, 1050L, 1080L, 1390L), 0).progress();
+        progress = ChunkReassembly.accept(
+                        ID, progress, new ChunkRecord(chunks().get(3), 1400, null, 1050L, 1080L, 1390L), 0)
+                .progress();
         assertEquals(1050L, progress.startedAtMs());
         assertEquals(1080L, progress.firstTokenAtMs());
         assertEquals(1390L, progress.lastChunkAtMs());

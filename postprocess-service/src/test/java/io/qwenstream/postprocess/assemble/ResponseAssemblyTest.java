@@ -40,11 +40,29 @@ class ResponseAssemblyTest {
         assembly = new ResponseAssembly(new LanguageDetection(List.of("en", "de", "fr"), false));
     }
 
-    private static PreparedRequest prepared(Task task, String conversationId, List<ChatMessage> messages,
-                                            TranslateOptions translate, SummarizeOptions summarize) {
-        return new PreparedRequest(1, ID, conversationId, null, task, "<|im_start|>…", 20, new Thinking(true, null),
-                new PreparedRequest.ResolvedSampling(0.6, 0.95, 20, 0, 0, 1, 100, List.of(), false), translate, summarize,
-                messages, true, null, 1_000, null);
+    private static PreparedRequest prepared(
+            Task task,
+            String conversationId,
+            List<ChatMessage> messages,
+            TranslateOptions translate,
+            SummarizeOptions summarize) {
+        return new PreparedRequest(
+                1,
+                ID,
+                conversationId,
+                null,
+                task,
+                "<|im_start|>…",
+                20,
+                new Thinking(true, null),
+                new PreparedRequest.ResolvedSampling(0.6, 0.95, 20, 0, 0, 1, 100, List.of(), false),
+                translate,
+                summarize,
+                messages,
+                true,
+                null,
+                1_000,
+                null);
     }
 
     private static Progress complete(FinishReason finish, TokenChunk last) {
@@ -56,7 +74,9 @@ class ResponseAssemblyTest {
     }
 
     private static List<ResponseDelta> deltas(String thinking, String content) {
-        return List.of(ResponseDelta.of(ID, 0, DeltaKind.THINKING, thinking), ResponseDelta.of(ID, 1, DeltaKind.CONTENT, content));
+        return List.of(
+                ResponseDelta.of(ID, 0, DeltaKind.THINKING, thinking),
+                ResponseDelta.of(ID, 1, DeltaKind.CONTENT, content));
     }
 
     /** Every response is valid against InferenceResponse.schema.json. */
@@ -68,8 +88,11 @@ class ResponseAssemblyTest {
 
     @Test
     void chatWithConversationStoresTheAnswerWithoutReasoningOrSystem() {
-        List<ChatMessage> messages = List.of(ChatMessage.system("Be brief."), ChatMessage.user("Hi"),
-                new ChatMessage(Role.ASSISTANT, "Hello!", "the user greets", null, null, null), ChatMessage.user("2+2?"));
+        List<ChatMessage> messages = List.of(
+                ChatMessage.system("Be brief."),
+                ChatMessage.user("Hi"),
+                new ChatMessage(Role.ASSISTANT, "Hello!", "the user greets", null, null, null),
+                ChatMessage.user("2+2?"));
         KnownRequest known = new KnownRequest(prepared(Task.CHAT, "conv-1", messages, null, null), null, 1_010, null);
         ResponseAssembly.Built built = assembly.build(ID, known, completed(FinishReason.STOP), deltas("add them", "4"));
         InferenceResponse response = valid(built.response());
@@ -78,8 +101,13 @@ class ResponseAssemblyTest {
         assertEquals("4", response.content());
         assertEquals(USAGE, response.usage());
         assertEquals(new InferenceResponse.Timings(10, 300L, 900), response.timings());
-        assertEquals(List.of(ChatMessage.user("Hi"), ChatMessage.assistant("Hello!"), ChatMessage.user("2+2?"),
-                ChatMessage.assistant("4")), built.conversation().messages());
+        assertEquals(
+                List.of(
+                        ChatMessage.user("Hi"),
+                        ChatMessage.assistant("Hello!"),
+                        ChatMessage.user("2+2?"),
+                        ChatMessage.assistant("4")),
+                built.conversation().messages());
         assertEquals("conv-1", built.conversation().conversationId());
     }
 
@@ -87,8 +115,8 @@ class ResponseAssemblyTest {
     void toolCallsGoToTheResponseAndTheHistory() {
         ToolCall call = ToolCall.function("call_1", "get_weather", "{\"city\":\"Rome\"}");
         List<ResponseDelta> deltas = List.of(ResponseDelta.of(ID, 0, DeltaKind.TOOL_CALL, Messages.toJsonString(call)));
-        KnownRequest known = new KnownRequest(prepared(Task.CHAT, "conv-2", List.of(ChatMessage.user("Weather?")), null, null),
-                null, 1_000, null);
+        KnownRequest known = new KnownRequest(
+                prepared(Task.CHAT, "conv-2", List.of(ChatMessage.user("Weather?")), null, null), null, 1_000, null);
         ResponseAssembly.Built built = assembly.build(ID, known, completed(FinishReason.STOP), deltas);
         assertEquals(List.of(call), valid(built.response()).toolCalls());
         ChatMessage answer = built.conversation().messages().getLast();
@@ -98,17 +126,20 @@ class ResponseAssemblyTest {
 
     @Test
     void cancelledDeadlineAndWorkerErrorsAreErrorResponsesWithThePartialText() {
-        KnownRequest known = new KnownRequest(prepared(Task.CHAT, "conv-3", List.of(ChatMessage.user("x")), null, null), null, 1_000, null);
+        KnownRequest known = new KnownRequest(
+                prepared(Task.CHAT, "conv-3", List.of(ChatMessage.user("x")), null, null), null, 1_000, null);
         for (FinishReason finish : List.of(FinishReason.CANCELLED, FinishReason.DEADLINE, FinishReason.ERROR)) {
             ResponseAssembly.Built built = assembly.build(ID, known, completed(finish), deltas("t", "partial"));
             InferenceResponse response = valid(built.response());
             assertEquals(ResponseStatus.ERROR, response.status());
             assertEquals(FinishReason.ERROR, response.finishReason());
-            assertEquals(switch (finish) {
-                case CANCELLED -> ErrorCode.CANCELLED;
-                case DEADLINE -> ErrorCode.DEADLINE_EXCEEDED;
-                default -> ErrorCode.INTERNAL;
-            }, response.error().code());
+            assertEquals(
+                    switch (finish) {
+                        case CANCELLED -> ErrorCode.CANCELLED;
+                        case DEADLINE -> ErrorCode.DEADLINE_EXCEEDED;
+                        default -> ErrorCode.INTERNAL;
+                    },
+                    response.error().code());
             assertEquals("partial", response.content());
             assertNull(built.conversation(), "a failed turn is not stored");
         }
@@ -116,38 +147,86 @@ class ResponseAssemblyTest {
 
     @Test
     void translateCleansTheTextAndDetectsTheSource() {
-        List<ChatMessage> messages = List.of(ChatMessage.user("Translate the following text into English:\n\nLe chat dort sur le canapé."));
-        KnownRequest known = new KnownRequest(prepared(Task.TRANSLATE, null, messages, new TranslateOptions("en", null, null), null),
-                null, 1_000, null);
-        InferenceResponse response = valid(assembly.build(ID, known, completed(FinishReason.STOP),
-                deltas("", "Here is the translation:\n\"The cat sleeps on the couch.\"")).response());
-        assertEquals(new InferenceResponse.Translation("The cat sleeps on the couch.", "fr", "en"), response.translation());
+        List<ChatMessage> messages =
+                List.of(ChatMessage.user("Translate the following text into English:\n\nLe chat dort sur le canapé."));
+        KnownRequest known = new KnownRequest(
+                prepared(Task.TRANSLATE, null, messages, new TranslateOptions("en", null, null), null),
+                null,
+                1_000,
+                null);
+        InferenceResponse response = valid(assembly.build(
+                        ID,
+                        known,
+                        completed(FinishReason.STOP),
+                        deltas("", "Here is the translation:\n\"The cat sleeps on the couch.\""))
+                .response());
+        assertEquals(
+                new InferenceResponse.Translation("The cat sleeps on the couch.", "fr", "en"), response.translation());
     }
 
     @Test
     void translateUsesTheForwardedSourceTextAndAGivenSourceLanguage() {
-        KnownRequest forwarded = new KnownRequest(prepared(Task.TRANSLATE, null, List.of(ChatMessage.user("Translate into French: …")),
-                new TranslateOptions("French", null, null), null), "Die Katze schläft auf dem Sofa.", 1_000, null);
-        assertEquals("German", valid(assembly.build(ID, forwarded, completed(FinishReason.STOP), deltas("", "Le chat."))
-                .response()).translation().sourceLanguage());
-        KnownRequest given = new KnownRequest(prepared(Task.TRANSLATE, null, List.of(ChatMessage.user("x")),
-                new TranslateOptions("English", "French", null), null), null, 1_000, null);
-        assertEquals("French", assembly.build(ID, given, completed(FinishReason.STOP), deltas("", "y")).response()
-                .translation().sourceLanguage());
+        KnownRequest forwarded = new KnownRequest(
+                prepared(
+                        Task.TRANSLATE,
+                        null,
+                        List.of(ChatMessage.user("Translate into French: …")),
+                        new TranslateOptions("French", null, null),
+                        null),
+                "Die Katze schläft auf dem Sofa.",
+                1_000,
+                null);
+        assertEquals(
+                "German",
+                valid(assembly.build(ID, forwarded, completed(FinishReason.STOP), deltas("", "Le chat."))
+                                .response())
+                        .translation()
+                        .sourceLanguage());
+        KnownRequest given = new KnownRequest(
+                prepared(
+                        Task.TRANSLATE,
+                        null,
+                        List.of(ChatMessage.user("x")),
+                        new TranslateOptions("English", "French", null),
+                        null),
+                null,
+                1_000,
+                null);
+        assertEquals(
+                "French",
+                assembly.build(ID, given, completed(FinishReason.STOP), deltas("", "y"))
+                        .response()
+                        .translation()
+                        .sourceLanguage());
     }
 
     @Test
     void summarizeFormatsByStyleWithinMaxWords() {
-        KnownRequest known = new KnownRequest(prepared(Task.SUMMARIZE, null, List.of(ChatMessage.user("Summarize:\n\n…")), null,
-                new SummarizeOptions(SummarizeStyle.BULLETS, 4)), null, 1_000, null);
-        InferenceResponse response = valid(assembly.build(ID, known, completed(FinishReason.LENGTH),
-                deltas("", "- Kafka stores events durably\n- It scales")).response());
-        assertEquals(new InferenceResponse.Summary("- Kafka stores events", List.of("Kafka stores events")), response.summary());
+        KnownRequest known = new KnownRequest(
+                prepared(
+                        Task.SUMMARIZE,
+                        null,
+                        List.of(ChatMessage.user("Summarize:\n\n…")),
+                        null,
+                        new SummarizeOptions(SummarizeStyle.BULLETS, 4)),
+                null,
+                1_000,
+                null);
+        InferenceResponse response = valid(assembly.build(
+                        ID,
+                        known,
+                        completed(FinishReason.LENGTH),
+                        deltas("", "- Kafka stores events durably\n- It scales"))
+                .response());
+        assertEquals(
+                new InferenceResponse.Summary("- Kafka stores events", List.of("Kafka stores events")),
+                response.summary());
     }
 
     @Test
     void withoutThePreparedRequestItIsAPlainChatAnswer() {
-        InferenceResponse response = valid(assembly.build(ID, null, completed(FinishReason.STOP), deltas("a", "b")).response());
+        InferenceResponse response = valid(assembly.build(ID, null, completed(FinishReason.STOP), deltas("a", "b"))
+                .response());
         assertEquals("b", response.content());
         assertEquals(new InferenceResponse.Timings(0, null, 0), response.timings());
     }

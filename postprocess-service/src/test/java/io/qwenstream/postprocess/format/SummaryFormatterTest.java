@@ -22,10 +22,18 @@ class SummaryFormatterTest {
                   and survive restarts.
                 That is all.""";
         Summary summary = SummaryFormatter.format(answer, Style.BULLETS, null);
-        assertEquals(List.of("Kafka stores events.", "Topics have partitions.", "Consumers form groups.", "Brokers replicate.",
-                "Offsets are committed. and survive restarts."), summary.bullets());
-        assertEquals("- Kafka stores events.\n- Topics have partitions.\n- Consumers form groups.\n- Brokers replicate.\n"
-                + "- Offsets are committed. and survive restarts.", summary.text());
+        assertEquals(
+                List.of(
+                        "Kafka stores events.",
+                        "Topics have partitions.",
+                        "Consumers form groups.",
+                        "Brokers replicate.",
+                        "Offsets are committed. and survive restarts."),
+                summary.bullets());
+        assertEquals(
+                "- Kafka stores events.\n- Topics have partitions.\n- Consumers form groups.\n- Brokers replicate.\n"
+                        + "- Offsets are committed. and survive restarts.",
+                summary.text());
     }
 
     @Test
@@ -50,20 +58,26 @@ class SummaryFormatterTest {
     @Test
     void paragraphJoinsLinesDropsMarkersAndTruncates() {
         String answer = "Summary:\n- Kafka stores events\n- durably.\n\nIt scales out.";
-        assertEquals(new Summary("Kafka stores events durably. It scales out.", List.of(), null, null),
+        assertEquals(
+                new Summary("Kafka stores events durably. It scales out.", List.of(), null, null),
                 SummaryFormatter.format(answer, Style.PARAGRAPH, null));
-        assertEquals("Kafka stores events", SummaryFormatter.format(answer, Style.PARAGRAPH, 3).text());
+        assertEquals(
+                "Kafka stores events",
+                SummaryFormatter.format(answer, Style.PARAGRAPH, 3).text());
     }
 
     @Test
     void issueResolutionReadsLabelsInAnyCommonSpelling() {
-        String answer = "**Issue:** The broker ran out of disk.\nOld segments were never deleted.\n\n**Resolution:** Retention was set to 7 days.";
+        String answer =
+                "**Issue:** The broker ran out of disk.\nOld segments were never deleted.\n\n**Resolution:** Retention was set to 7 days.";
         Summary summary = SummaryFormatter.format(answer, Style.ISSUE_RESOLUTION, null);
         assertEquals("The broker ran out of disk. Old segments were never deleted.", summary.issue());
         assertEquals("Retention was set to 7 days.", summary.resolution());
-        assertEquals("Issue: The broker ran out of disk. Old segments were never deleted.\nResolution: Retention was set to 7 days.",
+        assertEquals(
+                "Issue: The broker ran out of disk. Old segments were never deleted.\nResolution: Retention was set to 7 days.",
                 summary.text());
-        Summary other = SummaryFormatter.format("Problem - none\nproblem: disk full\nSolution: more disk", Style.ISSUE_RESOLUTION, null);
+        Summary other = SummaryFormatter.format(
+                "Problem - none\nproblem: disk full\nSolution: more disk", Style.ISSUE_RESOLUTION, null);
         assertEquals("disk full", other.issue());
         assertEquals("more disk", other.resolution());
     }
@@ -75,14 +89,15 @@ class SummaryFormatterTest {
         Summary summary = SummaryFormatter.format(answer, Style.ISSUE_RESOLUTION, null);
         assertEquals("Orders failed at checkout. Cause: An expired TLS certificate.", summary.issue());
         assertEquals("The certificate was renewed.", summary.resolution());
-        Summary open = SummaryFormatter.format(answer.replace("none", "Why did monitoring miss it?"), Style.ISSUE_RESOLUTION, null);
+        Summary open = SummaryFormatter.format(
+                answer.replace("none", "Why did monitoring miss it?"), Style.ISSUE_RESOLUTION, null);
         assertEquals("The certificate was renewed. Open questions: Why did monitoring miss it?", open.resolution());
     }
 
     @Test
     void issueResolutionWithoutLabelsSplitsAfterTheFirstSentence() {
-        Summary summary = SummaryFormatter.format("The login page crashed. We rolled back the release. It works now.",
-                Style.ISSUE_RESOLUTION, null);
+        Summary summary = SummaryFormatter.format(
+                "The login page crashed. We rolled back the release. It works now.", Style.ISSUE_RESOLUTION, null);
         assertEquals("The login page crashed.", summary.issue());
         assertEquals("We rolled back the release. It works now.", summary.resolution());
     }
@@ -92,7 +107,9 @@ class SummaryFormatterTest {
         String answer = "Issue: a b c d e f g h\nResolution: i j k l";
         for (int max = 0; max <= 16; max++) {
             Summary summary = SummaryFormatter.format(answer, Style.ISSUE_RESOLUTION, max);
-            assertTrue(summary.text().isEmpty() ? true : summary.text().split("\\s+").length <= max, max + ": " + summary.text());
+            assertTrue(
+                    summary.text().isEmpty() ? true : summary.text().split("\\s+").length <= max,
+                    max + ": " + summary.text());
         }
         Summary eight = SummaryFormatter.format(answer, Style.ISSUE_RESOLUTION, 8);
         assertEquals("a b c d", eight.issue());

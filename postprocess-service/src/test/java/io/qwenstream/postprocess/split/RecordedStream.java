@@ -17,8 +17,17 @@ record RecordedStream(String name, List<Piece> tokens) {
 
     record Piece(Phase phase, String text) {}
 
-    static final List<String> NAMES = List.of("thinking-answer", "forced-off", "budget", "cut-by-length", "tool-call",
-            "two-tool-calls-with-text", "multibyte", "engine-thinking-cut", "engine-budget", "engine-forced-off");
+    static final List<String> NAMES = List.of(
+            "thinking-answer",
+            "forced-off",
+            "budget",
+            "cut-by-length",
+            "tool-call",
+            "two-tool-calls-with-text",
+            "multibyte",
+            "engine-thinking-cut",
+            "engine-budget",
+            "engine-forced-off");
 
     static RecordedStream load(String name) {
         try (InputStream in = RecordedStream.class.getResourceAsStream("/streams/" + name + ".json")) {
@@ -26,7 +35,9 @@ record RecordedStream(String name, List<Piece> tokens) {
             JsonNode root = new ObjectMapper().readTree(in);
             List<Piece> tokens = new ArrayList<>();
             for (JsonNode token : root.get("tokens")) {
-                tokens.add(new Piece(Phase.valueOf(token.get(0).asText().toUpperCase()), token.get(1).asText()));
+                tokens.add(new Piece(
+                        Phase.valueOf(token.get(0).asText().toUpperCase()),
+                        token.get(1).asText()));
             }
             return new RecordedStream(name, List.copyOf(tokens));
         } catch (IOException e) {
@@ -69,7 +80,8 @@ record RecordedStream(String name, List<Piece> tokens) {
         List<Piece> chunks = new ArrayList<>();
         for (int i = 0; i < tokens.size(); i += n) {
             StringBuilder text = new StringBuilder();
-            for (int j = i; j < Math.min(tokens.size(), i + n); j++) text.append(tokens.get(j).text());
+            for (int j = i; j < Math.min(tokens.size(), i + n); j++)
+                text.append(tokens.get(j).text());
             chunks.add(new Piece(tokens.get(i).phase(), text.toString()));
         }
         return chunks;

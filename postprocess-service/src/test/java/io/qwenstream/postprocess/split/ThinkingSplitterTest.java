@@ -25,23 +25,40 @@ class ThinkingSplitterTest {
 
     /** What each realistic recorded stream must split into (the engine's noise streams have no fixed answer). */
     private static final Map<String, SplitResult> EXPECTED = Map.of(
-            "thinking-answer", new SplitResult(
-                    "The user asks for the capital of France. That is Paris, a city on the Seine.",
-                    "The capital of France is **Paris**.", List.of()),
-            "forced-off", new SplitResult("",
-                    "The capital of France is Paris.\n\nIt has been the capital since the 10th century.", List.of()),
-            "budget", new SplitResult(
-                    "Let me count the primes below 30: 2, 3, 5, 7, 11, 13\n\n" + BUDGET_SENTENCE,
-                    "There are 10 primes below 30.", List.of()),
-            "cut-by-length", new SplitResult(
-                    "Okay, the user wants an essay about the history of Rome. First, I should outline the", "", List.of()),
-            "tool-call", new SplitResult("I need the weather tool for Zürich.", "", List.of(
-                    new ToolCall(firstId(0), "get_weather", "{\"city\":\"Zürich\",\"unit\":\"celsius\"}"))),
-            "two-tool-calls-with-text", new SplitResult("", "Let me look both up.", List.of(
-                    new ToolCall(firstId(0), "search", "{\"q\":\"<b>tags</b> in HTML\"}"),
-                    new ToolCall(firstId(1), "get_time", "{}"))),
-            "multibyte", new SplitResult("用户想知道问候语……让我想想 🤔",
-                    "こんにちは世界！👋🏽 Привет, мир. Grüße aus Köln.", List.of()));
+            "thinking-answer",
+                    new SplitResult(
+                            "The user asks for the capital of France. That is Paris, a city on the Seine.",
+                            "The capital of France is **Paris**.",
+                            List.of()),
+            "forced-off",
+                    new SplitResult(
+                            "",
+                            "The capital of France is Paris.\n\nIt has been the capital since the 10th century.",
+                            List.of()),
+            "budget",
+                    new SplitResult(
+                            "Let me count the primes below 30: 2, 3, 5, 7, 11, 13\n\n" + BUDGET_SENTENCE,
+                            "There are 10 primes below 30.",
+                            List.of()),
+            "cut-by-length",
+                    new SplitResult(
+                            "Okay, the user wants an essay about the history of Rome. First, I should outline the",
+                            "",
+                            List.of()),
+            "tool-call",
+                    new SplitResult(
+                            "I need the weather tool for Zürich.",
+                            "",
+                            List.of(new ToolCall(
+                                    firstId(0), "get_weather", "{\"city\":\"Zürich\",\"unit\":\"celsius\"}"))),
+            "two-tool-calls-with-text",
+                    new SplitResult(
+                            "",
+                            "Let me look both up.",
+                            List.of(
+                                    new ToolCall(firstId(0), "search", "{\"q\":\"<b>tags</b> in HTML\"}"),
+                                    new ToolCall(firstId(1), "get_time", "{}"))),
+            "multibyte", new SplitResult("用户想知道问候语……让我想想 🤔", "こんにちは世界！👋🏽 Привет, мир. Grüße aus Köln.", List.of()));
 
     static final List<String> STREAMS = RecordedStream.NAMES;
 
@@ -106,7 +123,9 @@ class ThinkingSplitterTest {
         for (int n = 1; n <= 9; n++) assertEquals(whole, live(stream.chunksOf(n)), name + " chunks of " + n);
         Random random = new Random(42);
         for (int trial = 0; trial < 200; trial++) {
-            int[] cuts = random.ints(1 + random.nextInt(12), 0, stream.text().length() + 1).sorted().toArray();
+            int[] cuts = random.ints(1 + random.nextInt(12), 0, stream.text().length() + 1)
+                    .sorted()
+                    .toArray();
             assertEquals(whole, live(stream.cutAt(cuts)), name + " cuts " + java.util.Arrays.toString(cuts));
         }
     }
@@ -145,15 +164,16 @@ class ThinkingSplitterTest {
     /** Thinking forced off: the answer phase holds everything, even text that looks like reasoning. */
     @Test
     void forcedOffAnswerIsAllContent() {
-        SplitResult result = live(List.of(new Piece(Phase.ANSWER, "Okay, let me think. "),
-                new Piece(Phase.ANSWER, "The answer is 4.")));
+        SplitResult result = live(
+                List.of(new Piece(Phase.ANSWER, "Okay, let me think. "), new Piece(Phase.ANSWER, "The answer is 4.")));
         assertEquals(new SplitResult("", "Okay, let me think. The answer is 4.", List.of()), result);
     }
 
     /** A phase change wins over a missing tag: the answer starts where the worker says it does. */
     @Test
     void phaseChangeEndsThinkingWithoutACloseTag() {
-        SplitResult result = live(List.of(new Piece(Phase.THINKING, "<think>\nhmm"), new Piece(Phase.ANSWER, "\n\nYes.")));
+        SplitResult result =
+                live(List.of(new Piece(Phase.THINKING, "<think>\nhmm"), new Piece(Phase.ANSWER, "\n\nYes.")));
         assertEquals(new SplitResult("hmm", "Yes.", List.of()), result);
     }
 
@@ -177,48 +197,71 @@ class ThinkingSplitterTest {
 
     @Test
     void invalidOrUnclosedToolCallStaysInTheAnswerVerbatim() {
-        assertEquals(new SplitResult("", "x <tool_call>{not json}</tool_call>", List.of()),
+        assertEquals(
+                new SplitResult("", "x <tool_call>{not json}</tool_call>", List.of()),
                 ThinkingSplitter.splitWhole("x <tool_call>{not json}</tool_call>", SEED));
-        assertEquals(new SplitResult("", "<tool_call>\n{\"name\": \"f\", \"argu", List.of()),
+        assertEquals(
+                new SplitResult("", "<tool_call>\n{\"name\": \"f\", \"argu", List.of()),
                 ThinkingSplitter.splitWhole("<tool_call>\n{\"name\": \"f\", \"argu", SEED));
     }
 
     @Test
     void toolCallInsideThinkingIsReasoningText() {
-        SplitResult result = ThinkingSplitter.splitWhole("<think>maybe <tool_call>{\"name\":\"f\"}</tool_call></think>ok", SEED);
+        SplitResult result =
+                ThinkingSplitter.splitWhole("<think>maybe <tool_call>{\"name\":\"f\"}</tool_call></think>ok", SEED);
         assertEquals(new SplitResult("maybe <tool_call>{\"name\":\"f\"}</tool_call>", "ok", List.of()), result);
     }
 
     @Test
     void toolCallArgumentsGivenAsAStringAreKeptAsTheString() {
-        SplitResult result = ThinkingSplitter.splitWhole("<tool_call>{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":1}\"}</tool_call>", SEED);
+        SplitResult result = ThinkingSplitter.splitWhole(
+                "<tool_call>{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":1}\"}</tool_call>", SEED);
         assertEquals("{\"a\":1}", result.toolCalls().getFirst().arguments());
     }
 
     @Test
     void toolCallIdsAreStablePerRequestAndDifferAcrossRequests() {
         String text = RecordedStream.load("tool-call").text();
-        String id = ThinkingSplitter.splitWhole(text, "req-a").toolCalls().getFirst().id();
-        assertEquals(id, ThinkingSplitter.splitWhole(text, "req-a").toolCalls().getFirst().id());
-        assertNotEquals(id, ThinkingSplitter.splitWhole(text, "req-b").toolCalls().getFirst().id());
+        String id = ThinkingSplitter.splitWhole(text, "req-a")
+                .toolCalls()
+                .getFirst()
+                .id();
+        assertEquals(
+                id,
+                ThinkingSplitter.splitWhole(text, "req-a")
+                        .toolCalls()
+                        .getFirst()
+                        .id());
+        assertNotEquals(
+                id,
+                ThinkingSplitter.splitWhole(text, "req-b")
+                        .toolCalls()
+                        .getFirst()
+                        .id());
         assertTrue(id.startsWith("call_"));
     }
 
     @Test
     void toolCallDeltaCarriesTheOpenAiShape() {
         ThinkingSplitter splitter = new ThinkingSplitter(SEED);
-        List<SplitDelta> deltas = splitter.accept(Phase.ANSWER, "<tool_call>{\"name\":\"f\",\"arguments\":{\"a\":1}}</tool_call>");
+        List<SplitDelta> deltas =
+                splitter.accept(Phase.ANSWER, "<tool_call>{\"name\":\"f\",\"arguments\":{\"a\":1}}</tool_call>");
         assertEquals(1, deltas.size());
         assertEquals(SplitDelta.Kind.TOOL_CALL, deltas.getFirst().kind());
-        assertEquals("{\"id\":\"" + firstId(0) + "\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":1}\"}}",
+        assertEquals(
+                "{\"id\":\"" + firstId(0)
+                        + "\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":1}\"}}",
                 deltas.getFirst().text());
     }
 
     @Test
     void blanksBetweenWordsStreamOnlyOnceTextFollows() {
         ThinkingSplitter splitter = new ThinkingSplitter(SEED);
-        assertEquals(List.of(SplitDelta.text(SplitDelta.Kind.CONTENT, "Hello")), splitter.accept(Phase.ANSWER, "\n\nHello\n"));
-        assertEquals(List.of(SplitDelta.text(SplitDelta.Kind.CONTENT, "\nworld")), splitter.accept(Phase.ANSWER, "world  "));
+        assertEquals(
+                List.of(SplitDelta.text(SplitDelta.Kind.CONTENT, "Hello")),
+                splitter.accept(Phase.ANSWER, "\n\nHello\n"));
+        assertEquals(
+                List.of(SplitDelta.text(SplitDelta.Kind.CONTENT, "\nworld")), splitter.accept(Phase.ANSWER, "world  "));
         assertEquals(List.of(), splitter.finish());
     }
 }
