@@ -544,6 +544,24 @@ class PipelineEndToEndTest {
             assertFalse(response.path("request_id").asText().isEmpty(), run::toString);
         }
 
+        @Test
+        void fuzzDeadLettersAndAnswersEveryMalformedRecordExactlyOnce() throws Exception {
+            int records = 300;
+            LauncherRun run = launcher(
+                    "fuzz", "--records", "" + records, "--good", "3", "--seed", "7", "--timeout", "60", "--json");
+            assertEquals(0, run.exitStatus(), run::toString);
+            JsonNode report = Pipeline.json().readTree(run.stdout());
+            assertEquals(
+                    records, report.path("dead_letters").path("exactly_once").asInt(), run::toString);
+            assertEquals(0, report.path("dead_letters").path("without_reason").asInt(-1), run::toString);
+            assertEquals(
+                    records, report.path("error_responses").path("exactly_once").asInt(), run::toString);
+            assertEquals(0, report.path("error_responses").path("not_an_error").asInt(-1), run::toString);
+            assertTrue(report.path("services_dead_or_restarted").isEmpty(), run::toString);
+            assertEquals(0, report.path("good_requests").path("failed").asInt(-1), run::toString);
+            assertEquals(9, report.path("sent_by_kind").size(), () -> "every kind of malformed record: " + run);
+        }
+
         record LauncherRun(int exitStatus, String stdout, String stderr) {}
 
         /** Runs {@code Launcher.main} (what {@code ./qwenstream} runs) in its own JVM against this pipeline's state. */

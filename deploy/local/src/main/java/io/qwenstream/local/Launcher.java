@@ -18,7 +18,7 @@ import java.util.UUID;
 
 /**
  * The pipeline verbs of {@code ./qwenstream}: {@code up}, {@code ask}, {@code send}, {@code down},
- * {@code demo}. Exit status: 0 done (for {@code ask}: status ok), 1 the pipeline answered with an
+ * {@code demo}, {@code bench-pipeline}, {@code fuzz}. Exit status: 0 done (for {@code ask}: status ok), 1 the pipeline answered with an
  * error ({@code ask}, {@code demo}), 2 bad arguments, 3 the launcher could not do its job (not
  * up, timeout, a process died).
  */
@@ -53,6 +53,12 @@ public final class Launcher {
                   [--think] [--timeout S] [--json]
                   Latency through the running pipeline against the engine alone (same model and prompt): time to first
                   token, time per output token, p50/p90/p99 (docs/performance.md).
+              fuzz [--records N] [--rate R] [--seed S] [--good G] [--timeout S] [--json]
+                  Sends N malformed records (default 10,000; truncated, bad syntax, invalid UTF-8, wrong types,
+                  out-of-range values, missing fields, not objects, deep nesting, oversize) to the running pipeline
+                  at R per second while good requests flow; checks each lands in qwen.requests.dlq exactly once with
+                  its reason and gets exactly one error response, that no service died, and reports good requests'
+                  latency against a quiet run (docs/reliability.md). Exit 1 if a check fails.
 
             Exit status: 0 ok, 1 error response, 2 bad arguments, 3 not up / timeout / a process failed.
             """;
@@ -113,6 +119,7 @@ public final class Launcher {
                 }
                 case "demo" -> demo(UpOptions.parse(rest));
                 case "bench-pipeline" -> PipelineBench.run(cluster, PipelineBenchOptions.parse(rest), out, err);
+                case "fuzz" -> Fuzz.run(cluster, FuzzOptions.parse(rest), out, err);
                 default -> throw new UsageException("unknown verb '" + verb + "'");
             };
         } catch (UsageException e) {
