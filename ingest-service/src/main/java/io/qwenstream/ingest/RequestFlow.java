@@ -20,7 +20,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Semaphore;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -51,6 +53,9 @@ public class RequestFlow {
     static final String DLQ_PARTITION = "dlq.partition";
     static final String DLQ_OFFSET = "dlq.offset";
 
+    /** Records sent but not yet confirmed by the broker; well under the emitters' buffers. */
+    static final int MAX_IN_FLIGHT = 64;
+
     private final MessageValidator validator;
     private final PromptService prompts;
     private final ConversationStore conversations;
@@ -62,6 +67,8 @@ public class RequestFlow {
     private final MutinyEmitter<byte[]> inference;
     private final MutinyEmitter<byte[]> responses;
     private final MutinyEmitter<byte[]> deadLetters;
+    /** Records whose outcome is still being sent: bounded, so a flood waits here rather than in memory. */
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
 
     RequestFlow(
             IngestConfig config,
@@ -85,20 +92,28 @@ public class RequestFlow {
         this.deadLetters = deadLetters;
     }
 
+    /**
+     * Decides the record's outcome and starts sending it, without waiting for the broker: the next record is
+     * read meanwhile, and this one is acknowledged (its offset committable) only once everything it caused is
+     * written. Waiting per record capped ingest at one broker round trip (plus the producer's linger) per
+     * record, about 100 records a second, so a flood of bad input held up the good requests behind it. Sends
+     * leave in record order on one producer per topic, which keeps a conversation's turns in order.
+     */
     @Incoming("requests")
     @Blocking
     CompletionStage<Void> onRequest(Message<byte[]> record) {
         IncomingKafkaRecordMetadata<?, ?> source =
                 record.getMetadata(IncomingKafkaRecordMetadata.class).orElseThrow();
         long receivedAtMs = clock.millis();
+        Uni<Void> sent;
         try {
-            switch (validator.validateRequest(record.getPayload())) {
+            sent = switch (validator.validateRequest(record.getPayload())) {
                 case Validation.Invalid<InferenceRequest>(ErrorDetail error) -> refuse(record, source, error);
                 case Validation.Valid<InferenceRequest>(InferenceRequest request) ->
                     accept(record, request, receivedAtMs);
-            }
+            };
         } catch (RefusedException e) {
-            refuse(record, source, e.error());
+            sent = refuse(record, source, e.error());
         } catch (RuntimeException e) {
             LOG.errorf(
                     e,
@@ -106,18 +121,36 @@ public class RequestFlow {
                     source.getTopic(),
                     source.getPartition(),
                     source.getOffset());
-            refuse(record, source, new ErrorDetail(ErrorCode.INTERNAL, "ingest failed on this record: " + e, null));
+            sent = refuse(
+                    record, source, new ErrorDetail(ErrorCode.INTERNAL, "ingest failed on this record: " + e, null));
         }
-        return record.ack();
+        inFlight.acquireUninterruptibly();
+        sent.subscribe()
+                .with(
+                        done -> {
+                            inFlight.release();
+                            record.ack();
+                        },
+                        failure -> {
+                            inFlight.release();
+                            LOG.errorf(
+                                    failure,
+                                    "record %s-%d@%d: sending its outcome failed",
+                                    source.getTopic(),
+                                    source.getPartition(),
+                                    source.getOffset());
+                            record.nack(failure);
+                        });
+        return CompletableFuture.completedFuture(null);
     }
 
-    private void accept(Message<byte[]> record, InferenceRequest request, long receivedAtMs) {
+    private Uni<Void> accept(Message<byte[]> record, InferenceRequest request, long receivedAtMs) {
         if (duplicates.isDuplicate(request.requestId(), receivedAtMs)) {
             metrics.duplicateDropped();
             LOG.infof(
                     "request %s was already accepted within the last %s: duplicate dropped",
                     request.requestId(), dedupWindow);
-            return;
+            return Uni.createFrom().voidItem();
         }
         List<ChatMessage> history =
                 request.conversationId() == null ? List.of() : conversations.history(request.conversationId());
@@ -131,12 +164,14 @@ public class RequestFlow {
                             + " bytes; qwen.inference takes at most " + maxPreparedBytes + " bytes",
                     null);
         }
-        inference.sendMessageAndAwait(outgoing(record, key, json, new RecordHeaders()));
+        // Marked before the broker confirms, so that a duplicate right behind this record is dropped too.
         duplicates.accepted(request.requestId(), receivedAtMs);
-        metrics.accepted(prepared);
+        return inference
+                .sendMessage(outgoing(record, key, json, new RecordHeaders()))
+                .invoke(() -> metrics.accepted(prepared));
     }
 
-    private void refuse(Message<byte[]> record, IncomingKafkaRecordMetadata<?, ?> source, ErrorDetail error) {
+    private Uni<Void> refuse(Message<byte[]> record, IncomingKafkaRecordMetadata<?, ?> source, ErrorDetail error) {
         byte[] key = (byte[]) source.getKey();
         String requestId = MessageValidator.readableRequestId(record.getPayload())
                 .orElse(key != null && key.length > 0 ? new String(key, StandardCharsets.UTF_8) : "unknown");
@@ -164,8 +199,7 @@ public class RequestFlow {
         Uni<Void> answer = responses.sendMessage(outgoing(
                 record, requestId, Messages.toJson(InferenceResponse.error(requestId, error)), new RecordHeaders()));
         Uni<Void> deadLetter = deadLetters.sendMessage(outgoing(record, key, record.getPayload(), headers));
-        Uni.combine().all().unis(answer, deadLetter).discardItems().await().indefinitely();
-        metrics.refused(error.code());
+        return Uni.combine().all().unis(answer, deadLetter).discardItems().invoke(() -> metrics.refused(error.code()));
     }
 
     /** A record to send, child of the incoming record's trace. */
