@@ -1,179 +1,99 @@
 package io.qwenstream.engine;
 
-import io.qwenstream.engine.gguf.GGUFFile;
-import io.qwenstream.engine.model.GgufConfigReader;
-import io.qwenstream.engine.model.HfConfigReader;
-import io.qwenstream.engine.model.ModelConfig;
-import io.qwenstream.engine.model.Qwen3Model;
-import io.qwenstream.engine.model.Weights;
-import io.qwenstream.engine.model.WeightsBinder;
-import io.qwenstream.engine.safetensors.SafetensorsModel;
-import io.qwenstream.engine.template.ChatTemplate;
-import io.qwenstream.engine.tokenizer.Qwen3Tokenizer;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
+import io.qwenstream.engine.generation.BatchScheduler;
+import io.qwenstream.engine.generation.Generator;
+import io.qwenstream.engine.kernels.Parallel;
+import io.qwenstream.engine.kernels.VectorInfo;
+import io.qwenstream.engine.load.LoadedModel;
+import io.qwenstream.engine.model.KVCache;
 import java.nio.file.Path;
 
 /**
- * The engine's entry point: a model loaded from a GGUF file or a Hugging Face model directory,
- * with its tokenizer and chat template. Weights stay memory-mapped until {@link #close()}.
+ * The engine's entry point: a Qwen3 model loaded from a GGUF file or a Hugging Face model
+ * directory, with its tokenizer and chat template. {@link #chat()} renders conversations,
+ * {@link #generate} runs one sequence on the calling thread, {@link #scheduler} batches many.
+ * Weights stay memory-mapped until {@link #close()}.
  */
 public final class Engine implements AutoCloseable {
 
-    private final ModelConfig config;
-    private final Qwen3Model model;
-    private final Weights weights;
-    private final Qwen3Tokenizer tokenizer;
-    private final AutoCloseable weightsFile;
-    private ChatTemplate chatTemplate;
+    private final LoadedModel loaded;
+    private ChatFormat chat;
 
-    private Engine(ModelConfig config, Weights weights, Qwen3Tokenizer tokenizer, AutoCloseable weightsFile) {
-        this.config = config;
-        this.weights = weights;
-        this.model = new Qwen3Model(config, weights);
-        this.tokenizer = tokenizer;
-        this.weightsFile = weightsFile;
+    private Engine(LoadedModel loaded) {
+        this.loaded = loaded;
     }
 
     /**
-     * Loads {@code modelPath} (a GGUF file or an HF model dir). The tokenizer comes from
-     * {@code tokenizerDir} when given, else from the GGUF metadata or the model dir; a model
-     * without one still runs on token ids ({@link #tokenizer()} then explains what is missing).
+     * Loads {@code model} (a GGUF file or an HF model dir). The tokenizer comes from {@code tokenizer}
+     * when given, else from the GGUF metadata or the model dir; a model without one still loads, but
+     * {@link #chat()} then explains what is missing.
+     *
+     * @throws ModelFormatException when the files cannot be read or hold what the engine does not support
      */
-    public static Engine load(Path modelPath, Path tokenizerDir) {
-        requireVectorApi();
-        if (isGguf(modelPath)) {
-            GGUFFile gguf = open(() -> GGUFFile.open(modelPath), modelPath);
-            try {
-                ModelConfig config = GgufConfigReader.read(modelPath, gguf.metadata(), gguf.tensors());
-                Weights weights = WeightsBinder.bindGguf(modelPath.toString(), gguf.tensors(), config);
-                Qwen3Tokenizer tokenizer = tokenizerDir != null
-                        ? loadTokenizer(tokenizerDir)
-                        : gguf.has("tokenizer.ggml.model") ? Qwen3Tokenizer.fromGgufMetadata(gguf.metadata()) : null;
-                return new Engine(config, weights, tokenizer, gguf);
-            } catch (RuntimeException e) {
-                gguf.close();
-                throw e;
-            }
-        }
-        if (Files.isRegularFile(modelPath.resolve("config.json"))) {
-            ModelConfig config = HfConfigReader.read(modelPath.resolve("config.json"));
-            SafetensorsModel st = open(() -> SafetensorsModel.open(modelPath), modelPath);
-            try {
-                Weights weights = WeightsBinder.bindHf(modelPath.toString(), st.tensors(), config);
-                Path tokDir = tokenizerDir != null ? tokenizerDir : modelPath;
-                Qwen3Tokenizer tokenizer =
-                        Files.isRegularFile(tokDir.resolve("tokenizer.json")) ? loadTokenizer(tokDir) : null;
-                return new Engine(config, weights, tokenizer, st);
-            } catch (RuntimeException e) {
-                st.close();
-                throw e;
-            }
-        }
-        if (!Files.exists(modelPath)) throw new ModelFormatException(modelPath + ": no such file or directory");
-        throw new ModelFormatException(
-                modelPath + ": neither a GGUF file nor a Hugging Face model directory (no config.json)");
+    public static Engine load(Path model, Path tokenizer) {
+        return new Engine(LoadedModel.load(model, tokenizer));
+    }
+
+    /** The model's context length in tokens, read from its config alone: the weights stay untouched. */
+    public static int contextLength(Path model) {
+        return LoadedModel.contextLength(model);
     }
 
     /**
-     * The kernels need the incubating Vector API module; without it they would fail deep inside a
-     * forward pass. Checked before any kernel class loads. (Which species runs is
-     * {@code VectorInfo.describe()}: the worker logs it at start-up, bench prints it.)
+     * Threads of the engine's matrix pool (all cores when never set). Its size is fixed by its first
+     * use: call this before any model runs.
      */
-    static void requireVectorApi() {
-        String missing = missingVectorApi();
-        if (missing != null) throw new IllegalStateException(missing);
+    public static void useThreads(int threads) {
+        Parallel.setThreads(threads);
     }
 
-    /** Why the kernels cannot run in this JVM, or null when the Vector API module is there. */
+    /** Why the kernels cannot run in this JVM (the Vector API module is missing), or null when they can. */
     public static String missingVectorApi() {
-        return ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
-                ? "the Vector API module is missing: run java with --add-modules jdk.incubator.vector"
-                : null;
+        return LoadedModel.missingVectorApi();
     }
 
-    /** A tokenizer from a GGUF file, an HF model dir or a dir holding tokenizer.json + tokenizer_config.json. */
-    public static Qwen3Tokenizer loadTokenizer(Path path) {
-        if (isGguf(path)) {
-            try (GGUFFile gguf = open(() -> GGUFFile.open(path), path)) {
-                return Qwen3Tokenizer.fromGgufMetadata(gguf.metadata());
-            }
-        }
-        if (Files.isDirectory(path)) {
-            if (!Files.isRegularFile(path.resolve("tokenizer.json"))) {
-                throw new ModelFormatException(
-                        path + ": no tokenizer.json here; pass a directory that holds the tokenizer files");
-            }
-            return Qwen3Tokenizer.fromHfDir(path);
-        }
-        if (!Files.exists(path)) throw new ModelFormatException(path + ": no such file or directory");
-        throw new ModelFormatException(path + ": not a GGUF file, nor a directory with tokenizer.json");
+    /** The model's context length in tokens: prompt and generated tokens together. */
+    public int contextLength() {
+        return loaded.config().contextLength();
     }
 
-    private interface Opener<T> {
-        T open() throws IOException;
+    /** One line for a log: architecture, layers, the matrix pool's threads and the vector species. */
+    public String describe() {
+        return loaded.config().architecture() + ", " + loaded.config().layerCount() + " layers; " + Parallel.threads()
+                + " engine threads; " + VectorInfo.describe();
     }
 
-    private static <T> T open(Opener<T> opener, Path path) {
-        try {
-            return opener.open();
-        } catch (IOException e) {
-            throw new ModelFormatException(path + ": cannot read: " + e, e);
-        }
+    /** The model's tokenizer and chat template. */
+    public synchronized ChatFormat chat() {
+        if (chat == null) chat = new ChatFormat(loaded.tokenizer());
+        return chat;
     }
 
-    static boolean isGguf(Path path) {
-        if (!Files.isRegularFile(path)) return false;
-        try (InputStream in = Files.newInputStream(path)) {
-            byte[] magic = in.readNBytes(4);
-            return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
-        } catch (IOException e) {
-            throw new ModelFormatException(path + ": cannot read: " + e.getMessage(), e);
-        }
+    /**
+     * Generates from {@code prompt} on the calling thread, token by token to {@code listener}.
+     *
+     * @param kvPrecision F32 to match a float32 reference, F16 for half the memory
+     */
+    public GenerationResult generate(
+            int[] prompt, GenerationOptions options, KvPrecision kvPrecision, TokenListener listener) {
+        return new Generator(loaded, kv(kvPrecision)).generate(prompt, options, listener);
     }
 
-    public ModelConfig config() {
-        return config;
+    /**
+     * A scheduler that runs at most {@code maxSequences} sequences at once. Conversations' KV caches
+     * are kept for their next turn within {@code prefixCacheBytes} (0: none). Close it before the engine.
+     */
+    public Scheduler scheduler(int maxSequences, long prefixCacheBytes, KvPrecision kvPrecision) {
+        return new BatchScheduler(loaded, maxSequences, prefixCacheBytes, kv(kvPrecision));
     }
 
-    public Qwen3Model model() {
-        return model;
-    }
-
-    public Weights weights() {
-        return weights;
-    }
-
-    public boolean hasTokenizer() {
-        return tokenizer != null;
-    }
-
-    public Qwen3Tokenizer tokenizer() {
-        if (tokenizer == null) {
-            throw new ModelFormatException(
-                    "this model has no tokenizer files: pass --tokenizer DIR (a directory with tokenizer.json and tokenizer_config.json)");
-        }
-        return tokenizer;
-    }
-
-    /** The model's own chat template, parsed once. */
-    public synchronized ChatTemplate chatTemplate() {
-        if (chatTemplate == null) {
-            String source = tokenizer().chatTemplate();
-            if (source == null || source.isEmpty())
-                throw new ModelFormatException("the tokenizer carries no chat template");
-            chatTemplate = new ChatTemplate(source);
-        }
-        return chatTemplate;
+    private static KVCache.Precision kv(KvPrecision precision) {
+        if (precision == null) throw new IllegalArgumentException("KV cache precision is missing (F16 or F32)");
+        return KVCache.Precision.valueOf(precision.name());
     }
 
     @Override
     public void close() {
-        try {
-            weightsFile.close();
-        } catch (Exception e) {
-            throw new IllegalStateException("closing the model file failed: " + e.getMessage(), e);
-        }
+        loaded.close();
     }
 }

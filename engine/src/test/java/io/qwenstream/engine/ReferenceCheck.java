@@ -5,13 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.qwenstream.engine.generation.GenerationOptions;
-import io.qwenstream.engine.generation.GenerationResult;
 import io.qwenstream.engine.generation.Generator;
-import io.qwenstream.engine.generation.TokenListener;
+import io.qwenstream.engine.load.LoadedModel;
 import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
-import io.qwenstream.engine.sampling.SamplingParams;
 import io.qwenstream.engine.sampling.TopK;
 import java.util.List;
 
@@ -27,7 +24,7 @@ public final class ReferenceCheck {
     private ReferenceCheck() {}
 
     /** Float32 exactness: top-10 ids equal (ties aside), logits and logsumexp within 2e-3, greedy ids equal. */
-    public static void assertExact(Engine engine, JsonNode modelRef, String label) {
+    public static void assertExact(LoadedModel engine, JsonNode modelRef, String label) {
         for (JsonNode seq : modelRef.get("sequences")) {
             int[] ids = Fixtures.ints(Fixtures.field(seq, "ids"));
             JsonNode topIds = Fixtures.field(seq, "top10_ids");
@@ -73,7 +70,7 @@ public final class ReferenceCheck {
      * Quantized weights: top-1 equal at ≥ 90 % of positions, and every reference top-10 logit within
      * {@code logitBound}. Returns the worst logit difference seen, for the test to report.
      */
-    public static double assertClose(Engine engine, JsonNode modelRef, String label, double logitBound) {
+    public static double assertClose(LoadedModel engine, JsonNode modelRef, String label, double logitBound) {
         int positions = 0;
         int top1Equal = 0;
         double worst = 0;
@@ -105,7 +102,7 @@ public final class ReferenceCheck {
         return worst;
     }
 
-    public static int[] greedy(Engine engine, int[] prompt, int count) {
+    public static int[] greedy(LoadedModel engine, int[] prompt, int count) {
         GenerationOptions options =
                 new GenerationOptions(count, SamplingParams.greedyDecoding(), true, List.of(), null, null);
         GenerationResult result =

@@ -2,8 +2,6 @@ package io.qwenstream.worker;
 
 import io.quarkus.runtime.Startup;
 import io.qwenstream.engine.Engine;
-import io.qwenstream.engine.kernels.Parallel;
-import io.qwenstream.engine.kernels.VectorInfo;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -22,23 +20,16 @@ public class EngineProducer {
     @Startup
     Engine engine(WorkerConfig config) {
         // The matmul pool's size is fixed by its first use: set it before the model runs.
-        config.threads().ifPresent(Parallel::setThreads);
+        config.threads().ifPresent(Engine::useThreads);
         long start = System.nanoTime();
         Engine engine = Engine.load(config.model(), config.tokenizer().orElse(null));
         try {
-            engine.tokenizer(); // prompts arrive as text: a model without tokenizer files cannot serve
+            engine.chat(); // prompts arrive as text: a model without tokenizer files cannot serve
         } catch (RuntimeException e) {
             engine.close();
             throw e;
         }
-        LOG.infof(
-                "loaded %s (%s, %d layers) in %d ms; %d engine threads; %s",
-                config.model(),
-                engine.config().architecture(),
-                engine.config().layerCount(),
-                (System.nanoTime() - start) / 1_000_000,
-                Parallel.threads(),
-                VectorInfo.describe());
+        LOG.infof("loaded %s in %d ms: %s", config.model(), (System.nanoTime() - start) / 1_000_000, engine.describe());
         return engine;
     }
 

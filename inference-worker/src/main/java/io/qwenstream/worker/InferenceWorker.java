@@ -7,10 +7,10 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.qwenstream.engine.Engine;
-import io.qwenstream.engine.generation.BatchScheduler;
-import io.qwenstream.engine.generation.GenerationOptions;
-import io.qwenstream.engine.generation.GenerationResult;
-import io.qwenstream.engine.sampling.SamplingParams;
+import io.qwenstream.engine.GenerationOptions;
+import io.qwenstream.engine.GenerationResult;
+import io.qwenstream.engine.SamplingParams;
+import io.qwenstream.engine.Scheduler;
 import io.qwenstream.schemas.ControlAction;
 import io.qwenstream.schemas.ControlMessage;
 import io.qwenstream.schemas.ErrorCode;
@@ -102,7 +102,7 @@ public class InferenceWorker {
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
     Emitter<String> tokens;
 
-    private BatchScheduler scheduler;
+    private Scheduler scheduler;
     private MessageValidator validator;
     private Admission places;
     private Admission slots;
@@ -113,7 +113,7 @@ public class InferenceWorker {
 
     @PostConstruct
     void start() {
-        scheduler = new BatchScheduler(engine, config.maxConcurrent(), config.prefixCacheMb() << 20, config.kvCache());
+        scheduler = engine.scheduler(config.maxConcurrent(), config.prefixCacheMb() << 20, config.kvCache());
         validator = new MessageValidator(config.maxRecordBytes());
         places = new Admission(config.maxConcurrent() + config.queueCapacity());
         slots = new Admission(config.maxConcurrent());
@@ -227,7 +227,7 @@ public class InferenceWorker {
         ChunkStream stream = new ChunkStream(requestId, parent);
         stream.send(new TokenChunker.Chunk<>(
                 0,
-                io.qwenstream.engine.generation.Phase.ANSWER,
+                io.qwenstream.engine.Phase.ANSWER,
                 "",
                 0,
                 new Ending(
@@ -285,7 +285,7 @@ public class InferenceWorker {
         /** Tokenizes the prompt; false when that failed and the request has already ended with an error chunk. */
         boolean encode() {
             try {
-                prompt = engine.tokenizer().encode(request.prompt());
+                prompt = engine.chat().encode(request.prompt());
                 return true;
             } catch (RuntimeException e) {
                 fail(e);
@@ -299,7 +299,7 @@ public class InferenceWorker {
             startedAtMs = System.currentTimeMillis();
             metrics.queued(startedAtMs - acceptedAtMs);
             try {
-                int context = engine.config().contextLength();
+                int context = engine.contextLength();
                 GenerationResult.FinishReason early = interrupt();
                 if (prompt.length >= context) {
                     finish(
@@ -469,8 +469,7 @@ public class InferenceWorker {
         }
 
         synchronized void send(TokenChunker.Chunk<Ending> chunk) {
-            Phase phase =
-                    chunk.phase() == io.qwenstream.engine.generation.Phase.THINKING ? Phase.THINKING : Phase.ANSWER;
+            Phase phase = chunk.phase() == io.qwenstream.engine.Phase.THINKING ? Phase.THINKING : Phase.ANSWER;
             Ending ending = chunk.ending();
             TokenChunk value = ending == null
                     ? TokenChunk.of(requestId, chunk.seq(), phase, chunk.text(), chunk.tokenCount())

@@ -1,7 +1,7 @@
 package io.qwenstream.worker;
 
-import io.qwenstream.engine.generation.GenerationResult;
-import io.qwenstream.engine.generation.Phase;
+import io.qwenstream.engine.GenerationResult;
+import io.qwenstream.engine.Phase;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;

@@ -1,6 +1,6 @@
 package io.qwenstream.worker;
 
-import io.qwenstream.engine.model.KVCache;
+import io.qwenstream.engine.KvPrecision;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
@@ -42,7 +42,7 @@ public interface WorkerConfig {
      * token) or {@code f32} (float32, what the reference comparisons use).
      */
     @WithDefault("f16")
-    KVCache.Precision kvCache();
+    KvPrecision kvCache();
 
     /** Records larger than this are refused as record_too_large (the broker's limit is 1 MiB). */
     @WithDefault("1048576")

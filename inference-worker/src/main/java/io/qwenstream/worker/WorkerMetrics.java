@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.qwenstream.engine.generation.BatchScheduler;
+import io.qwenstream.engine.Scheduler;
 import io.qwenstream.schemas.FinishReason;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -49,7 +49,7 @@ public class WorkerMetrics {
     }
 
     /** The scheduler's prefix cache: lookups of a conversation by result, prompt tokens not recomputed, evictions, bytes held. */
-    void prefixCache(BatchScheduler scheduler) {
+    void prefixCache(Scheduler scheduler) {
         FunctionCounter.builder(
                         "qwenstream.worker.prefix.cache.lookups",
                         scheduler,

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.qwenstream.engine.generation.Generator;
+import io.qwenstream.engine.Qwen3;
 import io.qwenstream.local.Topics;
 import io.qwenstream.schemas.ChatMessage;
 import io.qwenstream.schemas.ControlMessage;
@@ -187,7 +187,7 @@ class InferenceWorkerTest {
         List<TokenChunk> chunks = chunks(untilLast(id, Duration.ofSeconds(60)));
         TokenChunk last = chunks.getLast();
         assertTrue(last.usage().thinkingBudgetReached(), last.toString());
-        String closing = Generator.BUDGET_CLOSING;
+        String closing = Qwen3.BUDGET_CLOSING;
         // </think> is the reasoning's last token; the blank line after it opens the answer.
         String thinkingEnd = closing.substring(0, closing.indexOf("</think>") + "</think>".length());
         assertTrue(text(chunks, Phase.THINKING).endsWith(thinkingEnd), text(chunks, Phase.THINKING));

@@ -1,12 +1,12 @@
 package io.qwenstream.worker;
 
-import static io.qwenstream.engine.generation.Phase.ANSWER;
-import static io.qwenstream.engine.generation.Phase.THINKING;
+import static io.qwenstream.engine.Phase.ANSWER;
+import static io.qwenstream.engine.Phase.THINKING;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.qwenstream.engine.generation.GenerationResult.Usage;
+import io.qwenstream.engine.GenerationResult.Usage;
 import io.qwenstream.worker.TokenChunker.Chunk;
 import java.util.ArrayList;
 import java.util.List;

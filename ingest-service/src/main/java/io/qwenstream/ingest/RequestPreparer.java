@@ -1,7 +1,7 @@
 package io.qwenstream.ingest;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import io.qwenstream.engine.generation.ThinkingSwitch;
+import io.qwenstream.engine.Qwen3;
 import io.qwenstream.schemas.ChatMessage;
 import io.qwenstream.schemas.ErrorCode;
 import io.qwenstream.schemas.InferenceRequest;
@@ -47,7 +47,7 @@ public final class RequestPreparer {
         List<ChatMessage> conversation = conversation(request, history);
         List<Map<String, Object>> templateMessages = templateMessages(conversation);
         boolean hardThinking = request.thinkingEnabled();
-        boolean thinking = ThinkingSwitch.resolve(templateMessages, hardThinking);
+        boolean thinking = Qwen3.thinking(templateMessages, hardThinking);
         Sampling asked = request.sampling() != null
                 ? request.sampling()
                 : new Sampling(null, null, null, null, null, null, null, null, null);
@@ -136,17 +136,8 @@ public final class RequestPreparer {
         }
     }
 
-    /**
-     * The Qwen3 model card's sampling defaults per mode (the engine's SamplingParams holds the same
-     * values as floats; these are the exact decimals the PreparedRequest carries).
-     */
-    record ModeDefaults(double temperature, double topP, int topK, double minP) {
-        static final ModeDefaults THINKING = new ModeDefaults(0.6, 0.95, 20, 0.0);
-        static final ModeDefaults NON_THINKING = new ModeDefaults(0.7, 0.8, 20, 0.0);
-    }
-
     private PreparedRequest.ResolvedSampling sampling(Sampling asked, boolean thinking, int room) {
-        ModeDefaults defaults = thinking ? ModeDefaults.THINKING : ModeDefaults.NON_THINKING;
+        Qwen3.SamplingDefaults defaults = Qwen3.samplingDefaults(thinking);
         double temperature = asked.temperature() != null ? asked.temperature() : defaults.temperature();
         int maxTokens = Math.min(asked.maxTokens() != null ? asked.maxTokens() : defaultMaxTokens, room);
         return new PreparedRequest.ResolvedSampling(

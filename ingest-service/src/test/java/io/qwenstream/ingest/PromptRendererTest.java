@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.qwenstream.engine.ChatFormat;
 import io.qwenstream.engine.Engine;
-import io.qwenstream.engine.generation.ChatPrompt;
-import io.qwenstream.engine.generation.ThinkingSwitch;
 import io.qwenstream.schemas.ErrorCode;
 import java.util.List;
 import java.util.Map;
@@ -38,26 +37,25 @@ class PromptRendererTest {
     @Test
     void contextLengthIsReadFromTheModelConfig() {
         assertEquals(40960, renderer.contextLength());
-        assertEquals(
-                40960, PromptRenderer.modelContextLength(Fixtures.root().resolve("gguf/tiny-qwen3-moe.Q8_0.gguf")));
+        assertEquals(40960, Engine.contextLength(Fixtures.root().resolve("gguf/tiny-qwen3-moe.Q8_0.gguf")));
     }
 
+    /** The worker encodes the prompt text with the model's own tokenizer: ingest's count must be that. */
     @Test
-    void rendersAndCountsExactlyAsTheEnginesChatPrompt() {
+    void countsExactlyAsTheWorkersEngineAndResolvesTheMode() {
         List<List<Map<String, Object>>> conversations = List.of(
                 List.of(user("Hello")),
                 List.of(user("Hello /no_think")),
                 List.of(
-                        Map.of("role", "system", "content", "Be brief."), user("What is 2+2?"),
+                        Map.of("role", "system", "content", "Be brief."), user("What is 2+2? /no_think"),
                         Map.of("role", "assistant", "content", "4"), user("And 3+3? /think")));
+        boolean[] thinkingWithHardSwitchOn = {true, false, true};
         try (Engine engine = Engine.load(Fixtures.model(), Fixtures.tokenizer())) {
-            for (List<Map<String, Object>> messages : conversations) {
+            for (int i = 0; i < conversations.size(); i++) {
                 for (boolean hard : new boolean[] {true, false}) {
-                    ChatPrompt expected = ChatPrompt.build(engine, messages, null, hard);
-                    PromptRenderer.Rendered actual = renderer.render(messages, null, hard);
-                    assertEquals(expected.text(), actual.text());
-                    assertEquals(expected.ids().length, actual.tokens());
-                    assertEquals(expected.thinking(), actual.thinking());
+                    PromptRenderer.Rendered actual = renderer.render(conversations.get(i), null, hard);
+                    assertEquals(engine.chat().encode(actual.text()).length, actual.tokens());
+                    assertEquals(hard && thinkingWithHardSwitchOn[i], actual.thinking(), i + " hard=" + hard);
                 }
             }
         }
@@ -67,14 +65,14 @@ class PromptRendererTest {
     void hardSwitchOffEndsWithTheTemplatesEmptyThinkBlockAndIgnoresSoftSwitches() {
         PromptRenderer.Rendered r = renderer.render(List.of(user("Think hard /think")), null, false);
         assertFalse(r.thinking());
-        assertTrue(r.text().endsWith("<|im_start|>assistant\n" + ThinkingSwitch.EMPTY_THINK_BLOCK), r.text());
+        assertTrue(r.text().endsWith("<|im_start|>assistant\n<think>\n\n</think>\n\n"), r.text());
     }
 
     @Test
     void softNoThinkAppendsTheEmptyThinkBlockOnce() {
         PromptRenderer.Rendered r = renderer.render(List.of(user("Quick one /no_think")), null, true);
         assertFalse(r.thinking());
-        assertTrue(r.text().endsWith("<|im_start|>assistant\n" + ThinkingSwitch.EMPTY_THINK_BLOCK), r.text());
+        assertTrue(r.text().endsWith("<|im_start|>assistant\n<think>\n\n</think>\n\n"), r.text());
     }
 
     @Test
@@ -91,7 +89,7 @@ class PromptRendererTest {
 
     @Test
     void aPromptThatFillsTheContextIsRefused() {
-        PromptRenderer small = new PromptRenderer(Engine.loadTokenizer(Fixtures.tokenizer()), 12);
+        PromptRenderer small = new PromptRenderer(ChatFormat.load(Fixtures.tokenizer()), 12);
         var r = assertThrows(
                         RefusedException.class,
                         () -> small.render(

@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.qwenstream.engine.Engine;
-import io.qwenstream.engine.generation.ThinkingSwitch;
+import io.qwenstream.engine.ChatFormat;
 import io.qwenstream.schemas.ChatMessage;
 import io.qwenstream.schemas.ErrorCode;
 import io.qwenstream.schemas.ErrorDetail;
@@ -34,7 +33,7 @@ class RequestPreparerTest {
 
     @BeforeAll
     static void load() {
-        renderer = new PromptRenderer(Engine.loadTokenizer(Fixtures.tokenizer()), 40960);
+        renderer = new PromptRenderer(ChatFormat.load(Fixtures.tokenizer()), 40960);
         preparer = new RequestPreparer(renderer, 1000, () -> SEED);
     }
 
@@ -83,14 +82,14 @@ class RequestPreparerTest {
     @Test
     void promptTokensAreTheEngineTokenizersCount() {
         PreparedRequest p = prepare(chat("", "Count me"));
-        assertEquals(Engine.loadTokenizer(Fixtures.tokenizer()).encode(p.prompt()).length, p.promptTokens());
+        assertEquals(ChatFormat.load(Fixtures.tokenizer()).encode(p.prompt()).length, p.promptTokens());
     }
 
     @Test
     void hardSwitchOffUsesTheNonThinkingDefaultsAndTheTemplatesEmptyThinkBlock() {
         PreparedRequest p = prepare(chat(",'thinking':{'enabled':false}", "Hi /think"));
         assertFalse(p.thinking().enabled());
-        assertTrue(p.prompt().endsWith("<|im_start|>assistant\n" + ThinkingSwitch.EMPTY_THINK_BLOCK), p.prompt());
+        assertTrue(p.prompt().endsWith("<|im_start|>assistant\n<think>\n\n</think>\n\n"), p.prompt());
         assertEquals(0.7, p.sampling().temperature());
         assertEquals(0.8, p.sampling().topP());
         assertEquals(20, p.sampling().topK());
@@ -101,7 +100,7 @@ class RequestPreparerTest {
     void softNoThinkIsEnforcedWithAnEmptyThinkBlock() {
         PreparedRequest p = prepare(chat("", "Quick answer please /no_think"));
         assertFalse(p.thinking().enabled());
-        assertTrue(p.prompt().endsWith("<|im_start|>assistant\n" + ThinkingSwitch.EMPTY_THINK_BLOCK), p.prompt());
+        assertTrue(p.prompt().endsWith("<|im_start|>assistant\n<think>\n\n</think>\n\n"), p.prompt());
         assertEquals(0.7, p.sampling().temperature());
     }
 
@@ -144,8 +143,8 @@ class RequestPreparerTest {
 
     @Test
     void maxTokensIsCappedByTheRoomLeftInTheContext() {
-        RequestPreparer small = new RequestPreparer(
-                new PromptRenderer(Engine.loadTokenizer(Fixtures.tokenizer()), 100), 1000, () -> SEED);
+        RequestPreparer small =
+                new RequestPreparer(new PromptRenderer(ChatFormat.load(Fixtures.tokenizer()), 100), 1000, () -> SEED);
         PreparedRequest p = small.prepare(request(chat(",'sampling':{'max_tokens':5000}", "hi")), List.of(), RECEIVED);
         assertEquals(100 - p.promptTokens(), p.sampling().maxTokens());
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qwenstream.engine.Qwen3;
 import io.qwenstream.local.LatencyStats.Measures;
 import io.qwenstream.local.LatencyStats.Sample;
 import io.qwenstream.local.LatencyStats.Summary;
@@ -167,9 +168,9 @@ final class PipelineBench {
     /** The request the bench sends: what {@code ask --no-think --max-tokens T} sends, plus explicit sampling with a fixed seed. */
     static InferenceRequest request(String requestId, PipelineBenchOptions options) {
         // The mode's model-card defaults spelled out, so that the engine-alone run provably samples alike.
-        Sampling sampling = options.thinking()
-                ? new Sampling(0.6, 0.95, 20, 0.0, 0.0, SEED, options.maxTokens(), null, null)
-                : new Sampling(0.7, 0.8, 20, 0.0, 0.0, SEED, options.maxTokens(), null, null);
+        Qwen3.SamplingDefaults d = Qwen3.samplingDefaults(options.thinking());
+        Sampling sampling =
+                new Sampling(d.temperature(), d.topP(), d.topK(), d.minP(), 0.0, SEED, options.maxTokens(), null, null);
         return new InferenceRequest(
                 Messages.SCHEMA_VERSION,
                 requestId,

@@ -1,8 +1,8 @@
 package io.qwenstream.engine.cli;
 
-import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.kernels.Parallel;
 import io.qwenstream.engine.kernels.VectorInfo;
+import io.qwenstream.engine.load.LoadedModel;
 import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
 import java.io.IOException;
@@ -36,7 +36,7 @@ final class BenchCommand {
         Parallel.setThreads(threads);
         err.println("bench: " + VectorInfo.describe() + "; CPU: " + cpuFlags() + "; threads " + threads + "; KV cache "
                 + kvCache);
-        try (Engine engine = Engine.load(args.path("model"), args.optionalPath("tokenizer"))) {
+        try (LoadedModel engine = LoadedModel.load(args.path("model"), args.optionalPath("tokenizer"))) {
             Qwen3Model model = engine.model();
             int vocab = model.config().vocabSize();
             if (promptTokens + genTokens > model.config().contextLength()) {

@@ -1,7 +1,7 @@
 package io.qwenstream.engine.cli;
 
-import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.kernels.GGMLType;
+import io.qwenstream.engine.load.LoadedModel;
 import io.qwenstream.engine.model.GgufModelWriter;
 import io.qwenstream.engine.tokenizer.Qwen3Tokenizer;
 import java.io.IOException;
@@ -32,7 +32,7 @@ final class ConvertCommand {
             throw new UsageException(from + ": not a Hugging Face model directory (no config.json)");
         }
         GGMLType type = GGMLType.valueOf(typeName);
-        try (Engine engine = Engine.load(from, args.optionalPath("tokenizer"))) {
+        try (LoadedModel engine = LoadedModel.load(from, args.optionalPath("tokenizer"))) {
             Qwen3Tokenizer tokenizer;
             if (engine.hasTokenizer()) {
                 tokenizer = engine.tokenizer();

@@ -1,14 +1,14 @@
 package io.qwenstream.engine.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qwenstream.engine.ChatFormat;
 import io.qwenstream.engine.Engine;
-import io.qwenstream.engine.generation.ChatPrompt;
-import io.qwenstream.engine.generation.GenerationOptions;
-import io.qwenstream.engine.generation.GenerationResult;
-import io.qwenstream.engine.generation.Generator;
-import io.qwenstream.engine.generation.TokenListener;
+import io.qwenstream.engine.GenerationOptions;
+import io.qwenstream.engine.GenerationResult;
+import io.qwenstream.engine.KvPrecision;
+import io.qwenstream.engine.SamplingParams;
+import io.qwenstream.engine.TokenListener;
 import io.qwenstream.engine.model.KVCache;
-import io.qwenstream.engine.sampling.SamplingParams;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Set;
@@ -52,17 +52,18 @@ final class GenerateCommand {
         Integer budget = args.optionalInt("thinking-budget");
         if (budget != null && budget < 0) throw new UsageException("--thinking-budget must be >= 0, got " + budget);
         long seed = args.longValue("seed", 0L);
-        KVCache.Precision kvCache = args.kvCache(KVCache.Precision.F32);
+        KvPrecision kvCache =
+                KvPrecision.valueOf(args.kvCache(KVCache.Precision.F32).name());
 
         try (Engine engine = Engine.load(args.path("model"), args.optionalPath("tokenizer"))) {
             int[] prompt;
             Boolean thinking;
             if (args.has("prompt")) {
-                ChatPrompt chat = ChatPrompt.build(
-                        engine,
-                        List.of(java.util.Map.of("role", "user", "content", args.string("prompt"))),
-                        null,
-                        !args.flag("no-think"));
+                ChatFormat.Prompt chat = engine.chat()
+                        .render(
+                                List.of(java.util.Map.of("role", "user", "content", args.string("prompt"))),
+                                null,
+                                !args.flag("no-think"));
                 prompt = chat.ids();
                 thinking = chat.thinking();
                 if (thinking && args.flag("greedy") && !args.flag("allow-greedy")) {
@@ -71,13 +72,7 @@ final class GenerateCommand {
                                     + "sample, use --no-think, or insist with --allow-greedy");
                 }
             } else {
-                prompt = args.ids("ids");
-                int vocab = engine.config().vocabSize();
-                for (int id : prompt) {
-                    if (id < 0 || id >= vocab)
-                        throw new UsageException(
-                                "token id " + id + " is outside the vocabulary (0.." + (vocab - 1) + ")");
-                }
+                prompt = args.ids("ids"); // ids outside the vocabulary: the engine refuses them
                 thinking = null;
                 if (budget != null)
                     throw new UsageException("--thinking-budget needs --prompt (raw --ids follow no thinking rules)");
@@ -91,16 +86,14 @@ final class GenerateCommand {
                     stop,
                     thinking,
                     thinking != null && thinking ? budget : null);
-            GenerationResult result = new Generator(engine, kvCache).generate(prompt, options, TokenListener.NONE);
+            GenerationResult result = engine.generate(prompt, options, kvCache, TokenListener.NONE);
             Json.print(out, toJson(result));
         }
     }
 
     private static SamplingParams sampling(Args args, Boolean thinking, long seed) {
         if (args.flag("greedy")) return SamplingParams.greedyDecoding();
-        SamplingParams d = Boolean.FALSE.equals(thinking)
-                ? SamplingParams.nonThinkingDefaults(seed)
-                : SamplingParams.thinkingDefaults(seed);
+        SamplingParams d = SamplingParams.defaults(!Boolean.FALSE.equals(thinking), seed);
         Float t = args.optionalFloat("temperature");
         Float topP = args.optionalFloat("top-p");
         Float minP = args.optionalFloat("min-p");

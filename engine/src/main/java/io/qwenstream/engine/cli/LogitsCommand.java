@@ -2,7 +2,7 @@ package io.qwenstream.engine.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.qwenstream.engine.Engine;
+import io.qwenstream.engine.load.LoadedModel;
 import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
 import io.qwenstream.engine.sampling.TopK;
@@ -24,7 +24,7 @@ final class LogitsCommand {
         int top = args.integer("top", 10);
         if (top <= 0) throw new UsageException("--top must be positive, got " + top);
         KVCache.Precision kvCache = args.kvCache(KVCache.Precision.F32);
-        try (Engine engine = Engine.load(args.path("model"), args.optionalPath("tokenizer"))) {
+        try (LoadedModel engine = LoadedModel.load(args.path("model"), args.optionalPath("tokenizer"))) {
             Qwen3Model model = engine.model();
             int vocab = model.config().vocabSize();
             for (int id : ids) {

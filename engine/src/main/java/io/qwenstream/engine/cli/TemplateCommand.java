@@ -1,7 +1,7 @@
 package io.qwenstream.engine.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.qwenstream.engine.Engine;
+import io.qwenstream.engine.load.LoadedModel;
 import io.qwenstream.engine.template.ChatTemplate;
 import io.qwenstream.engine.tokenizer.Qwen3Tokenizer;
 import java.io.IOException;
@@ -38,7 +38,7 @@ final class TemplateCommand {
             throw new UsageException(file + ": \"add_generation_prompt\" must be true or false");
         }
 
-        Qwen3Tokenizer tokenizer = Engine.loadTokenizer(args.path("model"));
+        Qwen3Tokenizer tokenizer = LoadedModel.loadTokenizer(args.path("model"));
         ChatTemplate template = new ChatTemplate(tokenizer.chatTemplate());
         String text = template.apply(
                 Json.MAPPER.convertValue(messages, List.class),

@@ -1,6 +1,10 @@
 package io.qwenstream.engine.generation;
 
-import io.qwenstream.engine.Engine;
+import io.qwenstream.engine.GenerationOptions;
+import io.qwenstream.engine.GenerationResult;
+import io.qwenstream.engine.Scheduler;
+import io.qwenstream.engine.TokenListener;
+import io.qwenstream.engine.load.LoadedModel;
 import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
 import java.util.ArrayList;
@@ -18,11 +22,11 @@ import java.util.function.Supplier;
  * after the prefix that the conversation's last turn left in the {@link PrefixCache}, and leaves its
  * own cache there when it ends.
  */
-public final class BatchScheduler implements AutoCloseable {
+public final class BatchScheduler implements Scheduler {
 
     private record Job(Sequence sequence, String conversation, CompletableFuture<GenerationResult> result) {}
 
-    private final Engine engine;
+    private final LoadedModel engine;
     private final Qwen3Model model;
     private final int maxSequences;
     private final KVCache.Precision kvPrecision;
@@ -40,7 +44,7 @@ public final class BatchScheduler implements AutoCloseable {
      * Every sequence's KV cache stores keys and values at {@code kvPrecision}: serving uses F16 (half
      * the memory per token, so twice the context or the cached conversations), F32 matches the reference.
      */
-    public BatchScheduler(Engine engine, int maxSequences, long prefixCacheBytes, KVCache.Precision kvPrecision) {
+    public BatchScheduler(LoadedModel engine, int maxSequences, long prefixCacheBytes, KVCache.Precision kvPrecision) {
         if (maxSequences <= 0)
             throw new IllegalArgumentException("max sequences must be positive, got " + maxSequences);
         if (kvPrecision == null) throw new IllegalArgumentException("KV cache precision is missing (F16 or F32)");
@@ -53,13 +57,7 @@ public final class BatchScheduler implements AutoCloseable {
                 Thread.ofPlatform().name("qwenstream-batch-scheduler").daemon().start(this::loop);
     }
 
-    /**
-     * Queues a generation; the future completes with its result, or exceptionally when its input is
-     * refused (e.g. a prompt longer than the context) or the engine fails on it. The listener and
-     * interrupt are called on the scheduler's thread: keep them short.
-     *
-     * @param conversation the conversation this prompt continues, or null: a key of the prefix cache
-     */
+    @Override
     public CompletableFuture<GenerationResult> submit(
             String conversation,
             int[] prompt,
@@ -84,8 +82,8 @@ public final class BatchScheduler implements AutoCloseable {
         return result;
     }
 
-    /** Hits, misses, reused tokens, evictions and bytes of the prefix cache; safe to read from any thread. */
-    public PrefixCache.Stats prefixCacheStats() {
+    @Override
+    public PrefixCacheStats prefixCacheStats() {
         return prefixCache.stats();
     }
 

@@ -1,6 +1,9 @@
 package io.qwenstream.engine.generation;
 
-import io.qwenstream.engine.Engine;
+import io.qwenstream.engine.GenerationOptions;
+import io.qwenstream.engine.GenerationResult;
+import io.qwenstream.engine.TokenListener;
+import io.qwenstream.engine.load.LoadedModel;
 import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
 import java.util.function.Supplier;
@@ -11,14 +14,11 @@ import java.util.function.Supplier;
  */
 public final class Generator {
 
-    /** Qwen's sentence that ends the reasoning when the thinking budget is spent. */
-    public static final String BUDGET_CLOSING = Sequence.BUDGET_CLOSING;
-
-    private final Engine engine;
+    private final LoadedModel engine;
     private final KVCache.Precision kvPrecision;
 
     /** @param kvPrecision how the KV cache stores keys and values: F32 to match transformers in float32, F16 for half the memory */
-    public Generator(Engine engine, KVCache.Precision kvPrecision) {
+    public Generator(LoadedModel engine, KVCache.Precision kvPrecision) {
         if (kvPrecision == null) throw new IllegalArgumentException("KV cache precision is missing (F16 or F32)");
         this.engine = engine;
         this.kvPrecision = kvPrecision;

@@ -1,5 +1,6 @@
 package io.qwenstream.engine.generation;
 
+import io.qwenstream.engine.Scheduler;
 import io.qwenstream.engine.model.ModelConfig;
 import io.qwenstream.engine.model.Qwen3Model;
 import java.util.Arrays;
@@ -20,9 +21,6 @@ import java.util.Map;
  * {@link #stats()} can be read from any thread (metrics), at the cost of an uncontended lock per request.
  */
 public final class PrefixCache {
-
-    /** Counters since start: lookups of a conversation key that found a prefix or not, prompt tokens not recomputed, entries evicted for room. */
-    public record Stats(long hits, long misses, long reusedTokens, long evictions, long bytesHeld, int conversations) {}
 
     /** The first {@code length} positions of {@code state} hold the KV entries of the prompt's first tokens. */
     record Hit(Qwen3Model.State state, int length) {}
@@ -85,8 +83,8 @@ public final class PrefixCache {
         bytesHeld += bytes;
     }
 
-    public synchronized Stats stats() {
-        return new Stats(hits, misses, reusedTokens, evictions, bytesHeld, entries.size());
+    public synchronized Scheduler.PrefixCacheStats stats() {
+        return new Scheduler.PrefixCacheStats(hits, misses, reusedTokens, evictions, bytesHeld, entries.size());
     }
 
     static int commonPrefix(int[] a, int[] b) {

@@ -1,5 +1,10 @@
 package io.qwenstream.engine.generation;
 
+import io.qwenstream.engine.GenerationOptions;
+import io.qwenstream.engine.GenerationResult;
+import io.qwenstream.engine.Phase;
+import io.qwenstream.engine.Qwen3;
+import io.qwenstream.engine.TokenListener;
 import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
 import io.qwenstream.engine.sampling.Sampler;
@@ -15,15 +20,6 @@ import java.util.function.Supplier;
  * and the KV cache's capacity. The caller runs the model; {@link #next()} says what to feed it.
  */
 final class Sequence {
-
-    static final int THINK_START = 151667;
-    static final int THINK_END = 151668;
-    static final int IM_END = 151645;
-    static final int END_OF_TEXT = 151643;
-
-    /** Qwen's sentence that ends the reasoning when the thinking budget is spent. */
-    static final String BUDGET_CLOSING =
-            "\n\nConsidering the limited time by the user, I have to give the solution based on the thinking directly now.\n</think>\n\n";
 
     final Qwen3Model.State state;
     final int[] prompt;
@@ -62,6 +58,12 @@ final class Sequence {
             throw new IllegalArgumentException(
                     "the prompt has " + prompt.length + " tokens, the model's context is " + context);
         }
+        int vocab = model.config().vocabSize();
+        for (int id : prompt) {
+            if (id < 0 || id >= vocab)
+                throw new IllegalArgumentException(
+                        "token id " + id + " is outside the vocabulary (0.." + (vocab - 1) + ")");
+        }
         this.prompt = prompt;
         this.options = options;
         this.tokenizer = tokenizer;
@@ -73,7 +75,7 @@ final class Sequence {
         this.ids = new int[options.maxTokens()];
         this.position = prompt.length;
         if (Boolean.TRUE.equals(options.thinking())) {
-            forced.add(THINK_START);
+            forced.add(Qwen3.THINK_START);
             for (int id : tokenizer.encode("\n")) forced.add(id);
         }
     }
@@ -88,12 +90,12 @@ final class Sequence {
         int token = forced.isEmpty() ? sampler.sample(state.logits()) : forced.poll();
         ids[count++] = token;
         sampler.accept(token);
-        if (token == THINK_START) phase = Phase.THINKING;
+        if (token == Qwen3.THINK_START) phase = Phase.THINKING;
         Phase tokenPhase = phase;
         if (tokenPhase == Phase.THINKING) thinkingTokens++;
         else answerTokens++;
-        if (token == THINK_END) phase = Phase.ANSWER;
-        if (!options.ignoreEos() && (token == IM_END || token == END_OF_TEXT))
+        if (token == Qwen3.THINK_END) phase = Phase.ANSWER;
+        if (!options.ignoreEos() && (token == Qwen3.IM_END || token == Qwen3.END_OF_TEXT))
             return end(GenerationResult.FinishReason.STOP);
 
         String piece = decoder.push(token);
@@ -113,7 +115,7 @@ final class Sequence {
                 && thinkingTokens >= options.thinkingBudget()) {
             budgetReached = true;
             forced.clear();
-            for (int id : tokenizer.encode(BUDGET_CLOSING)) forced.add(id);
+            for (int id : tokenizer.encode(Qwen3.BUDGET_CLOSING)) forced.add(id);
         }
         if (count == options.maxTokens() || position == state.capacity())
             return end(GenerationResult.FinishReason.LENGTH);

@@ -1,5 +1,6 @@
 package io.qwenstream.engine.sampling;
 
+import io.qwenstream.engine.SamplingParams;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 

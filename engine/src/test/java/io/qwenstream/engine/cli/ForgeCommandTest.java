@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.Fixtures;
 import io.qwenstream.engine.gguf.GGUFFile;
 import io.qwenstream.engine.kernels.GGMLType;
+import io.qwenstream.engine.load.LoadedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -62,7 +62,7 @@ class ForgeCommandTest {
             assertEquals(4, gguf.tensor("blk.1.ffn_up_exps.weight").shape()[2]);
             assertTrue(gguf.getString("tokenizer.chat_template").contains("<|im_start|>"));
         }
-        try (Engine engine = Engine.load(file, null)) {
+        try (LoadedModel engine = LoadedModel.load(file, null)) {
             assertEquals(256, engine.config().hiddenSize());
             assertEquals(64, engine.config().headDim());
             assertEquals(

@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.Fixtures;
+import io.qwenstream.engine.GenerationOptions;
+import io.qwenstream.engine.GenerationResult;
+import io.qwenstream.engine.Qwen3;
+import io.qwenstream.engine.SamplingParams;
+import io.qwenstream.engine.Scheduler;
+import io.qwenstream.engine.TokenListener;
+import io.qwenstream.engine.load.LoadedModel;
 import io.qwenstream.engine.model.KVCache;
-import io.qwenstream.engine.sampling.SamplingParams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,11 +30,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class BatchSchedulerTest {
 
-    private static Engine engine;
+    private static LoadedModel engine;
 
     @BeforeAll
     static void load() {
-        engine = Engine.load(Fixtures.model("tiny-qwen3-moe"), Fixtures.tokenizerDir());
+        engine = LoadedModel.load(Fixtures.model("tiny-qwen3-moe"), Fixtures.tokenizerDir());
     }
 
     @AfterAll
@@ -74,7 +79,7 @@ class BatchSchedulerTest {
             CompletableFuture<GenerationResult> bad =
                     scheduler.submit(null, new int[0], greedy(4), TokenListener.NONE, () -> null);
             CompletableFuture<GenerationResult> good =
-                    scheduler.submit(null, new int[] {151644, 872}, greedy(4), TokenListener.NONE, () -> null);
+                    scheduler.submit(null, new int[] {Qwen3.IM_START, 872}, greedy(4), TokenListener.NONE, () -> null);
             ExecutionException e = assertThrows(ExecutionException.class, () -> bad.get(30, TimeUnit.SECONDS));
             assertTrue(
                     e.getCause().getMessage().contains("no tokens"),
@@ -90,7 +95,7 @@ class BatchSchedulerTest {
             GenerationResult r = scheduler
                     .submit(
                             null,
-                            new int[] {151644, 872},
+                            new int[] {Qwen3.IM_START, 872},
                             greedy(1000),
                             (id, text, phase) -> tokens.incrementAndGet(),
                             () -> tokens.get() >= 5 ? GenerationResult.FinishReason.CANCELLED : null)
@@ -117,7 +122,7 @@ class BatchSchedulerTest {
                     .get(30, TimeUnit.SECONDS)
                     .ids();
             assertEquals(
-                    new PrefixCache.Stats(
+                    new Scheduler.PrefixCacheStats(
                             0, 1, 0, 0, scheduler.prefixCacheStats().bytesHeld(), 1),
                     scheduler.prefixCacheStats());
 
@@ -144,7 +149,7 @@ class BatchSchedulerTest {
             assertArrayEquals(fresh.ids(), reused.ids());
             assertArrayEquals(fresh.ids(), otherConversation.ids());
             assertEquals(fresh.usage(), reused.usage());
-            PrefixCache.Stats stats = scheduler.prefixCacheStats();
+            Scheduler.PrefixCacheStats stats = scheduler.prefixCacheStats();
             assertEquals(
                     List.of(1L, 2L, (long) cachedTokens),
                     List.of(stats.hits(), stats.misses(), stats.reusedTokens()),
@@ -165,7 +170,7 @@ class BatchSchedulerTest {
     void aFailedSequenceLeavesNothingInTheCache() throws Exception {
         try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 64L << 20, KVCache.Precision.F32)) {
             CompletableFuture<GenerationResult> failed =
-                    scheduler.submit("conv", new int[] {151644, 872}, greedy(8), TokenListener.NONE, () -> {
+                    scheduler.submit("conv", new int[] {Qwen3.IM_START, 872}, greedy(8), TokenListener.NONE, () -> {
                         throw new IllegalStateException("the listener's owner went away");
                     });
             assertThrows(ExecutionException.class, () -> failed.get(30, TimeUnit.SECONDS));

@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.Fixtures;
+import io.qwenstream.engine.Scheduler;
+import io.qwenstream.engine.load.LoadedModel;
 import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.ModelConfig;
 import io.qwenstream.engine.model.Qwen3Model;
@@ -20,13 +21,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class PrefixCacheTest {
 
-    private static Engine engine;
+    private static LoadedModel engine;
     private static Qwen3Model model;
     private static ModelConfig config;
 
     @BeforeAll
     static void load() {
-        engine = Engine.load(Fixtures.model("tiny-qwen3-moe"), Fixtures.tokenizerDir());
+        engine = LoadedModel.load(Fixtures.model("tiny-qwen3-moe"), Fixtures.tokenizerDir());
         model = engine.model();
         config = model.config();
     }
@@ -56,7 +57,7 @@ class PrefixCacheTest {
                 5,
                 cache.lookup("c", new int[] {1, 2, 3, 4, 5, 6, 7}).length(),
                 "the whole cached run, then new tokens");
-        assertEquals(new PrefixCache.Stats(2, 0, 8, 0, entryBytes(8), 1), cache.stats());
+        assertEquals(new Scheduler.PrefixCacheStats(2, 0, 8, 0, entryBytes(8), 1), cache.stats());
     }
 
     @Test
@@ -66,7 +67,7 @@ class PrefixCacheTest {
         assertEquals(3, cache.lookup("c", new int[] {1, 2, 3, 4}).length(), "a prompt the cache holds whole");
         assertEquals(4, cache.lookup("c", new int[] {1, 2, 3, 4, 5}).length(), "the very same prompt");
         assertNull(cache.lookup("c", new int[] {1}), "a one-token prompt reuses nothing");
-        assertEquals(new PrefixCache.Stats(2, 1, 7, 0, entryBytes(8), 1), cache.stats());
+        assertEquals(new Scheduler.PrefixCacheStats(2, 1, 7, 0, entryBytes(8), 1), cache.stats());
     }
 
     @Test
@@ -76,7 +77,7 @@ class PrefixCacheTest {
         assertNull(cache.lookup("c", new int[] {7, 2, 3}));
         assertNull(cache.lookup("other", new int[] {1, 2, 3}));
         assertNull(cache.lookup(null, new int[] {1, 2, 3}));
-        assertEquals(new PrefixCache.Stats(0, 2, 0, 0, entryBytes(4), 1), cache.stats());
+        assertEquals(new Scheduler.PrefixCacheStats(0, 2, 0, 0, entryBytes(4), 1), cache.stats());
     }
 
     @Test
@@ -86,7 +87,7 @@ class PrefixCacheTest {
         Qwen3Model.State next = model.newState(16, KVCache.Precision.F32);
         cache.store("c", new int[] {1, 2, 3, 4}, next);
         assertSame(next, cache.lookup("c", new int[] {1, 2, 3, 4, 5}).state());
-        assertEquals(new PrefixCache.Stats(1, 0, 4, 0, entryBytes(16), 1), cache.stats());
+        assertEquals(new Scheduler.PrefixCacheStats(1, 0, 4, 0, entryBytes(16), 1), cache.stats());
     }
 
     @Test
@@ -100,19 +101,19 @@ class PrefixCacheTest {
         assertNull(cache.lookup("b", new int[] {1, 2, 3}), "b was the least recently used");
         assertNotNull(cache.lookup("a", new int[] {1, 2, 3}));
         assertNotNull(cache.lookup("c", new int[] {1, 2, 3}));
-        assertEquals(new PrefixCache.Stats(3, 1, 6, 1, 2 * entryBytes(8), 2), cache.stats());
+        assertEquals(new Scheduler.PrefixCacheStats(3, 1, 6, 1, 2 * entryBytes(8), 2), cache.stats());
 
         cache.store(
                 "d",
                 new int[] {1, 2},
                 model.newState(16, KVCache.Precision.F32)); // as large as the two others together
-        assertEquals(new PrefixCache.Stats(3, 1, 6, 3, entryBytes(16), 1), cache.stats());
+        assertEquals(new Scheduler.PrefixCacheStats(3, 1, 6, 3, entryBytes(16), 1), cache.stats());
         int tooMany = (int) (budget / (2L * config.layerCount() * config.kvDim() * Float.BYTES)) + 1;
         cache.store(
                 "e",
                 new int[] {1, 2},
                 model.newState(tooMany, KVCache.Precision.F32)); // larger than the whole budget: not kept
-        assertEquals(new PrefixCache.Stats(3, 1, 6, 3, entryBytes(16), 1), cache.stats());
+        assertEquals(new Scheduler.PrefixCacheStats(3, 1, 6, 3, entryBytes(16), 1), cache.stats());
     }
 
     @Test
@@ -120,7 +121,7 @@ class PrefixCacheTest {
         PrefixCache cache = new PrefixCache(config, 0);
         cache.store("c", new int[] {1, 2, 3}, model.newState(4, KVCache.Precision.F32));
         assertNull(cache.lookup("c", new int[] {1, 2, 3, 4}));
-        assertEquals(new PrefixCache.Stats(0, 0, 0, 0, 0, 0), cache.stats());
+        assertEquals(new Scheduler.PrefixCacheStats(0, 0, 0, 0, 0, 0), cache.stats());
     }
 
     @Test

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.Fixtures;
 import io.qwenstream.engine.ReferenceCheck;
+import io.qwenstream.engine.load.LoadedModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,7 +20,7 @@ class BatchedForwardTest {
     @ValueSource(strings = {"tiny-qwen3-moe", "tiny-qwen3"})
     void wholePromptsAndMixedSequencesMatchTheReference(String entry) {
         JsonNode sequences = Fixtures.reference().path("models").path(entry).get("sequences");
-        try (Engine engine = Engine.load(Fixtures.model(entry), null)) {
+        try (LoadedModel engine = LoadedModel.load(Fixtures.model(entry), null)) {
             Qwen3Model model = engine.model();
             List<int[]> prompts = new ArrayList<>();
             for (JsonNode seq : sequences) prompts.add(Fixtures.ints(Fixtures.field(seq, "ids")));

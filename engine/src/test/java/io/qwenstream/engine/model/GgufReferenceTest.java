@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.Fixtures;
 import io.qwenstream.engine.ReferenceCheck;
 import io.qwenstream.engine.cli.EngineCliRunner;
 import io.qwenstream.engine.gguf.GGUFFile;
 import io.qwenstream.engine.kernels.GGMLType;
 import io.qwenstream.engine.kernels.Tensor;
+import io.qwenstream.engine.load.LoadedModel;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +30,7 @@ class GgufReferenceTest {
     void llamaCppConverterOutputMatchesItsReference() {
         Path gguf = Fixtures.root().resolve("gguf/tiny-qwen3-moe.Q8_0.gguf");
         JsonNode ref = Fixtures.ggufReference().path("models").path("tiny-qwen3-moe");
-        try (Engine engine = Engine.load(gguf, null)) {
+        try (LoadedModel engine = LoadedModel.load(gguf, null)) {
             // Same weights as the reference and float32 activations: the float32 tolerances hold.
             ReferenceCheck.assertExact(engine, ref, "tiny-qwen3-moe.Q8_0.gguf");
         }
@@ -46,7 +46,7 @@ class GgufReferenceTest {
     })
     void losslessConversionsMatchTransformers(String entry, String type) throws Exception {
         Path gguf = convert(entry, type);
-        try (Engine engine = Engine.load(gguf, null)) {
+        try (LoadedModel engine = LoadedModel.load(gguf, null)) {
             ReferenceCheck.assertExact(
                     engine, Fixtures.reference().path("models").path(entry), entry + " as " + type + " GGUF");
         }
@@ -64,7 +64,7 @@ class GgufReferenceTest {
     void q8_0ConversionsStayCloseToTheFloat32Reference(String entry) throws Exception {
         double bound = 0.5;
         assertTrue(referenceQ8Shift() <= bound, "the bound must cover the reference's own Q8_0 shift");
-        try (Engine engine = Engine.load(convert(entry, "Q8_0"), null)) {
+        try (LoadedModel engine = LoadedModel.load(convert(entry, "Q8_0"), null)) {
             ReferenceCheck.assertClose(
                     engine, Fixtures.reference().path("models").path(entry), entry + " as Q8_0", bound);
         }
@@ -82,13 +82,13 @@ class GgufReferenceTest {
     void q4_0ComputesWhatFloat32ComputesOnTheSameWeights(String entry) throws Exception {
         Path q4 = convert(entry, "Q4_0");
         Path f32 = temp.resolve(entry + ".Q4_0-dequantized.F32.gguf");
-        try (Engine engine = Engine.load(q4, null)) {
+        try (LoadedModel engine = LoadedModel.load(q4, null)) {
             GgufModelWriter writer = new GgufModelWriter(engine.config(), GGMLType.F32);
             writer.addWeights(engine.weights());
             writer.write(f32, entry, engine.tokenizer(), line -> {});
         }
-        try (Engine quantized = Engine.load(q4, null);
-                Engine dequantized = Engine.load(f32, null)) {
+        try (LoadedModel quantized = LoadedModel.load(q4, null);
+                LoadedModel dequantized = LoadedModel.load(f32, null)) {
             for (JsonNode seq : Fixtures.reference().path("models").path(entry).get("sequences")) {
                 int[] ids = Fixtures.ints(Fixtures.field(seq, "ids"));
                 Qwen3Model.State a = quantized.model().newState(ids.length, KVCache.Precision.F32);

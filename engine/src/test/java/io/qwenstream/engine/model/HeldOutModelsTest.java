@@ -3,10 +3,10 @@ package io.qwenstream.engine.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.Fixtures;
 import io.qwenstream.engine.ReferenceCheck;
 import io.qwenstream.engine.kernels.GGMLType;
+import io.qwenstream.engine.load.LoadedModel;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +29,7 @@ class HeldOutModelsTest {
     @ValueSource(strings = {"dense-gqa3-tied-f32-yarn2", "moe-mlponly-nonorm-bf16", "moe-sparsestep2-f16-yarn"})
     void safetensorsMatchTransformers(String name) throws Exception {
         JsonNode ref = reference(name);
-        try (Engine engine = Engine.load(dir(name), Fixtures.tokenizerDir())) {
+        try (LoadedModel engine = LoadedModel.load(dir(name), Fixtures.tokenizerDir())) {
             assertEquals(
                     ref.get("attention_scaling").asDouble(),
                     engine.model().rope().attentionScaling(),
@@ -52,12 +52,12 @@ class HeldOutModelsTest {
     @ValueSource(strings = {"dense-gqa3-tied-f32-yarn2", "moe-mlponly-nonorm-bf16", "moe-sparsestep2-f16-yarn"})
     void convertedToGgufStillMatchTransformers(String name) throws Exception {
         Path gguf = temp.resolve(name + ".gguf");
-        try (Engine source = Engine.load(dir(name), null)) {
+        try (LoadedModel source = LoadedModel.load(dir(name), null)) {
             GgufModelWriter writer = new GgufModelWriter(source.config(), GGMLType.F32);
             writer.addWeights(source.weights());
             writer.write(gguf, name, null, line -> {});
         }
-        try (Engine engine = Engine.load(gguf, Fixtures.tokenizerDir())) {
+        try (LoadedModel engine = LoadedModel.load(gguf, Fixtures.tokenizerDir())) {
             ReferenceCheck.assertExact(engine, reference(name), name + " as GGUF");
         }
     }

@@ -3,9 +3,9 @@ package io.qwenstream.engine.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.Fixtures;
 import io.qwenstream.engine.ReferenceCheck;
+import io.qwenstream.engine.load.LoadedModel;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,13 +21,13 @@ class HfReferenceTest {
     @ValueSource(strings = {"tiny-qwen3-moe", "tiny-qwen3-moe-yarn", "tiny-qwen3"})
     void matchesTransformers(String entry) {
         JsonNode ref = Fixtures.reference().path("models").path(entry);
-        try (Engine engine = Engine.load(Fixtures.modelDirFor(entry, temp), Fixtures.tokenizerDir())) {
+        try (LoadedModel engine = LoadedModel.load(Fixtures.modelDirFor(entry, temp), Fixtures.tokenizerDir())) {
             assertRotaryTables(engine, ref, entry);
             ReferenceCheck.assertExact(engine, ref, entry);
         }
     }
 
-    private static void assertRotaryTables(Engine engine, JsonNode ref, String entry) {
+    private static void assertRotaryTables(LoadedModel engine, JsonNode ref, String entry) {
         RotaryEmbedding rope = engine.model().rope();
         assertEquals(
                 ref.get("attention_scaling").asDouble(), rope.attentionScaling(), 1e-6, entry + ": attention scaling");

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.Fixtures;
-import io.qwenstream.engine.generation.GenerationOptions;
+import io.qwenstream.engine.GenerationOptions;
+import io.qwenstream.engine.SamplingParams;
+import io.qwenstream.engine.TokenListener;
 import io.qwenstream.engine.generation.Generator;
-import io.qwenstream.engine.generation.TokenListener;
-import io.qwenstream.engine.sampling.SamplingParams;
+import io.qwenstream.engine.load.LoadedModel;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -34,7 +34,7 @@ class KVCachePrecisionTest {
     @ValueSource(strings = {"tiny-qwen3-moe", "tiny-qwen3"})
     void halfPrecisionKeysAndValuesMoveTheLogitsLittle(String entry) {
         JsonNode sequences = Fixtures.reference().path("models").path(entry).get("sequences");
-        try (Engine engine = Engine.load(Fixtures.model(entry), Fixtures.tokenizerDir())) {
+        try (LoadedModel engine = LoadedModel.load(Fixtures.model(entry), Fixtures.tokenizerDir())) {
             Qwen3Model model = engine.model();
             double worst = 0, worstRelative = 0;
             for (JsonNode seq : sequences) {

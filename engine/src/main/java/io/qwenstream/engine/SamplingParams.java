@@ -1,4 +1,4 @@
-package io.qwenstream.engine.sampling;
+package io.qwenstream.engine;
 
 /**
  * How the next token is chosen. {@code topK <= 0} and {@code topP >= 1} and {@code minP <= 0}
@@ -20,14 +20,11 @@ public record SamplingParams(
         if (!ok) throw new IllegalArgumentException(message);
     }
 
-    /** Qwen3 model card defaults for thinking mode: T=0.6, top_p=0.95, top_k=20, min_p=0. */
-    public static SamplingParams thinkingDefaults(long seed) {
-        return new SamplingParams(0.6f, 0.95f, 20, 0f, 0f, seed, false);
-    }
-
-    /** Qwen3 model card defaults for non-thinking mode: T=0.7, top_p=0.8, top_k=20, min_p=0. */
-    public static SamplingParams nonThinkingDefaults(long seed) {
-        return new SamplingParams(0.7f, 0.8f, 20, 0f, 0f, seed, false);
+    /** The Qwen3 model card's sampling for the mode ({@link Qwen3#samplingDefaults}), no penalty. */
+    public static SamplingParams defaults(boolean thinking, long seed) {
+        Qwen3.SamplingDefaults d = Qwen3.samplingDefaults(thinking);
+        return new SamplingParams(
+                (float) d.temperature(), (float) d.topP(), d.topK(), (float) d.minP(), 0f, seed, false);
     }
 
     public static SamplingParams greedyDecoding() {

@@ -1,4 +1,4 @@
-package io.qwenstream.engine.generation;
+package io.qwenstream.engine;
 
 /**
  * The outcome of one generation. {@code ids} are the generated tokens only (forced ones included,

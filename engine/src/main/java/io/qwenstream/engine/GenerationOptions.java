@@ -1,6 +1,5 @@
-package io.qwenstream.engine.generation;
+package io.qwenstream.engine;
 
-import io.qwenstream.engine.sampling.SamplingParams;
 import java.util.List;
 
 /**

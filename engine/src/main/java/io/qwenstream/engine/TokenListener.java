@@ -1,4 +1,4 @@
-package io.qwenstream.engine.generation;
+package io.qwenstream.engine;
 
 /** Receives each generated token as it is produced; {@code text} is the newly completed UTF-8 text. */
 @FunctionalInterface
