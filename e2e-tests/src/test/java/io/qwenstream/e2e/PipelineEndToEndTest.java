@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qwenstream.e2e.TopicRecorder.Recorded;
-import io.qwenstream.engine.Engine;
-import io.qwenstream.engine.generation.Generator;
+import io.qwenstream.engine.ChatFormat;
+import io.qwenstream.engine.Qwen3;
 import io.qwenstream.schemas.ErrorDetail;
 import io.qwenstream.schemas.MessageValidator;
 import io.qwenstream.schemas.Validation;
@@ -239,7 +239,7 @@ class PipelineEndToEndTest {
                     response.path("thinking").asText().strip().endsWith(closing),
                     () -> "thinking: " + response.path("thinking"));
             assertTrue(usage.path("thinking_budget_reached").asBoolean(), () -> "usage " + usage);
-            int closingTokens = Engine.loadTokenizer(Pipeline.tokenizer()).encode(Generator.BUDGET_CLOSING).length;
+            int closingTokens = ChatFormat.load(Pipeline.tokenizer()).encode(Qwen3.BUDGET_CLOSING).length;
             assertTrue(
                     usage.path("thinking_tokens").asInt() <= budget + closingTokens,
                     () -> "thinking_tokens over " + budget + " + " + closingTokens + ": " + usage);
