@@ -285,7 +285,9 @@ public class InferenceWorker {
         /** Tokenizes the prompt; false when that failed and the request has already ended with an error chunk. */
         boolean encode() {
             try {
-                prompt = engine.chat().encode(request.prompt());
+                prompt = request.promptTextOnlyAt() == null
+                        ? engine.chat().encode(request.prompt())
+                        : engine.chat().encode(request.prompt(), request.promptTextOnlyAt());
                 return true;
             } catch (RuntimeException e) {
                 fail(e);

@@ -386,6 +386,7 @@ class InferenceWorkerTest {
                 r.task(),
                 prompt,
                 r.promptTokens(),
+                r.promptTextOnlyAt(),
                 r.thinking(),
                 r.sampling(),
                 r.translate(),
@@ -408,6 +409,7 @@ class InferenceWorkerTest {
                 Task.CHAT,
                 prompt,
                 9,
+                null,
                 new Thinking(thinking, budget),
                 new PreparedRequest.ResolvedSampling(
                         thinking ? 0.6 : 0.7, thinking ? 0.95 : 0.8, 20, 0, 0, seed, maxTokens, List.of(), !thinking),
@@ -429,6 +431,7 @@ class InferenceWorkerTest {
                 r.task(),
                 prompt,
                 r.promptTokens(),
+                r.promptTextOnlyAt(),
                 r.thinking(),
                 r.sampling(),
                 r.translate(),

@@ -15,8 +15,8 @@ import java.util.Map;
  */
 public final class PromptRenderer {
 
-    /** The prompt text, its length in tokens, and the resolved thinking mode. */
-    public record Rendered(String text, int tokens, boolean thinking) {}
+    /** The prompt text, its length in tokens, the resolved thinking mode, and where typed markup is text. */
+    public record Rendered(String text, int tokens, boolean thinking, int[] textOnlyAt) {}
 
     private final ChatFormat chat;
     private final int contextLength;
@@ -60,6 +60,6 @@ public final class PromptRenderer {
                             + " tokens, and generation needs at least one of them",
                     null);
         }
-        return new Rendered(prompt.text(), tokens, prompt.thinking());
+        return new Rendered(prompt.text(), tokens, prompt.thinking(), prompt.textOnlyAt());
     }
 }

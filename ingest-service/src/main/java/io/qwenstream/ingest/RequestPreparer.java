@@ -68,6 +68,7 @@ public final class RequestPreparer {
                 request.task(),
                 prompt.text(),
                 prompt.tokens(),
+                prompt.textOnlyAt().length == 0 ? null : prompt.textOnlyAt(),
                 new Thinking(prompt.thinking(), prompt.thinking() ? budget : null),
                 sampling(asked, prompt.thinking(), room),
                 request.translate(),

@@ -76,6 +76,7 @@ class PostprocessServiceTest {
                 task,
                 "<|im_start|>user\n…<|im_end|>\n<|im_start|>assistant\n",
                 25,
+                null,
                 new Thinking(true, null),
                 new PreparedRequest.ResolvedSampling(0.6, 0.95, 20, 0, 0, 1, 64, List.of(), false),
                 translate,

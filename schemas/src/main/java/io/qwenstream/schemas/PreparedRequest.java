@@ -9,7 +9,9 @@ import java.util.Map;
 
 /**
  * A validated request ready for the engine, on qwen.inference (PreparedRequest.schema.json). {@code prompt}
- * is the rendered chat-template text; {@code thinking.enabled} the resolved mode; {@code sampling} complete.
+ * is the rendered chat-template text; {@code promptTextOnlyAt} the code point offsets in it where the sender
+ * typed a special token's characters (text, never a control token; null when none); {@code thinking.enabled}
+ * the resolved mode; {@code sampling} complete.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -22,6 +24,7 @@ public record PreparedRequest(
         Task task,
         String prompt,
         int promptTokens,
+        int[] promptTextOnlyAt,
         Thinking thinking,
         ResolvedSampling sampling,
         TranslateOptions translate,

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.text.Normalizer;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -172,10 +173,19 @@ public final class Qwen3Tokenizer {
 
     /** The token ids of {@code text}, without BOS or any other added framing. */
     public int[] encode(String text) {
+        return encode(text, new BitSet());
+    }
+
+    /**
+     * The token ids of {@code text}, where no added token (control or user-defined, such as
+     * {@code <|im_start|>} or {@code </think>}) may start at the UTF-16 indices set in {@code textOnlyAt}:
+     * there its characters are ordinary text. For what a user typed inside a chat template's markup.
+     */
+    public int[] encode(String text, BitSet textOnlyAt) {
         IntStream.Builder ids = IntStream.builder();
         int pieceStart = 0;
         for (int i = 0; i < text.length(); ) {
-            String addedToken = addedTokenAt(text, i);
+            String addedToken = textOnlyAt.get(i) ? null : addedTokenAt(text, i);
             if (addedToken == null) {
                 i++;
                 continue;
@@ -187,6 +197,12 @@ public final class Qwen3Tokenizer {
         }
         encodeOrdinaryText(text.substring(pieceStart), ids);
         return ids.build().toArray();
+    }
+
+    /** The length of the longest added token that starts at {@code index} of {@code text}, or 0. */
+    public int addedTokenLengthAt(String text, int index) {
+        String token = addedTokenAt(text, index);
+        return token == null ? 0 : token.length();
     }
 
     /** The longest added token that starts at {@code index} of {@code text}, or null. */

@@ -54,6 +54,7 @@ class ResponseAssemblyTest {
                 task,
                 "<|im_start|>…",
                 20,
+                null,
                 new Thinking(true, null),
                 new PreparedRequest.ResolvedSampling(0.6, 0.95, 20, 0, 0, 1, 100, List.of(), false),
                 translate,
