@@ -112,6 +112,8 @@ public final class BatchScheduler implements Scheduler {
             } catch (InterruptedException e) {
                 break;
             }
+            retireInterrupted(waiting);
+            retireInterrupted(prefilling);
             while (active() < maxSequences && !waiting.isEmpty()) admit(waiting.removeFirst());
             if (!prefilling.isEmpty()) prefillOneChunk(prefillBatch);
             if (!decoding.isEmpty()) decodeOneStep(decodeBatch, states, tokens, positions, want);
@@ -121,6 +123,26 @@ public final class BatchScheduler implements Scheduler {
         RuntimeException closed = new IllegalStateException("the scheduler was closed");
         for (List<Job> jobs : List.of(waiting, prefilling, decoding)) {
             for (Job job : jobs) job.result().completeExceptionally(closed);
+        }
+    }
+
+    /**
+     * Ends the jobs of {@code jobs} whose interrupt fired before they decode (a cancel or a deadline while a
+     * long prompt waits or prefills): they leave at once, with no token, and their cache is dropped, not
+     * kept for the conversation, since it holds only part of the prompt. Decoding jobs are checked at every
+     * step by the sequence itself.
+     */
+    private static void retireInterrupted(List<Job> jobs) {
+        for (var it = jobs.iterator(); it.hasNext(); ) {
+            Job job = it.next();
+            try {
+                if (!job.sequence().stopIfInterrupted()) continue;
+                it.remove();
+                job.result().complete(job.sequence().result());
+            } catch (RuntimeException e) { // the interrupt itself failed: that job fails, the others go on
+                it.remove();
+                job.result().completeExceptionally(e);
+            }
         }
     }
 

@@ -138,6 +138,14 @@ final class Sequence {
         return finish != null;
     }
 
+    /** Ends the generation if its interrupt (cancel, deadline) fired; true when it did. */
+    boolean stopIfInterrupted() {
+        GenerationResult.FinishReason stopped = interrupt.get();
+        if (stopped == null) return false;
+        end(stopped);
+        return true;
+    }
+
     private int end(GenerationResult.FinishReason reason) {
         finish = reason;
         if (reason != GenerationResult.FinishReason.STOP) text.append(decoder.flush());

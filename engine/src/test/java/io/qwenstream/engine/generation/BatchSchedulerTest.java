@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -70,6 +71,80 @@ class BatchSchedulerTest {
                 assertArrayEquals(expected.get(i), r.ids(), "job " + i);
                 assertEquals(GenerationResult.FinishReason.LENGTH, r.finishReason());
             }
+        }
+    }
+
+    @Test
+    void aCancelStopsItsSequenceWithinOneStepWhileSevenOthersGoOn() throws Exception {
+        int tokens = 64;
+        int cancelled = 3;
+        int cancelAfter = 5;
+        AtomicBoolean cancel = new AtomicBoolean();
+        AtomicInteger seenAtCancel = new AtomicInteger(-1);
+        try (BatchScheduler scheduler = new BatchScheduler(engine, 8, 0, KVCache.Precision.F16)) {
+            List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
+            for (int job = 0; job < 8; job++) {
+                int[] prompt = {Qwen3.IM_START, 872, 198, 100 + job};
+                AtomicInteger seen = new AtomicInteger();
+                boolean isCancelled = job == cancelled;
+                TokenListener listener = (id, text, phase) -> {
+                    // The cancel arrives from outside, between two steps, as the worker's control topic does.
+                    if (isCancelled && seen.incrementAndGet() == cancelAfter) {
+                        Thread.ofPlatform().start(() -> {
+                            seenAtCancel.set(seen.get());
+                            cancel.set(true);
+                        });
+                    }
+                };
+                results.add(scheduler.submit(
+                        null,
+                        prompt,
+                        greedy(tokens),
+                        listener,
+                        isCancelled
+                                ? () -> cancel.get() ? GenerationResult.FinishReason.CANCELLED : null
+                                : () -> null));
+            }
+            GenerationResult stopped = results.get(cancelled).get(60, TimeUnit.SECONDS);
+            assertEquals(GenerationResult.FinishReason.CANCELLED, stopped.finishReason());
+            // Tokens seen when the flag was raised, plus at most the one step already under way.
+            assertTrue(
+                    stopped.ids().length <= seenAtCancel.get() + 2,
+                    () -> stopped.ids().length + " tokens, " + seenAtCancel.get() + " when cancelled");
+            for (int job = 0; job < 8; job++) {
+                if (job == cancelled) continue;
+                GenerationResult r = results.get(job).get(60, TimeUnit.SECONDS);
+                assertEquals(GenerationResult.FinishReason.LENGTH, r.finishReason(), "job " + job);
+                assertEquals(tokens, r.ids().length, "job " + job);
+            }
+            assertEquals(0, scheduler.active());
+        }
+    }
+
+    @Test
+    void aDeadlineEndsAJobWhileItWaitsOrPrefillsWithoutAToken() throws Exception {
+        int[] longPrompt = IntStream.range(0, 40 * 64).map(i -> 100 + i % 1000).toArray();
+        AtomicBoolean expired = new AtomicBoolean();
+        try (BatchScheduler scheduler = new BatchScheduler(engine, 1, 0, KVCache.Precision.F16)) {
+            CompletableFuture<GenerationResult> prefilling = scheduler.submit(
+                    null,
+                    longPrompt,
+                    greedy(4),
+                    TokenListener.NONE,
+                    () -> expired.get() ? GenerationResult.FinishReason.DEADLINE : null);
+            CompletableFuture<GenerationResult> waiting = scheduler.submit(
+                    null,
+                    new int[] {Qwen3.IM_START, 872},
+                    greedy(4),
+                    TokenListener.NONE,
+                    () -> expired.get() ? GenerationResult.FinishReason.DEADLINE : null);
+            expired.set(true);
+            for (CompletableFuture<GenerationResult> job : List.of(prefilling, waiting)) {
+                GenerationResult r = job.get(60, TimeUnit.SECONDS);
+                assertEquals(GenerationResult.FinishReason.DEADLINE, r.finishReason());
+                assertEquals(0, r.ids().length);
+            }
+            assertEquals(0, scheduler.active(), "their slots and caches are free");
         }
     }
 
