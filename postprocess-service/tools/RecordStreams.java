@@ -1,7 +1,10 @@
+import io.qwenstream.engine.ChatFormat;
 import io.qwenstream.engine.Engine;
-import io.qwenstream.engine.generation.*;
-import io.qwenstream.engine.sampling.SamplingParams;
-import io.qwenstream.engine.tokenizer.*;
+import io.qwenstream.engine.GenerationOptions;
+import io.qwenstream.engine.KvPrecision;
+import io.qwenstream.engine.Phase;
+import io.qwenstream.engine.Qwen3;
+import io.qwenstream.engine.SamplingParams;
 import java.nio.file.*;
 import java.util.*;
 
@@ -15,9 +18,6 @@ import java.util.*;
  * </pre>
  */
 public class RecordStreams {
-
-    /** Qwen3's <think> and </think> token ids (DESIGN.md). */
-    private static final int THINK_START = 151667, THINK_END = 151668;
 
     static String json(String s) {
         StringBuilder b = new StringBuilder("\"");
@@ -59,10 +59,10 @@ public class RecordStreams {
         Path root = Path.of(a[1]);
         Path model = root.resolve("fixtures/models/tiny-qwen3-moe");
         Path tokenizer = root.resolve("engine/src/main/resources/io/qwenstream/engine/tokenizer/qwen3");
-        Qwen3Tokenizer tok = Engine.loadTokenizer(tokenizer);
+        ChatFormat tok = ChatFormat.load(tokenizer);
         // Realistic texts, tokenized by the real Qwen3 tokenizer and labelled as the Generator labels them.
         Map<String, Object[]> texts = new LinkedHashMap<>();
-        String closing = Generator.BUDGET_CLOSING;
+        String closing = Qwen3.BUDGET_CLOSING;
         texts.put("thinking-answer", new Object[] {
             true,
             "<think>\nThe user asks for the capital of France. That is Paris, a city on the Seine.\n</think>\n\nThe capital of France is **Paris**."
@@ -91,17 +91,16 @@ public class RecordStreams {
         for (var e : texts.entrySet()) {
             boolean thinking = (Boolean) e.getValue()[0];
             int[] ids = tok.encode((String) e.getValue()[1]);
-            StreamingDecoder dec = tok.newStreamingDecoder();
+            List<String> pieces = tok.pieces(ids);
             List<Tok> toks = new ArrayList<>();
             String phase = "answer";
-            for (int id : ids) {
-                if (id == THINK_START) phase = "thinking";
+            for (int i = 0; i < pieces.size(); i++) {
+                int id = i < ids.length ? ids[i] : -1; // a last piece past the ids: what the decoder flushed
+                if (id == Qwen3.THINK_START) phase = "thinking";
                 String p = phase;
-                if (id == THINK_END) phase = "answer";
-                toks.add(new Tok(p, dec.push(id)));
+                if (id == Qwen3.THINK_END) phase = "answer";
+                toks.add(new Tok(p, pieces.get(i)));
             }
-            String rest = dec.flush();
-            if (!rest.isEmpty()) toks.add(new Tok(phase, rest));
             StringBuilder check = new StringBuilder();
             toks.forEach(t -> check.append(t.text()));
             if (!check.toString().equals(e.getValue()[1])) throw new IllegalStateException("round trip " + e.getKey());
@@ -113,24 +112,22 @@ public class RecordStreams {
         }
         // Real generations of the tiny random-weight model (noise text, real thinking rules).
         try (Engine engine = Engine.load(model, tokenizer)) {
-            Generator gen = new Generator(engine, io.qwenstream.engine.model.KVCache.Precision.F32);
             record G(String name, boolean thinking, Integer budget, int max, long seed) {}
             for (G g : List.of(
                     new G("engine-thinking-cut", true, null, 48, 7),
                     new G("engine-budget", true, 12, 64, 11),
                     new G("engine-forced-off", false, null, 40, 3))) {
-                var built = ChatPrompt.build(
-                        engine,
-                        List.of(Map.of("role", "user", "content", "Say hello in three languages.")),
-                        null,
-                        g.thinking());
+                var built = engine.chat()
+                        .render(
+                                List.of(Map.of("role", "user", "content", "Say hello in three languages.")),
+                                null,
+                                g.thinking());
                 List<Tok> toks = new ArrayList<>();
-                var sp = g.thinking()
-                        ? SamplingParams.thinkingDefaults(g.seed())
-                        : SamplingParams.nonThinkingDefaults(g.seed());
-                var r = gen.generate(
+                var sp = SamplingParams.defaults(g.thinking(), g.seed());
+                var r = engine.generate(
                         built.ids(),
                         new GenerationOptions(g.max(), sp, true, List.of(), g.thinking(), g.budget()),
+                        KvPrecision.F32,
                         (id, text, ph) -> toks.add(new Tok(ph == Phase.THINKING ? "thinking" : "answer", text)));
                 write(
                         out,

@@ -229,7 +229,12 @@ class InferenceWorkerTest {
         assertTrue(maxPollInterval < 3_000, "the test outlasts max.poll.interval.ms");
         awaitChunks(id, 1, Duration.ofSeconds(30));
         String member = theOnlyMember();
-        Thread.sleep(3_000); // past max.poll.interval.ms and several commit intervals
+        long firstChunkAt = byRequest.get(id).getFirst().timestamp();
+        // Chunks still coming past max.poll.interval.ms and several commit intervals (the worker's own timestamps).
+        await(
+                () -> hasLast(id) || byRequest.get(id).getLast().timestamp() >= firstChunkAt + 3_000,
+                Duration.ofSeconds(30),
+                "chunks of " + id + " 3 s after its first");
         assertFalse(hasLast(id), "still generating");
         assertTrue(committed(partition) <= sent.offset(), "no commit while the request's chunks are still coming");
 
@@ -241,14 +246,12 @@ class InferenceWorkerTest {
         assertEquals(tokens(chunks, Phase.ANSWER), last.usage().answerTokens());
         assertTrue(last.usage().answerTokens() < 1_000_000);
 
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (committed(partition) <= sent.offset()) {
-            if (System.nanoTime() > deadline) fail("offset " + sent.offset() + " never committed");
-            Thread.sleep(100);
-        }
+        await(
+                () -> committed(partition) > sent.offset(),
+                Duration.ofSeconds(20),
+                "offset " + sent.offset() + " committed");
         assertEquals(member, theOnlyMember(), "the consumer never left its group");
-        Thread.sleep(500);
-        poll();
+        pollToEnd();
         assertEquals(
                 1, byRequest.get(id).stream().filter(r -> chunk(r).seq() == 0).count(), "the request ran once");
     }
@@ -262,16 +265,22 @@ class InferenceWorkerTest {
                             Topics.INFERENCE, id, Messages.toJson(request(id, false, null, 1_000_000, 1, null))))
                     .get();
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (placesTaken() < 6) {
-            if (System.nanoTime() > deadline) fail("the worker never filled its places");
-            Thread.sleep(100);
-        }
-        Thread.sleep(1_000);
-        // One poll may hold records of one partition only (max.poll.records): poll until both running ones have shown.
-        long polled = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        do poll();
-        while (ids.stream().filter(byRequest::containsKey).count() < 2 && System.nanoTime() < polled);
+        await(() -> placesTaken() >= 6, Duration.ofSeconds(30), "the worker fills its places");
+        // While full, the worker goes on polling (paused) and generating: wait until both running requests have
+        // streamed several chunks, time enough for a worker that did not pause to have taken the seventh record.
+        await(
+                () -> {
+                    poll();
+                    return ids.stream()
+                                    .filter(id -> byRequest
+                                                    .getOrDefault(id, List.of())
+                                                    .size()
+                                            >= 5)
+                                    .count()
+                            >= 2;
+                },
+                Duration.ofSeconds(30),
+                "two running requests with 5 chunks each");
         assertEquals(6.0, placesTaken(), "a full worker takes no more records");
         assertEquals(2, ids.stream().filter(id -> byRequest.containsKey(id)).count(), "two sequences run, four wait");
 
@@ -451,6 +460,25 @@ class InferenceWorkerTest {
         for (ConsumerRecord<String, String> r : tokens.poll(Duration.ofMillis(200))) {
             byRequest.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r);
         }
+    }
+
+    interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    /** Checks {@code condition} every 50 ms until it holds; fails after {@code timeout}. */
+    private static void await(Condition condition, Duration timeout, String what) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.holds()) {
+            if (System.nanoTime() > deadline) fail("not within " + timeout + ": " + what);
+            Thread.sleep(50); // a pause between checks (the admin client, the metrics endpoint), not a wait for time
+        }
+    }
+
+    /** Reads qwen.tokens up to the end it has now. */
+    private static void pollToEnd() {
+        Map<TopicPartition, Long> end = tokens.endOffsets(tokens.assignment());
+        while (end.entrySet().stream().anyMatch(e -> tokens.position(e.getKey()) < e.getValue())) poll();
     }
 
     private static boolean hasLast(String id) {

@@ -40,8 +40,9 @@ public final class Launcher {
               ask [--json] [--no-think] [--thinking-budget N] [--max-tokens N]
                   [--task translate --to LANG | --task summarize [--style bullets|paragraph|issue_resolution]]
                   [--conversation ID] [--timeout S] [--bootstrap-server HOST:PORT] "TEXT"
-                  Sends one request through Kafka and prints the thinking (dimmed) and the answer as they stream;
-                  --json prints only the final InferenceResponse. Exit 1 if the response is an error.
+                  Sends one request through Kafka and prints the thinking (dimmed on a terminal, unless
+                  NO_COLOR is set) and the answer as they stream; --json prints only the final
+                  InferenceResponse. Exit 1 if the response is an error.
               send --file F [--key K] [--timeout S] [--bootstrap-server HOST:PORT]
                   Produces F's bytes unchanged as one record to qwen.requests and prints the final
                   InferenceResponse JSON for it, error or not (exit 0 once a response is printed).
@@ -158,7 +159,8 @@ public final class Launcher {
     int ask(AskOptions options) {
         String requestId = UUID.randomUUID().toString();
         byte[] payload = Messages.toJson(options.toRequest(requestId));
-        StreamPrinter printer = new StreamPrinter(out, System.getenv("NO_COLOR") == null);
+        StreamPrinter printer =
+                new StreamPrinter(out, StreamPrinter.colorWanted(System.getenv(), StreamPrinter.onTerminal()));
         PipelineClient.Response response;
         try (PipelineClient client = client(options.bootstrapServer())) {
             response = client.exchange(

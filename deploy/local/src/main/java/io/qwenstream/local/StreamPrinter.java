@@ -1,7 +1,9 @@
 package io.qwenstream.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.Console;
 import java.io.PrintStream;
+import java.util.Map;
 
 /**
  * Prints an answer as it streams: ResponseDelta thinking dimmed ({@code ESC[2m…ESC[0m}), content
@@ -21,10 +23,25 @@ final class StreamPrinter {
     private char lastPrinted = '\n';
     private String lastKind;
 
-    /** @param color whether to dim thinking with ANSI codes (off with NO_COLOR) */
+    /** @param color whether to dim thinking with ANSI codes ({@link #colorWanted}) */
     StreamPrinter(PrintStream out, boolean color) {
         this.out = out;
         this.color = color;
+    }
+
+    /**
+     * Escape codes only for a terminal (never into a file or a pipe), and never when {@code NO_COLOR} is
+     * set to anything but the empty string (no-color.org).
+     */
+    static boolean colorWanted(Map<String, String> env, boolean terminal) {
+        String noColor = env.get("NO_COLOR");
+        return terminal && (noColor == null || noColor.isEmpty());
+    }
+
+    /** Whether this JVM reads from and writes to a terminal (the launcher script execs java, so: the user's). */
+    static boolean onTerminal() {
+        Console console = System.console();
+        return console != null && console.isTerminal();
     }
 
     void delta(JsonNode delta) {

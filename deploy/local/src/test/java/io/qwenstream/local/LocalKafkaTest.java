@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -28,6 +29,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -120,9 +122,36 @@ class LocalKafkaTest {
         }
     }
 
+    /** The same topics (their ids), with their partitions and records: nothing was deleted and made anew. */
     @Test
-    void creatingTopicsAgainKeepsThem() {
-        kafka.createTopics(TOPICS);
+    void creatingTopicsAgainKeepsThem() throws Exception {
+        Set<String> names = TOPICS.specs().stream().map(Topics.Spec::name).collect(Collectors.toSet());
+        String topic = TOPICS.specs().getFirst().name();
+        RecordMetadata written;
+        try (KafkaProducer<byte[], byte[]> producer = producer(Map.of())) {
+            written = producer.send(new ProducerRecord<>(topic, "kept".getBytes(StandardCharsets.UTF_8)))
+                    .get(10, TimeUnit.SECONDS);
+        }
+        try (Admin admin = kafka.admin()) {
+            Map<String, TopicDescription> before =
+                    admin.describeTopics(names).allTopicNames().get();
+            kafka.createTopics(TOPICS);
+            Map<String, TopicDescription> after =
+                    admin.describeTopics(names).allTopicNames().get();
+            for (String name : names) {
+                assertEquals(before.get(name).topicId(), after.get(name).topicId(), name);
+                assertEquals(
+                        before.get(name).partitions().size(),
+                        after.get(name).partitions().size(),
+                        name);
+            }
+            TopicPartition partition = new TopicPartition(topic, written.partition());
+            long end = admin.listOffsets(Map.of(partition, OffsetSpec.latest()))
+                    .partitionResult(partition)
+                    .get()
+                    .offset();
+            assertTrue(end > written.offset(), "the record written before is still there");
+        }
     }
 
     @Test

@@ -1,12 +1,18 @@
 package io.qwenstream.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class StreamPrinterTest {
 
@@ -34,6 +40,30 @@ class StreamPrinterTest {
         StreamPrinter printer = new StreamPrinter(out, false);
         printer.finish(json.readTree("{\"status\":\"ok\",\"thinking\":\"hmm\",\"content\":\"Bonjour\\n\"}"));
         assertEquals("hmm\nBonjour\n", bytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void colourOnlyOnATerminalAndNeverUnderNoColor() {
+        assertTrue(StreamPrinter.colorWanted(Map.of(), true));
+        assertFalse(StreamPrinter.colorWanted(Map.of(), false), "into a file or a pipe");
+        assertFalse(StreamPrinter.colorWanted(Map.of("NO_COLOR", "1"), true));
+        assertTrue(StreamPrinter.colorWanted(Map.of("NO_COLOR", ""), true), "an empty NO_COLOR is unset");
+    }
+
+    /** {@code ./qwenstream ask > file} execs java with its output in the file: no terminal there. */
+    @Test
+    void aJvmWhoseOutputIsAFileIsNotOnATerminal(@TempDir Path dir) throws Exception {
+        Path output = dir.resolve("out.txt");
+        Process probe = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        TerminalProbe.class.getName())
+                .redirectOutput(output.toFile())
+                .redirectErrorStream(true)
+                .start();
+        assertEquals(0, probe.waitFor());
+        assertEquals("on terminal: false", Files.readString(output).strip());
     }
 
     @Test

@@ -23,6 +23,14 @@ class ThinkingSplitterTest {
     private static final String BUDGET_SENTENCE =
             "Considering the limited time by the user, I have to give the solution based on the thinking directly now.";
 
+    /**
+     * The ids of the request's first and second tool call: "call_" and the first 12 bytes of SHA-256 of
+     * "req-1#0" and "req-1#1" in hex ({@code printf 'req-1#0' | sha256sum | cut -c1-24}).
+     */
+    private static final String FIRST_CALL_ID = "call_89b9e33115fea6652ad96de5";
+
+    private static final String SECOND_CALL_ID = "call_b47a1eadc214bff0644b3a35";
+
     /** What each realistic recorded stream must split into (the engine's noise streams have no fixed answer). */
     private static final Map<String, SplitResult> EXPECTED = Map.of(
             "thinking-answer",
@@ -50,22 +58,17 @@ class ThinkingSplitterTest {
                             "I need the weather tool for Zürich.",
                             "",
                             List.of(new ToolCall(
-                                    firstId(0), "get_weather", "{\"city\":\"Zürich\",\"unit\":\"celsius\"}"))),
+                                    FIRST_CALL_ID, "get_weather", "{\"city\":\"Zürich\",\"unit\":\"celsius\"}"))),
             "two-tool-calls-with-text",
                     new SplitResult(
                             "",
                             "Let me look both up.",
                             List.of(
-                                    new ToolCall(firstId(0), "search", "{\"q\":\"<b>tags</b> in HTML\"}"),
-                                    new ToolCall(firstId(1), "get_time", "{}"))),
+                                    new ToolCall(FIRST_CALL_ID, "search", "{\"q\":\"<b>tags</b> in HTML\"}"),
+                                    new ToolCall(SECOND_CALL_ID, "get_time", "{}"))),
             "multibyte", new SplitResult("用户想知道问候语……让我想想 🤔", "こんにちは世界！👋🏽 Привет, мир. Grüße aus Köln.", List.of()));
 
     static final List<String> STREAMS = RecordedStream.NAMES;
-
-    private static String firstId(int index) {
-        ToolCallParser parser = new ToolCallParser(SEED, index);
-        return parser.parse("{\"name\":\"x\"}").id();
-    }
 
     private static SplitResult live(List<Piece> pieces) {
         ThinkingSplitter splitter = new ThinkingSplitter(SEED);
@@ -249,7 +252,7 @@ class ThinkingSplitterTest {
         assertEquals(1, deltas.size());
         assertEquals(SplitDelta.Kind.TOOL_CALL, deltas.getFirst().kind());
         assertEquals(
-                "{\"id\":\"" + firstId(0)
+                "{\"id\":\"" + FIRST_CALL_ID
                         + "\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":1}\"}}",
                 deltas.getFirst().text());
     }
