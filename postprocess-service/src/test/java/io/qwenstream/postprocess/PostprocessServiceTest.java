@@ -254,6 +254,8 @@ class PostprocessServiceTest {
         assertTrue(afterReset.stream().allMatch(d -> "gen-B".equals(d.generationId())), afterReset.toString());
         assertEquals(response.thinking(), joined(afterReset, DeltaKind.THINKING));
         assertEquals(response.content(), joined(afterReset, DeltaKind.CONTENT));
+        // Every chunk was read before the transaction that wrote the last delta: it holds any response there is.
+        assertEquals(1, await("qwen.responses", id, r -> !r.isEmpty()).size(), "exactly one final response");
     }
 
     @Test
