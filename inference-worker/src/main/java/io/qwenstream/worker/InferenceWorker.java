@@ -32,6 +32,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
@@ -459,9 +460,12 @@ public class InferenceWorker {
     /**
      * One request's chunks on their way to qwen.tokens, in seq order, keyed by request_id, each a child of the
      * request's trace (the sink writes the {@code traceparent} header). Knows when the broker has them all.
+     * Its chunks carry a generation_id of their own: a request started again (after a crash or a rebalance)
+     * is a new generation, which the postprocessor builds the response from instead of this one.
      */
     private final class ChunkStream {
         private final String requestId;
+        private final String generationId = UUID.randomUUID().toString();
         private final Context trace;
         private final List<CompletableFuture<Void>> acks = new ArrayList<>();
 
@@ -475,6 +479,7 @@ public class InferenceWorker {
             Ending ending = chunk.ending();
             TokenChunk value = ending == null
                     ? TokenChunk.of(requestId, chunk.seq(), phase, chunk.text(), chunk.tokenCount())
+                            .withGenerationId(generationId)
                     : new TokenChunk(
                             Messages.SCHEMA_VERSION,
                             requestId,
@@ -484,7 +489,8 @@ public class InferenceWorker {
                             chunk.tokenCount(),
                             ending.reason(),
                             ending.usage(),
-                            ending.error());
+                            ending.error(),
+                            generationId);
             ObjectNode json = Messages.mapper().valueToTree(value);
             if (ending != null) {
                 // Timing facts for the postprocessor's timings (queue_ms, ttft_ms, total_ms against received_at_ms);

@@ -128,6 +128,8 @@ class InferenceWorkerTest {
             String traceparent = header(records.get(i), "traceparent");
             assertNotNull(traceparent, "every chunk carries a traceparent");
             assertEquals(traceId, traceparent.split("-")[1], "the chunk continues the request's trace");
+            assertNotNull(chunk.generationId(), "every chunk names its generation");
+            assertEquals(chunks.getFirst().generationId(), chunk.generationId(), "one run, one generation");
         }
         int firstAnswer = IntStream.range(0, chunks.size())
                 .filter(i -> chunks.get(i).phase() == Phase.ANSWER)

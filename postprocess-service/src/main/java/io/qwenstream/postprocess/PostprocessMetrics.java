@@ -14,6 +14,8 @@ public class PostprocessMetrics {
     private final Counter thinkingTokens;
     private final Counter answerTokens;
     private final Counter duplicateChunks;
+    private final Counter staleChunks;
+    private final Counter generationResets;
 
     PostprocessMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -27,6 +29,13 @@ public class PostprocessMetrics {
                 .register(registry);
         this.duplicateChunks = Counter.builder("qwen.postprocess.chunks.duplicate")
                 .description("Token chunks ignored because their seq was already seen")
+                .register(registry);
+        this.staleChunks = Counter.builder("qwen.postprocess.chunks.stale")
+                .description("Token chunks ignored because their generation was superseded (or came after the answer"
+                        + " was complete)")
+                .register(registry);
+        this.generationResets = Counter.builder("qwen.postprocess.generations.reset")
+                .description("Requests whose generation was superseded by a newer one (a reset delta was sent)")
                 .register(registry);
     }
 
@@ -48,6 +57,14 @@ public class PostprocessMetrics {
 
     void duplicateChunk() {
         duplicateChunks.increment();
+    }
+
+    void staleChunk() {
+        staleChunks.increment();
+    }
+
+    void generationReset() {
+        generationResets.increment();
     }
 
     /** A record that could not be read; {@code topic} says which input. */

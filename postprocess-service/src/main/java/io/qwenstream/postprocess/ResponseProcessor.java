@@ -7,6 +7,7 @@ import io.qwenstream.postprocess.assemble.ChunkReassembly.Step;
 import io.qwenstream.postprocess.assemble.KnownRequest;
 import io.qwenstream.postprocess.assemble.Progress;
 import io.qwenstream.postprocess.assemble.ResponseAssembly;
+import io.qwenstream.schemas.DeltaKind;
 import io.qwenstream.schemas.ErrorCode;
 import io.qwenstream.schemas.ErrorDetail;
 import io.qwenstream.schemas.MessageValidator;
@@ -139,6 +140,13 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
             LOG.debugf("duplicate chunk %d of %s ignored", chunk.seq(), requestId);
             return;
         }
+        if (step.stale()) {
+            metrics.staleChunk();
+            LOG.debugf(
+                    "chunk %d of %s from generation %s ignored: superseded, or the answer was complete",
+                    chunk.seq(), requestId, chunk.generationId());
+            return;
+        }
         publish(requestId, step, record.timestamp());
         if (step.progress().complete()) {
             finish(requestId, step.progress(), false, record.timestamp());
@@ -191,10 +199,19 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
         if (current != null && current.complete()) finish(requestId, current, false, record.timestamp());
     }
 
-    /** Stores and forwards the step's deltas. */
+    /** Stores and forwards the step's deltas; a reset first forgets the stored deltas of the generation it drops. */
     private void publish(String requestId, Step step, long timestamp) {
         Headers headers = headersFor(step.progress().traceparent());
         for (ResponseDelta delta : step.deltas()) {
+            if (delta.kind() == DeltaKind.RESET) {
+                LOG.infof(
+                        "request %s: generation %s supersedes %s",
+                        requestId,
+                        delta.generationId(),
+                        step.progress().superseded().getLast());
+                metrics.generationReset();
+                deleteDeltas(requestId);
+            }
             deltas.put(deltaKey(requestId, delta.seq()), Messages.toJson(delta));
             context.forward(new Record<>(requestId, new Outbound.Delta(delta), timestamp, copy(headers)));
         }
@@ -212,14 +229,9 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
             return;
         }
         List<ResponseDelta> streamed = new ArrayList<>();
-        List<String> keys = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it =
                 deltas.prefixScan(requestId + DELTA_KEY_SEPARATOR, new StringSerializer())) {
-            while (it.hasNext()) {
-                KeyValue<String, byte[]> entry = it.next();
-                keys.add(entry.key);
-                streamed.add(Messages.fromJson(entry.value, ResponseDelta.class));
-            }
+            it.forEachRemaining(entry -> streamed.add(Messages.fromJson(entry.value, ResponseDelta.class)));
         }
         ResponseAssembly.Built built = assembly.build(requestId, known, complete, streamed);
         String traceparent =
@@ -235,9 +247,18 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
         }
         metrics.response(
                 built.response(), known == null ? null : known.prepared().task());
-        keys.forEach(deltas::delete);
+        deleteDeltas(requestId);
         requests.delete(requestId);
         saveProgress(requestId, complete.finished(System.currentTimeMillis()));
+    }
+
+    private void deleteDeltas(String requestId) {
+        List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it =
+                deltas.prefixScan(requestId + DELTA_KEY_SEPARATOR, new StringSerializer())) {
+            it.forEachRemaining(entry -> keys.add(entry.key));
+        }
+        keys.forEach(deltas::delete);
     }
 
     /** Answers what can no longer complete, forgets what is old. Runs on the stream thread, inside its transaction. */
@@ -306,6 +327,8 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
     private static Progress withTraceparent(Progress p, Headers headers) {
         String traceparent = p.traceparent() != null ? p.traceparent() : traceparentOf(headers);
         return new Progress(
+                p.generationId(),
+                p.superseded(),
                 p.nextSeq(),
                 p.waiting(),
                 p.splitter(),

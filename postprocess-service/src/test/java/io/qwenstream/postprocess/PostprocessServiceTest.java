@@ -186,6 +186,79 @@ class PostprocessServiceTest {
     }
 
     @Test
+    void aRestartedGenerationReplacesTheOldOneAndALateChunkOfTheOldOneIsDropped() {
+        String id = "it-generations-1";
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            send(
+                    producer,
+                    "qwen.inference",
+                    id,
+                    prepared(id, Task.CHAT, null, List.of(ChatMessage.user("x")), null, System.currentTimeMillis()));
+            // Generation A: a worker that died (or was fenced) after two chunks.
+            send(
+                    producer,
+                    "qwen.tokens",
+                    id,
+                    TokenChunk.of(id, 0, Phase.THINKING, "<think>\nold", 2).withGenerationId("gen-A"));
+            send(
+                    producer,
+                    "qwen.tokens",
+                    id,
+                    TokenChunk.of(id, 1, Phase.ANSWER, "</think>\n\nOld answer", 3)
+                            .withGenerationId("gen-A"));
+            await("qwen.responses.stream", id, records -> records.size() >= 2);
+            // Generation B starts again at seq 0; a late chunk of A lands between B's chunks.
+            send(
+                    producer,
+                    "qwen.tokens",
+                    id,
+                    TokenChunk.of(id, 0, Phase.THINKING, "<think>\nnew", 2).withGenerationId("gen-B"));
+            send(
+                    producer,
+                    "qwen.tokens",
+                    id,
+                    TokenChunk.of(id, 2, Phase.ANSWER, " more old", 2).withGenerationId("gen-A"));
+            send(
+                    producer,
+                    "qwen.tokens",
+                    id,
+                    TokenChunk.of(id, 1, Phase.ANSWER, "</think>\n\nNew", 3).withGenerationId("gen-B"));
+            send(
+                    producer,
+                    "qwen.tokens",
+                    id,
+                    TokenChunk.last(id, 2, Phase.ANSWER, " answer.", 2, FinishReason.STOP, USAGE)
+                            .withGenerationId("gen-B"));
+        }
+        InferenceResponse response =
+                read(await("qwen.responses", id, r -> !r.isEmpty()).getFirst(), InferenceResponse.class);
+        assertEquals(ResponseStatus.OK, response.status());
+        assertEquals("new", response.thinking());
+        assertEquals("New answer.", response.content());
+
+        List<ResponseDelta> deltas = await(
+                        "qwen.responses.stream",
+                        id,
+                        records -> records.stream()
+                                .anyMatch(
+                                        r -> read(r, ResponseDelta.class).text().contains("answer.")))
+                .stream()
+                .map(r -> read(r, ResponseDelta.class))
+                .toList();
+        for (int i = 0; i < deltas.size(); i++) assertEquals(i, deltas.get(i).seq(), "delta seq gap-free: " + deltas);
+        List<ResponseDelta> resets =
+                deltas.stream().filter(d -> d.kind() == DeltaKind.RESET).toList();
+        assertEquals(1, resets.size(), deltas.toString());
+        assertEquals("gen-B", resets.getFirst().generationId());
+        List<ResponseDelta> afterReset = deltas.subList(deltas.indexOf(resets.getFirst()) + 1, deltas.size());
+        assertTrue(afterReset.stream().allMatch(d -> "gen-B".equals(d.generationId())), afterReset.toString());
+        assertEquals(response.thinking(), joined(afterReset, DeltaKind.THINKING));
+        assertEquals(response.content(), joined(afterReset, DeltaKind.CONTENT));
+        // Every chunk was read before the transaction that wrote the last delta: it holds any response there is.
+        assertEquals(1, await("qwen.responses", id, r -> !r.isEmpty()).size(), "exactly one final response");
+    }
+
+    @Test
     void anUnreadableChunkEndsItsRequestWithAnErrorResponse() {
         String id = "it-broken-1";
         try (KafkaProducer<String, byte[]> producer = producer()) {

@@ -7,7 +7,9 @@ import java.util.Locale;
 public enum DeltaKind {
     THINKING,
     CONTENT,
-    TOOL_CALL;
+    TOOL_CALL,
+    /** Drop what was shown for the request: a newer generation follows (empty text). */
+    RESET;
 
     @JsonValue
     public String wire() {

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 /**
  * Generated text on qwen.tokens (TokenChunk.schema.json). {@code seq} runs 0,1,2,… per request; the last
  * chunk alone carries {@code finishReason} and {@code usage}, and {@code error} when finishReason is ERROR.
+ * {@code generationId} is new each time a worker starts or restarts the request (seq begins again at 0); null
+ * for a writer that does not name its generations.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -22,10 +24,11 @@ public record TokenChunk(
         int tokenCount,
         FinishReason finishReason,
         Usage usage,
-        ErrorDetail error) {
+        ErrorDetail error,
+        String generationId) {
 
     public static TokenChunk of(String requestId, long seq, Phase phase, String text, int tokenCount) {
-        return new TokenChunk(Messages.SCHEMA_VERSION, requestId, seq, phase, text, tokenCount, null, null, null);
+        return new TokenChunk(Messages.SCHEMA_VERSION, requestId, seq, phase, text, tokenCount, null, null, null, null);
     }
 
     public static TokenChunk last(
@@ -37,11 +40,17 @@ public record TokenChunk(
             FinishReason finishReason,
             Usage usage) {
         return new TokenChunk(
-                Messages.SCHEMA_VERSION, requestId, seq, phase, text, tokenCount, finishReason, usage, null);
+                Messages.SCHEMA_VERSION, requestId, seq, phase, text, tokenCount, finishReason, usage, null, null);
     }
 
     public static TokenChunk failed(String requestId, long seq, Phase phase, Usage usage, ErrorDetail error) {
-        return new TokenChunk(Messages.SCHEMA_VERSION, requestId, seq, phase, "", 0, FinishReason.ERROR, usage, error);
+        return new TokenChunk(
+                Messages.SCHEMA_VERSION, requestId, seq, phase, "", 0, FinishReason.ERROR, usage, error, null);
+    }
+
+    /** This chunk as part of generation {@code id}. */
+    public TokenChunk withGenerationId(String id) {
+        return new TokenChunk(schemaVersion, requestId, seq, phase, text, tokenCount, finishReason, usage, error, id);
     }
 
     @JsonIgnore

@@ -26,6 +26,7 @@ class MessagesTest {
     void theFactoriesMakeValidMessages() {
         List<Object> messages = List.of(
                 TokenChunk.of("r-1", 0, Phase.THINKING, "<think>\n", 1),
+                TokenChunk.of("r-1", 0, Phase.THINKING, "<think>\n", 1).withGenerationId("g-2"),
                 TokenChunk.last("r-1", 1, Phase.ANSWER, "", 0, FinishReason.LENGTH, new Usage(5, 1, 0, false)),
                 TokenChunk.failed(
                         "r-1",
@@ -34,7 +35,8 @@ class MessagesTest {
                         new Usage(5, 1, 0, false),
                         new ErrorDetail(ErrorCode.CANCELLED, "cancelled through qwen.control")),
                 InferenceResponse.error("r-2", ErrorCode.OUT_OF_RANGE, "too hot", "/sampling/temperature"),
-                ResponseDelta.of("r-1", 0, DeltaKind.CONTENT, "Hello"),
+                ResponseDelta.of("r-1", "g-1", 0, DeltaKind.CONTENT, "Hello"),
+                ResponseDelta.reset("r-1", "g-2", 1),
                 ControlMessage.cancel("r-1"),
                 ConversationHistory.of("c-1", List.of(ChatMessage.user("Hi"), ChatMessage.assistant("Hello!"))));
         for (Object message : messages) {

@@ -1,8 +1,12 @@
 package io.qwenstream.local;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.Properties;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -26,8 +30,10 @@ public final class BrokerMain {
     private BrokerMain() {}
 
     /**
-     * @param args the server.properties path and the cluster id to format a new data directory
-     *             with, or {@code -} for one already formatted (formatting here saves a JVM start)
+     * @param args the server.properties path and the cluster id to format the data directory with
+     *             when it is not formatted yet ({@code -}: never format). An already formatted
+     *             directory is never formatted again, so the same command line starts the broker
+     *             again on its own data (formatting here saves a JVM start).
      */
     public static void main(String[] args) throws Exception {
         if (LogManager.getLogManager().getClass().getName().startsWith("org.jboss.logmanager")) {
@@ -35,7 +41,7 @@ public final class BrokerMain {
         }
         String properties = args[0];
         String clusterId = args[1];
-        if (!clusterId.equals("-")) {
+        if (!clusterId.equals("-") && !formatted(Path.of(properties))) {
             int formatted = kafka.tools.StorageTool.execute(
                     new String[] {"format", "--cluster-id", clusterId, "--config", properties}, System.out);
             if (formatted != 0) {
@@ -44,6 +50,15 @@ public final class BrokerMain {
             }
         }
         kafka.Kafka.main(new String[] {properties});
+    }
+
+    /** Whether the log directory of these server properties already holds a formatted broker's data. */
+    static boolean formatted(Path serverProperties) throws IOException {
+        Properties properties = new Properties();
+        try (var in = Files.newInputStream(serverProperties)) {
+            properties.load(in);
+        }
+        return Files.exists(Path.of(properties.getProperty("log.dirs")).resolve("meta.properties"));
     }
 
     private static void logToStdout() {

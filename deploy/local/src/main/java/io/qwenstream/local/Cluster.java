@@ -129,7 +129,7 @@ final class Cluster {
                 kafka.isTemporary(),
                 model.path().toString(),
                 model.tokenizer() == null ? null : model.tokenizer().toString(),
-                ClusterState.Proc.of(ProcessHandle.of(kafka.pid()).orElseThrow(), kafka.logFile()),
+                ClusterState.Proc.of(ProcessHandle.of(kafka.pid()).orElseThrow(), kafka.logFile(), kafka.command()),
                 List.of(),
                 topics.asConfig(),
                 Instant.now().toString());
@@ -142,10 +142,11 @@ final class Cluster {
             for (String service : SERVICES) {
                 int port = freePort();
                 Path log = logs.resolve(service + ".log");
-                Process process = startService(service, port, state, model, log);
+                List<String> command = serviceCommand(service, port, state, model);
+                Process process = startProcess(command, log, false);
                 processes.add(process);
-                state = state.withService(
-                        new ClusterState.Service(service, ClusterState.Proc.of(process.toHandle(), log), port));
+                state = state.withService(new ClusterState.Service(
+                        service, ClusterState.Proc.of(process.toHandle(), log, command), port));
                 state.write(stateFile());
             }
             awaitReady(state, processes, options.timeout(), out);
@@ -157,7 +158,7 @@ final class Cluster {
         return state;
     }
 
-    private Process startService(String service, int port, ClusterState state, Model model, Path log) {
+    private List<String> serviceCommand(String service, int port, ClusterState state, Model model) {
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) command.add("/usr/bin/setsid"); // no terminal signals
         command.add(LocalKafka.javaBinary());
@@ -174,6 +175,10 @@ final class Cluster {
             if (model.tokenizer() != null)
                 properties.put("qwenstream.tokenizer", model.tokenizer().toString());
         }
+        if (service.equals("inference-worker")) {
+            // A static member: restarted, it takes its partitions back at once (docs/reliability.md, takeover).
+            properties.put("mp.messaging.incoming.inference.group.instance.id", "qwenstream-" + service + "-1");
+        }
         if (service.equals("postprocess-service")) {
             // Local state belongs with the broker data it was built from: it goes (or stays) with the data dir.
             properties.put(
@@ -183,16 +188,80 @@ final class Cluster {
         properties.putAll(state.topics());
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.addAll(List.of("-jar", serviceJar(service).toString()));
+        return List.copyOf(command);
+    }
+
+    /** Starts a service's command line, its output to {@code log} (appended to it for a restart). */
+    private Process startProcess(List<String> command, Path log, boolean append) {
         try {
             return new ProcessBuilder(command)
                     .directory(root.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+                    .redirectOutput(
+                            append
+                                    ? ProcessBuilder.Redirect.appendTo(log.toFile())
+                                    : ProcessBuilder.Redirect.to(log.toFile()))
                     .start();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + service, e);
+            throw new UncheckedIOException("cannot start " + command, e);
         }
+    }
+
+    /**
+     * {@code restart broker|<service>}: stops the process (SIGKILL with {@code kill}, else SIGTERM and a grace
+     * period) if it still runs, starts it again with the command line recorded in the state, on the same data and
+     * ports, and waits until it answers. The other processes are left alone: they reconnect by themselves.
+     */
+    ClusterState restart(String name, boolean kill, Duration timeout, PrintStream out) {
+        ClusterState state = state().orElseThrow(() ->
+                new LauncherException("qwenstream is not up (no " + stateFile() + "): run ./qwenstream up first"));
+        boolean broker = name.equals("broker");
+        ClusterState.Service service = broker
+                ? null
+                : state.services().stream()
+                        .filter(s -> s.name().equals(name))
+                        .findFirst()
+                        .orElseThrow(() -> new LauncherException(
+                                "no process named " + name + " (broker or one of " + SERVICES + ")"));
+        ClusterState.Proc proc = broker ? state.broker() : service.process();
+        if (proc.command() == null) {
+            throw new LauncherException("the state in " + stateFile() + " has no command line for " + name
+                    + " (written by an older launcher): run ./qwenstream down and up");
+        }
+        proc.live().ifPresent(handle -> {
+            LocalKafka.stopProcess(handle, kill ? Duration.ZERO : broker ? BROKER_STOP_GRACE : SERVICE_STOP_GRACE);
+            out.println("qwenstream: " + (kill ? "killed " : "stopped ") + name + " (pid " + handle.pid() + ")");
+        });
+        if (broker) {
+            int port = Integer.parseInt(
+                    state.bootstrapServers().substring(state.bootstrapServers().lastIndexOf(':') + 1));
+            LocalKafka kafka = LocalKafka.restartDetached(proc.command(), Path.of(state.dataDir()), port, -1);
+            state = state.withBroker(ClusterState.Proc.of(
+                    ProcessHandle.of(kafka.pid()).orElseThrow(), kafka.logFile(), kafka.command()));
+            state.write(stateFile());
+            out.println("qwenstream: kafka broker up again at " + state.bootstrapServers() + " (pid " + kafka.pid()
+                    + ", data " + state.dataDir() + ")");
+            return state;
+        }
+        Path log = Path.of(proc.log());
+        Process process = startProcess(proc.command(), log, true);
+        ClusterState.Service again = new ClusterState.Service(
+                name, ClusterState.Proc.of(process.toHandle(), log, proc.command()), service.httpPort());
+        state = state.withService(again);
+        state.write(stateFile());
+        ClusterState one = new ClusterState(
+                state.bootstrapServers(),
+                state.dataDir(),
+                state.temporaryDataDir(),
+                state.model(),
+                state.tokenizer(),
+                state.broker(),
+                List.of(again),
+                state.topics(),
+                state.startedAt());
+        awaitReady(one, List.of(process), timeout, out);
+        return state;
     }
 
     /** Polls every service's {@code /q/health/ready} until all answer 200, one dies, or the timeout passes. */

@@ -37,15 +37,17 @@ record ClusterState(
 
     /**
      * A process {@code up} started. {@code startInstant} tells it apart from a later process that
-     * got the same pid after ours ended.
+     * got the same pid after ours ended. {@code command}: its command line, which {@code restart}
+     * runs again (null in a state written before it was recorded).
      */
-    record Proc(long pid, String startInstant, String log) {
+    record Proc(long pid, String startInstant, String log, List<String> command) {
 
-        static Proc of(ProcessHandle handle, Path log) {
+        static Proc of(ProcessHandle handle, Path log, List<String> command) {
             return new Proc(
                     handle.pid(),
                     handle.info().startInstant().map(Object::toString).orElse(null),
-                    log.toString());
+                    log.toString(),
+                    command);
         }
 
         /** The live process this record names, if it still runs. */
@@ -73,9 +75,20 @@ record ClusterState(
         topics = Map.copyOf(topics);
     }
 
+    ClusterState withBroker(Proc started) {
+        return new ClusterState(
+                bootstrapServers, dataDir, temporaryDataDir, model, tokenizer, started, services, topics, startedAt);
+    }
+
+    /** This state with {@code service} in place of the one of the same name (or added). */
     ClusterState withService(Service service) {
         List<Service> more = new ArrayList<>(services);
-        more.add(service);
+        int same = more.stream().map(Service::name).toList().indexOf(service.name());
+        if (same >= 0) {
+            more.set(same, service);
+        } else {
+            more.add(service);
+        }
         return new ClusterState(
                 bootstrapServers, dataDir, temporaryDataDir, model, tokenizer, broker, more, topics, startedAt);
     }

@@ -17,7 +17,7 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * The pipeline verbs of {@code ./qwenstream}: {@code up}, {@code ask}, {@code send}, {@code down},
+ * The pipeline verbs of {@code ./qwenstream}: {@code up}, {@code ask}, {@code send}, {@code restart}, {@code down},
  * {@code demo}, {@code bench-pipeline}, {@code fuzz}. Exit status: 0 done (for {@code ask}: status ok), 1 the pipeline answered with an
  * error ({@code ask}, {@code demo}), 2 bad arguments, 3 the launcher could not do its job (not
  * up, timeout, a process died).
@@ -46,6 +46,9 @@ public final class Launcher {
               send --file F [--key K] [--timeout S] [--bootstrap-server HOST:PORT]
                   Produces F's bytes unchanged as one record to qwen.requests and prints the final
                   InferenceResponse JSON for it, error or not (exit 0 once a response is printed).
+              restart broker|ingest-service|inference-worker|postprocess-service [--kill] [--timeout S]
+                  Stops one process (SIGKILL with --kill, as a crash would) and starts it again with its recorded command
+                  line, the broker on its own data and ports; the others reconnect by themselves.
               down
                   Stops everything up started and deletes a temporary data dir.
               demo [--model PATH] [--tokenizer DIR]
@@ -118,6 +121,7 @@ public final class Launcher {
                     CommandLine.parse(rest, Set.of(), Set.of()).noPositional("down");
                     yield down();
                 }
+                case "restart" -> restart(rest);
                 case "demo" -> demo(UpOptions.parse(rest));
                 case "bench-pipeline" -> PipelineBench.run(cluster, PipelineBenchOptions.parse(rest), out, err);
                 case "fuzz" -> Fuzz.run(cluster, FuzzOptions.parse(rest), out, err);
@@ -144,6 +148,19 @@ public final class Launcher {
                 + ", http://127.0.0.1:" + state.httpPort(Cluster.HTTP_SERVICE) + ")");
         out.println("  state:             " + cluster.stateFile() + " (logs beside it)");
         out.println("  stop with:         ./qwenstream down");
+        return OK;
+    }
+
+    private int restart(List<String> args) {
+        CommandLine line = CommandLine.parse(args, Set.of("--timeout"), Set.of("--kill"));
+        if (line.positional().size() != 1)
+            throw new UsageException("restart needs one process: broker or a service name");
+        Integer timeout = line.intValue("--timeout", 1, 86_400);
+        cluster.restart(
+                line.positional().getFirst(),
+                line.flag("--kill"),
+                timeout == null ? UpOptions.DEFAULT_TIMEOUT : java.time.Duration.ofSeconds(timeout),
+                out);
         return OK;
     }
 

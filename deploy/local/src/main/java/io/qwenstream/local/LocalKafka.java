@@ -57,6 +57,7 @@ public final class LocalKafka implements AutoCloseable {
     private static final int LOG_TAIL_LINES = 40;
 
     private final Process process;
+    private final List<String> command;
     private final Path dataDir;
     private final boolean temporary;
     private final int brokerPort;
@@ -71,6 +72,7 @@ public final class LocalKafka implements AutoCloseable {
 
     private LocalKafka(
             Process process,
+            List<String> command,
             Path dataDir,
             boolean temporary,
             int brokerPort,
@@ -81,6 +83,7 @@ public final class LocalKafka implements AutoCloseable {
         this.classPath = classPath;
         this.archiveRecording = archiveRecording;
         this.process = process;
+        this.command = command;
         this.dataDir = dataDir;
         this.temporary = temporary;
         this.brokerPort = brokerPort;
@@ -159,19 +162,26 @@ public final class LocalKafka implements AutoCloseable {
         Path archive = classPath.existingArchive();
         // Only a broker this JVM stops itself can hand its class archive over (it is written at the broker's exit).
         Path archiveRecording = archive == null && killWithThisJvm ? classPath.newArchiveRecording() : null;
-        // A new data dir is formatted with a new cluster id; a formatted one keeps its own ("-": no formatting).
-        boolean formatted = Files.exists(dataDir.resolve("kafka-logs").resolve("meta.properties"));
-        Process process = launch(
+        // BrokerMain formats an unformatted data dir with this id and keeps a formatted one as it is.
+        List<String> command = command(
                 dataDir,
-                logFile,
                 killWithThisJvm,
                 classPath,
                 archive,
                 archiveRecording,
                 properties.toString(),
-                formatted ? "-" : Uuid.randomUuid().toString());
+                Uuid.randomUuid().toString());
+        Process process = launch(command, logFile);
         LocalKafka kafka = new LocalKafka(
-                process, dataDir, temporary, brokerPort, controllerPort, killWithThisJvm, classPath, archiveRecording);
+                process,
+                command,
+                dataDir,
+                temporary,
+                brokerPort,
+                controllerPort,
+                killWithThisJvm,
+                classPath,
+                archiveRecording);
         try {
             Files.writeString(dataDir.resolve(PID_FILE), Long.toString(process.pid()));
             kafka.awaitReady(logFile);
@@ -219,10 +229,33 @@ public final class LocalKafka implements AutoCloseable {
                 "");
     }
 
-    /** Runs {@link BrokerMain} in a child JVM on this JVM's class path, output appended to {@code logFile}. */
-    private static Process launch(
+    /**
+     * Starts a detached broker again with the command line it ran before (see {@link #command()}) on its own data
+     * and ports, and waits until it answers. Its class archive, if it recorded one, is not recorded again.
+     */
+    public static LocalKafka restartDetached(List<String> command, Path dataDir, int brokerPort, int controllerPort) {
+        List<String> again = command.stream()
+                .filter(arg -> !arg.startsWith("-XX:ArchiveClassesAtExit="))
+                .toList();
+        Path logFile = dataDir.resolve(LOG_FILE);
+        Process process = launch(again, logFile);
+        LocalKafka kafka =
+                new LocalKafka(process, again, dataDir, false, brokerPort, controllerPort, false, null, null);
+        try {
+            Files.writeString(dataDir.resolve(PID_FILE), Long.toString(process.pid()));
+            kafka.awaitReady(logFile);
+            kafka.started = true;
+            return kafka;
+        } catch (IOException | RuntimeException e) {
+            kafka.stop();
+            if (e instanceof RuntimeException runtime) throw runtime;
+            throw new UncheckedIOException((IOException) e);
+        }
+    }
+
+    /** The command line of {@link BrokerMain} in a child JVM on this JVM's class path. */
+    private static List<String> command(
             Path dataDir,
-            Path logFile,
             boolean killWithThisJvm,
             BrokerClassPath classPath,
             Path archive,
@@ -262,6 +295,11 @@ public final class LocalKafka implements AutoCloseable {
         }
         command.add(BrokerMain.class.getName());
         command.addAll(List.of(args));
+        return List.copyOf(command);
+    }
+
+    /** Runs a broker command line, output appended to {@code logFile}. */
+    private static Process launch(List<String> command, Path logFile) {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(nullDevice()))
                 .redirectErrorStream(true)
@@ -394,6 +432,11 @@ public final class LocalKafka implements AutoCloseable {
     /** The broker's log file. */
     public Path logFile() {
         return dataDir.resolve(LOG_FILE);
+    }
+
+    /** The broker's command line: run again ({@link #restartDetached}) it starts the broker on the same data. */
+    public List<String> command() {
+        return command;
     }
 
     /** The pid of the broker's JVM. */

@@ -9,7 +9,8 @@ import java.util.Map;
  * Prints an answer as it streams: ResponseDelta thinking dimmed ({@code ESC[2m…ESC[0m}), content
  * plain. The final InferenceResponse then fills in whatever the deltas did not show (the final
  * record can overtake the last deltas, which travel on another topic, and a request may stream
- * nothing at all).
+ * nothing at all). A {@code reset} delta (the request was started again, by a restarted or another
+ * worker) drops what was shown: a notice line follows it, then the new generation's text.
  */
 final class StreamPrinter {
 
@@ -53,11 +54,22 @@ final class StreamPrinter {
                 print("thinking", text);
             }
             case "tool_call" -> print("tool_call", text);
+            case "reset" -> restart();
             default -> {
                 content.append(text);
                 print("content", text);
             }
         }
+    }
+
+    private void restart() {
+        if (lastPrinted != '\n') out.println();
+        out.println("[the request was started again: what is above is dropped]");
+        out.flush();
+        thinking.setLength(0);
+        content.setLength(0);
+        lastKind = null;
+        lastPrinted = '\n';
     }
 
     /** Prints the rest of the final response's thinking and content and ends the line. */

@@ -14,10 +14,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -115,5 +124,67 @@ class ClusterUpDownTest {
         assertTrue(ProcessHandle.current()
                 .children()
                 .noneMatch(child -> child.info().commandLine().orElse("").contains(root.toString())));
+    }
+
+    @Test
+    void aBrokerKilledWithSigkillStartsAgainOnItsOwnDataAndAServiceToo() throws Exception {
+        Cluster cluster = new Cluster(fakeRepository(), root.resolve(".qwenstream"));
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        ClusterState state =
+                cluster.up(new UpOptions(root.resolve("model.gguf"), null, null, Duration.ofSeconds(60)), quiet);
+        try {
+            TopicPartition partition = new TopicPartition("qwen.requests", 0);
+            try (var producer = new KafkaProducer<>(
+                    Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, state.bootstrapServers()),
+                    new StringSerializer(),
+                    new StringSerializer())) {
+                producer.send(new ProducerRecord<>("qwen.requests", 0, "k", "before"))
+                        .get();
+            }
+            ProcessHandle killed = state.broker().live().orElseThrow();
+
+            var out = new ByteArrayOutputStream();
+            ClusterState again = cluster.restart("broker", true, Duration.ofSeconds(60), new PrintStream(out, true));
+
+            assertFalse(killed.isAlive(), "the old broker was killed");
+            assertTrue(out.toString().contains("killed broker"), out.toString());
+            assertEquals(again, ClusterState.read(cluster.stateFile()).orElseThrow(), "the state names the new one");
+            assertTrue(again.broker().live().isPresent());
+            assertEquals(state.bootstrapServers(), again.bootstrapServers());
+            assertEquals(state.broker().command(), again.broker().command(), "its own command line");
+            try (Admin admin =
+                    Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, again.bootstrapServers()))) {
+                assertTrue(admin.listTopics()
+                        .names()
+                        .get()
+                        .containsAll(state.topics().values().stream()
+                                .filter(name -> name.startsWith("qwen."))
+                                .toList()));
+                assertEquals(
+                        1,
+                        admin.listOffsets(Map.of(partition, OffsetSpec.latest()))
+                                .partitionResult(partition)
+                                .get()
+                                .offset(),
+                        "the record written before the kill is still there");
+            }
+            try (var producer = new KafkaProducer<>(
+                    Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, again.bootstrapServers()),
+                    new StringSerializer(),
+                    new StringSerializer())) {
+                producer.send(new ProducerRecord<>("qwen.requests", 0, "k", "after"))
+                        .get();
+            }
+
+            ProcessHandle worker = again.services().get(1).process().live().orElseThrow();
+            ClusterState third = cluster.restart("inference-worker", true, Duration.ofSeconds(60), quiet);
+            assertFalse(worker.isAlive());
+            ClusterState.Service restarted = third.services().get(1);
+            assertEquals("inference-worker", restarted.name());
+            assertTrue(restarted.process().live().isPresent());
+            assertEquals(3, third.services().size());
+        } finally {
+            assertTrue(cluster.down(quiet));
+        }
     }
 }

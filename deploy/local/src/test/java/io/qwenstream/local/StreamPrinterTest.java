@@ -72,4 +72,18 @@ class StreamPrinterTest {
         printer.finish(json.readTree("{\"status\":\"ok\",\"content\":\"\",\"translation\":{\"text\":\"Bonjour\"}}"));
         assertEquals("Bonjour\n", bytes.toString(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void aResetDropsWhatWasShownAndTheNewGenerationIsTheAnswer() throws Exception {
+        StreamPrinter printer = new StreamPrinter(out, false);
+        delta(printer, 0, "thinking", "old");
+        delta(printer, 1, "content", "Old answer");
+        delta(printer, 2, "reset", "");
+        delta(printer, 3, "thinking", "new");
+        delta(printer, 4, "content", "New");
+        printer.finish(json.readTree("{\"status\":\"ok\",\"thinking\":\"new\",\"content\":\"New answer.\"}"));
+        assertEquals(
+                "old\nOld answer\n[the request was started again: what is above is dropped]\nnew\nNew answer.\n",
+                bytes.toString(StandardCharsets.UTF_8));
+    }
 }

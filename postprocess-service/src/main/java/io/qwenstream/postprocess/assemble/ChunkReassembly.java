@@ -14,11 +14,23 @@ import java.util.List;
 /**
  * Puts one request's chunks back in seq order and splits them as they become contiguous. Pure: the
  * caller keeps the {@link Progress} (a state store) and publishes the deltas.
+ *
+ * <p>A request's response comes from one generation (TokenChunk.generation_id) only. Order of appearance on the
+ * partition is the truth: the first chunk of a generation not seen before supersedes the current one, which is
+ * dropped for good (a reset delta tells live readers, and its later chunks, a zombie worker's say, are ignored).
+ * Once the current generation is complete it is the answer: a generation appearing after that is ignored.
  */
 public final class ChunkReassembly {
 
-    /** Outcome of one chunk. {@code duplicate}: already seen (by seq), nothing changed. */
-    public record Step(Progress progress, List<ResponseDelta> deltas, boolean duplicate) {}
+    /**
+     * Outcome of one chunk. {@code duplicate}: already seen (by seq), nothing changed. {@code stale}: of a
+     * superseded generation, or of a new one after the request's answer was complete; nothing changed.
+     */
+    public record Step(Progress progress, List<ResponseDelta> deltas, boolean duplicate, boolean stale) {
+        public boolean ignored() {
+            return duplicate || stale;
+        }
+    }
 
     /**
      * A chunk with the facts of its record: its time, its trace, and the worker's own clock readings, which
@@ -36,11 +48,22 @@ public final class ChunkReassembly {
 
     public static Step accept(String requestId, Progress progress, ChunkRecord record, long now) {
         TokenChunk chunk = record.chunk();
-        boolean seen = progress.done()
-                || chunk.seq() < progress.nextSeq()
+        String generation = chunk.generationId();
+        if (progress.done()) return new Step(progress, List.of(), true, false);
+        if (progress.isSuperseded(generation)) return new Step(progress, List.of(), false, true);
+        List<ResponseDelta> deltas = new ArrayList<>();
+        if (!progress.hasGeneration()) {
+            progress = progress.named(generation);
+        } else if (!progress.isCurrent(generation)) {
+            if (progress.complete()) return new Step(progress, List.of(), false, true);
+            progress = progress.supersededBy(requestId, generation, now);
+            deltas.add(ResponseDelta.reset(requestId, generation, progress.nextDeltaSeq()));
+        }
+        long deltaSeq = progress.nextDeltaSeq() + deltas.size();
+        boolean seen = chunk.seq() < progress.nextSeq()
                 || progress.waiting().stream().anyMatch(w -> w.seq() == chunk.seq())
                 || progress.complete() && chunk.seq() > progress.last().seq();
-        if (seen) return new Step(progress, List.of(), true);
+        if (seen) return new Step(progress, List.of(), true, false);
 
         String traceparent = progress.traceparent() != null ? progress.traceparent() : record.traceparent();
         Long startedAt = progress.startedAtMs() != null ? progress.startedAtMs() : record.startedAtMs();
@@ -62,9 +85,7 @@ public final class ChunkReassembly {
         waiting.sort(Comparator.comparingLong(TokenChunk::seq));
 
         ThinkingSplitter splitter = ThinkingSplitter.resume(requestId, progress.splitter());
-        List<ResponseDelta> deltas = new ArrayList<>();
         long nextSeq = progress.nextSeq();
-        long deltaSeq = progress.nextDeltaSeq();
         TokenChunk last = progress.last();
         while (!waiting.isEmpty() && waiting.getFirst().seq() == nextSeq && last == null) {
             TokenChunk next = waiting.removeFirst();
@@ -74,13 +95,15 @@ public final class ChunkReassembly {
                 last = next;
             }
             for (SplitDelta delta : split) {
-                deltas.add(ResponseDelta.of(requestId, deltaSeq++, kindOf(delta.kind()), delta.text()));
+                deltas.add(ResponseDelta.of(requestId, generation, deltaSeq++, kindOf(delta.kind()), delta.text()));
             }
             nextSeq++;
         }
         // Chunks numbered after the last one cannot belong to this generation; they are not kept.
         if (last != null) waiting.clear();
         Progress updated = new Progress(
+                generation,
+                progress.superseded(),
                 nextSeq,
                 List.copyOf(waiting),
                 splitter.state(),
@@ -92,7 +115,7 @@ public final class ChunkReassembly {
                 traceparent,
                 now,
                 null);
-        return new Step(updated, List.copyOf(deltas), false);
+        return new Step(updated, List.copyOf(deltas), false, false);
     }
 
     /**
@@ -104,10 +127,14 @@ public final class ChunkReassembly {
         List<ResponseDelta> deltas = new ArrayList<>();
         long deltaSeq = progress.nextDeltaSeq();
         for (SplitDelta delta : splitter.finish()) {
-            deltas.add(ResponseDelta.of(requestId, deltaSeq++, kindOf(delta.kind()), delta.text()));
+            deltas.add(ResponseDelta.of(
+                    requestId, progress.generationId(), deltaSeq++, kindOf(delta.kind()), delta.text()));
         }
-        TokenChunk failed = TokenChunk.failed(requestId, progress.nextSeq(), Phase.ANSWER, null, error);
+        TokenChunk failed = TokenChunk.failed(requestId, progress.nextSeq(), Phase.ANSWER, null, error)
+                .withGenerationId(progress.generationId());
         Progress updated = new Progress(
+                progress.generationId(),
+                progress.superseded(),
                 progress.nextSeq(),
                 List.of(),
                 splitter.state(),
@@ -119,7 +146,7 @@ public final class ChunkReassembly {
                 progress.traceparent(),
                 now,
                 null);
-        return new Step(updated, List.copyOf(deltas), false);
+        return new Step(updated, List.copyOf(deltas), false, false);
     }
 
     private static ThinkingSplitter.Phase phaseOf(TokenChunk chunk) {

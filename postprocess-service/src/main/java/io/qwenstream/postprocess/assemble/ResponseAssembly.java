@@ -40,7 +40,7 @@ public final class ResponseAssembly {
 
     /**
      * @param known the request, or null when it never arrived (chat formatting, timings unknown)
-     * @param deltas every delta of the request, in seq order
+     * @param deltas every delta of the request, in seq order (what precedes a reset is dropped)
      */
     public Built build(String requestId, KnownRequest known, Progress progress, List<ResponseDelta> deltas) {
         StringBuilder thinking = new StringBuilder();
@@ -51,6 +51,11 @@ public final class ResponseAssembly {
                 case THINKING -> thinking.append(delta.text());
                 case CONTENT -> content.append(delta.text());
                 case TOOL_CALL -> toolCalls.add(Messages.fromJson(delta.text(), ToolCall.class));
+                case RESET -> {
+                    thinking.setLength(0);
+                    content.setLength(0);
+                    toolCalls.clear();
+                }
             }
         }
         TokenChunk last = progress.last();

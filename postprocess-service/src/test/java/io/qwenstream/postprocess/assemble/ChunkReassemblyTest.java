@@ -41,18 +41,20 @@ class ChunkReassemblyTest {
         Progress progress = Progress.start(ID, 0);
         List<ResponseDelta> deltas = new ArrayList<>();
         int duplicates = 0;
+        int stale = 0;
         long time = 1000;
         for (TokenChunk chunk : order) {
             Step step = ChunkReassembly.accept(
                     ID, progress, new ChunkRecord(chunk, time += 10, "00-trace-01", null, null, null), time);
             if (step.duplicate()) duplicates++;
+            if (step.stale()) stale++;
             deltas.addAll(step.deltas());
             progress = Messages.fromJson(Messages.toJson(step.progress()), Progress.class);
         }
-        return new Run(progress, deltas, duplicates);
+        return new Run(progress, deltas, duplicates, stale);
     }
 
-    record Run(Progress progress, List<ResponseDelta> deltas, int duplicates) {
+    record Run(Progress progress, List<ResponseDelta> deltas, int duplicates, int stale) {
         String text(DeltaKind kind) {
             StringBuilder text = new StringBuilder();
             deltas.stream().filter(d -> d.kind() == kind).forEach(d -> text.append(d.text()));
@@ -134,9 +136,83 @@ class ChunkReassemblyTest {
         Run partial = run(List.of(TokenChunk.of(ID, 0, Phase.ANSWER, "half <tool_", 3)));
         ErrorDetail error = new ErrorDetail(ErrorCode.INTERNAL, "lost");
         Step step = ChunkReassembly.abandon(ID, partial.progress(), error, 9);
-        assertEquals(List.of(ResponseDelta.of(ID, 1, DeltaKind.CONTENT, " <tool_")), step.deltas());
+        assertEquals(List.of(ResponseDelta.of(ID, null, 1, DeltaKind.CONTENT, " <tool_")), step.deltas());
         assertEquals(FinishReason.ERROR, step.progress().last().finishReason());
         assertEquals(error, step.progress().last().error());
         assertNull(step.progress().last().usage());
+    }
+
+    /** The chunks of {@link #chunks()} as generation {@code id}. */
+    private static List<TokenChunk> generation(String id) {
+        return chunks().stream().map(c -> c.withGenerationId(id)).toList();
+    }
+
+    @Test
+    void aNewGenerationResetsTheRequestAndItsOwnTextAloneIsTheAnswer() {
+        List<TokenChunk> a = List.of(
+                TokenChunk.of(ID, 0, Phase.THINKING, "<think>\nold", 2).withGenerationId("A"),
+                TokenChunk.of(ID, 1, Phase.ANSWER, "</think>\n\nstale text", 3).withGenerationId("A"));
+        List<TokenChunk> b = generation("B");
+        // A, then B from seq 0 (its first chunk after A's on the partition), then a late chunk of A.
+        Run run = run(List.of(a.get(0), a.get(1), b.get(0), b.get(1), a.get(1), b.get(2), b.get(3)));
+        assertTrue(run.progress().complete());
+        assertEquals("B", run.progress().generationId());
+        assertEquals(List.of("A"), run.progress().superseded());
+        assertEquals(1, run.stale());
+        List<ResponseDelta> resets =
+                run.deltas().stream().filter(d -> d.kind() == DeltaKind.RESET).toList();
+        assertEquals(1, resets.size());
+        assertEquals("B", resets.getFirst().generationId());
+        for (int i = 0; i < run.deltas().size(); i++)
+            assertEquals(i, run.deltas().get(i).seq(), "delta seq gap-free across generations");
+        List<ResponseDelta> afterReset = run.deltas()
+                .subList(
+                        run.deltas().indexOf(resets.getFirst()) + 1,
+                        run.deltas().size());
+        assertTrue(afterReset.stream().allMatch(d -> d.generationId().equals("B")));
+        assertEquals("why", text(afterReset, DeltaKind.THINKING));
+        assertEquals("because.", text(afterReset, DeltaKind.CONTENT));
+    }
+
+    @Test
+    void aSupersededGenerationNeverComesBackEvenFromSeqZero() {
+        Run run = run(List.of(
+                generation("A").get(0),
+                generation("B").get(0),
+                generation("A").get(0),
+                generation("A").get(1),
+                generation("C").get(0),
+                generation("B").get(1)));
+        assertEquals("C", run.progress().generationId());
+        assertEquals(List.of("A", "B"), run.progress().superseded());
+        assertEquals(3, run.stale());
+        assertEquals(
+                2,
+                run.deltas().stream().filter(d -> d.kind() == DeltaKind.RESET).count());
+    }
+
+    @Test
+    void aCompleteGenerationIsTheAnswerAndALaterOneIsIgnored() {
+        List<TokenChunk> order = new ArrayList<>(generation("A"));
+        order.add(generation("B").get(0));
+        Run run = run(order);
+        assertTrue(run.progress().complete());
+        assertEquals("A", run.progress().generationId());
+        assertEquals(1, run.stale());
+        assertTrue(run.deltas().stream().noneMatch(d -> d.kind() == DeltaKind.RESET));
+    }
+
+    @Test
+    void theFirstChunkOfAGenerationMayBeAnyOfItsChunks() {
+        List<TokenChunk> b = generation("B");
+        Run run = run(List.of(generation("A").get(0), b.get(2), b.get(0), b.get(3), b.get(1)));
+        assertTrue(run.progress().complete());
+        assertEquals("because.", run.text(DeltaKind.CONTENT));
+    }
+
+    private static String text(List<ResponseDelta> deltas, DeltaKind kind) {
+        StringBuilder text = new StringBuilder();
+        deltas.stream().filter(d -> d.kind() == kind).forEach(d -> text.append(d.text()));
+        return text.toString();
     }
 }

@@ -67,7 +67,7 @@ class ResponseAssemblyTest {
     }
 
     private static Progress complete(FinishReason finish, TokenChunk last) {
-        return new Progress(3, List.of(), null, 3, last, 1_300L, 1_900L, null, null, 2_000, null);
+        return new Progress(null, List.of(), 3, List.of(), null, 3, last, 1_300L, 1_900L, null, null, 2_000, null);
     }
 
     private static Progress completed(FinishReason finish) {
@@ -76,8 +76,8 @@ class ResponseAssemblyTest {
 
     private static List<ResponseDelta> deltas(String thinking, String content) {
         return List.of(
-                ResponseDelta.of(ID, 0, DeltaKind.THINKING, thinking),
-                ResponseDelta.of(ID, 1, DeltaKind.CONTENT, content));
+                ResponseDelta.of(ID, null, 0, DeltaKind.THINKING, thinking),
+                ResponseDelta.of(ID, null, 1, DeltaKind.CONTENT, content));
     }
 
     /** Every response is valid against InferenceResponse.schema.json. */
@@ -115,7 +115,8 @@ class ResponseAssemblyTest {
     @Test
     void toolCallsGoToTheResponseAndTheHistory() {
         ToolCall call = ToolCall.function("call_1", "get_weather", "{\"city\":\"Rome\"}");
-        List<ResponseDelta> deltas = List.of(ResponseDelta.of(ID, 0, DeltaKind.TOOL_CALL, Messages.toJsonString(call)));
+        List<ResponseDelta> deltas =
+                List.of(ResponseDelta.of(ID, null, 0, DeltaKind.TOOL_CALL, Messages.toJsonString(call)));
         KnownRequest known = new KnownRequest(
                 prepared(Task.CHAT, "conv-2", List.of(ChatMessage.user("Weather?")), null, null), null, 1_000, null);
         ResponseAssembly.Built built = assembly.build(ID, known, completed(FinishReason.STOP), deltas);
