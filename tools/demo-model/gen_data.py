@@ -277,12 +277,32 @@ def generate(seed, count):
     return [example(rng) for _ in range(count)]
 
 
+def instruction_cases():
+    """The task prompts this generator writes, for ingest-service's test that they are still the ones
+    TaskInstructions sends (the model learnt these words: a change there needs new training data)."""
+    cases = []
+    for target, source, conversation in [("French", None, False), ("Deutsch", "English", False), ("ja", None, True)]:
+        cases.append(dict(task="translate", target=target, source=source, conversation=conversation,
+                          expected=translate_instructions(target, source, conversation)))
+    for style, max_words, conversation in [("bullets", None, False), ("paragraph", 30, True),
+                                           ("issue_resolution", 60, True), (None, None, False)]:
+        cases.append(dict(task="summarize", style=style, max_words=max_words, conversation=conversation,
+                          expected=summarize_instructions(conversation, style, max_words)))
+    return cases
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--count", type=int, default=1000)
     p.add_argument("--out", required=True)
+    p.add_argument("--instructions", action="store_true", help="write instruction_cases() as JSON instead")
     a = p.parse_args()
+    if a.instructions:
+        with open(a.out, "w", encoding="utf-8") as f:
+            json.dump(instruction_cases(), f, ensure_ascii=False, indent=1)
+            f.write("\n")
+        return
     with open(a.out, "w", encoding="utf-8") as f:
         for ex in generate(a.seed, a.count):
             f.write(json.dumps(ex, ensure_ascii=False) + "\n")
