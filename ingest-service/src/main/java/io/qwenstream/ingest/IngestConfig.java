@@ -55,12 +55,16 @@ public interface IngestConfig {
     }
 
     interface Http {
-        /** How long POST /v1/chat/completions waits for the InferenceResponse. */
+        /** How long POST /v1/chat/completions waits for the end of an answer (then 504, and the request is cancelled). */
         @WithDefault("300s")
         Duration timeout();
 
-        /** The model name reported by the OpenAI endpoint when the request names none. */
+        /** The model the OpenAI API serves (GET /v1/models); a request naming another gets 404. */
         @WithDefault("qwenstream")
         String modelName();
+
+        /** HTTP chat completions one instance holds at once; more get 429. */
+        @WithDefault("256")
+        int maxInFlight();
     }
 }

@@ -8,7 +8,7 @@ import java.util.Map;
 /** One real KRaft broker (a child JVM) with the pipeline's topics, for a whole @QuarkusTest class. */
 public class KafkaBroker implements QuarkusTestResourceLifecycleManager {
 
-    static volatile LocalKafka kafka;
+    public static volatile LocalKafka kafka;
 
     @Override
     public Map<String, String> start() {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -19,7 +18,6 @@ import io.qwenstream.schemas.Messages;
 import io.qwenstream.schemas.PreparedRequest;
 import io.qwenstream.schemas.ResponseStatus;
 import io.qwenstream.schemas.Role;
-import io.qwenstream.schemas.Usage;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,7 +30,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -331,77 +328,6 @@ class RequestFlowTest {
                     .get();
             assertEquals(history.messages(), conversations.history(conversation), conversation);
         }
-    }
-
-    @Test
-    void openAiChatCompletionsGoThroughKafkaAndBack() throws Exception {
-        HttpClient client = HttpClient.newHttpClient();
-        String body = json(
-                "{'model':'qwen3-tiny','messages':[{'role':'user','content':[{'type':'text','text':'Hi '},{'type':'text','text':'there'}]}],"
-                        + "'temperature':0.5,'max_tokens':32,'stop':'END','chat_template_kwargs':{'enable_thinking':true}}");
-        CompletableFuture<HttpResponse<String>> call = client.sendAsync(
-                HttpRequest.newBuilder(http.resolve("/v1/chat/completions"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-
-        // Play worker and postprocessor: answer the PreparedRequest that the endpoint's request became.
-        var record = inference.await("the HTTP request", r -> TopicReader.key(r).startsWith("chatcmpl-"));
-        PreparedRequest p = Messages.fromJson(record.value(), PreparedRequest.class);
-        assertEquals("Hi there", p.messages().get(0).content());
-        assertEquals(0.5, p.sampling().temperature());
-        assertEquals(32, p.sampling().maxTokens());
-        assertEquals(List.of("END"), p.sampling().stop());
-        InferenceResponse answer = new InferenceResponse(
-                1,
-                p.requestId(),
-                ResponseStatus.OK,
-                "Let me think.",
-                "Hello!",
-                null,
-                null,
-                null,
-                new Usage(p.promptTokens(), 3, 2, false),
-                null,
-                FinishReason.STOP,
-                null);
-        producer.send(new ProducerRecord<>(
-                        Topics.RESPONSES, p.requestId().getBytes(StandardCharsets.UTF_8), Messages.toJson(answer)))
-                .get();
-
-        HttpResponse<String> response = call.get();
-        assertEquals(200, response.statusCode(), response.body());
-        JsonNode completion = Messages.mapper().readTree(response.body());
-        assertEquals(p.requestId(), completion.get("id").asText());
-        assertEquals("chat.completion", completion.get("object").asText());
-        assertEquals("qwen3-tiny", completion.get("model").asText());
-        JsonNode choice = completion.get("choices").get(0);
-        assertEquals("Hello!", choice.at("/message/content").asText());
-        assertEquals("Let me think.", choice.at("/message/reasoning_content").asText());
-        assertEquals("stop", choice.get("finish_reason").asText());
-        assertEquals(5, completion.at("/usage/completion_tokens").asInt());
-        assertEquals(
-                3,
-                completion
-                        .at("/usage/completion_tokens_details/reasoning_tokens")
-                        .asInt());
-    }
-
-    @Test
-    void openAiRequestsWithBadValuesGetTheFlowsErrorCode() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(http.resolve("/v1/chat/completions"))
-                                .header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString(
-                                        json("{'messages':[{'role':'user','content':'hi'}],'temperature':5}")))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-        assertEquals(400, response.statusCode(), response.body());
-        JsonNode error = Messages.mapper().readTree(response.body()).get("error");
-        assertEquals("out_of_range", error.get("code").asText());
-        assertEquals("/sampling/temperature", error.get("param").asText());
     }
 
     @Test

@@ -15,12 +15,12 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** Reads a whole topic from the beginning (all partitions, no group) and waits for records in it. */
-final class TopicReader implements AutoCloseable {
+public final class TopicReader implements AutoCloseable {
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
 
-    TopicReader(String bootstrapServers, String topic) {
+    public TopicReader(String bootstrapServers, String topic) {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -34,7 +34,7 @@ final class TopicReader implements AutoCloseable {
     }
 
     /** The first record (of all read so far or still to come) matching {@code match}; fails after 30 s. */
-    ConsumerRecord<byte[], byte[]> await(String what, Predicate<ConsumerRecord<byte[], byte[]>> match) {
+    public ConsumerRecord<byte[], byte[]> await(String what, Predicate<ConsumerRecord<byte[], byte[]>> match) {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (true) {
             for (ConsumerRecord<byte[], byte[]> r : seen) if (match.test(r)) return r;
@@ -45,16 +45,16 @@ final class TopicReader implements AutoCloseable {
     }
 
     /** Every record matching {@code match} read so far (after polling what is there now). */
-    List<ConsumerRecord<byte[], byte[]>> all(Predicate<ConsumerRecord<byte[], byte[]>> match) {
+    public List<ConsumerRecord<byte[], byte[]>> all(Predicate<ConsumerRecord<byte[], byte[]>> match) {
         consumer.poll(Duration.ofMillis(500)).forEach(seen::add);
         return seen.stream().filter(match).toList();
     }
 
-    static String key(ConsumerRecord<byte[], byte[]> record) {
+    public static String key(ConsumerRecord<byte[], byte[]> record) {
         return record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
     }
 
-    static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+    public static String header(ConsumerRecord<byte[], byte[]> record, String name) {
         Header h = record.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
