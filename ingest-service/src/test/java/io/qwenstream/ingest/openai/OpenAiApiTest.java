@@ -163,13 +163,19 @@ class OpenAiApiTest {
                 HttpResponse.BodyHandlers.ofLines());
         PreparedRequest p = prepared("stream please");
         assertTrue(p.stream(), "the deltas are asked for");
-        produce(Topics.RESPONSES_STREAM, p.requestId(), ResponseDelta.of(p.requestId(), 0, DeltaKind.THINKING, "Hm"));
+        produce(
+                Topics.RESPONSES_STREAM,
+                p.requestId(),
+                ResponseDelta.of(p.requestId(), "gen-1", 0, DeltaKind.THINKING, "Hm"));
         HttpResponse<java.util.stream.Stream<String>> response = call.get();
         assertEquals(200, response.statusCode());
         assertEquals(
                 "text/event-stream; charset=utf-8",
                 response.headers().firstValue("Content-Type").orElse(""));
-        produce(Topics.RESPONSES_STREAM, p.requestId(), ResponseDelta.of(p.requestId(), 1, DeltaKind.CONTENT, "Hi"));
+        produce(
+                Topics.RESPONSES_STREAM,
+                p.requestId(),
+                ResponseDelta.of(p.requestId(), "gen-1", 1, DeltaKind.CONTENT, "Hi"));
         produce(Topics.RESPONSES, p.requestId(), answer(p, "Hm", "Hi there"));
 
         List<String> data = response.body()
@@ -218,7 +224,10 @@ class OpenAiApiTest {
             out.write(body);
             out.flush();
             PreparedRequest p = prepared("leaving early");
-            produce(Topics.RESPONSES_STREAM, p.requestId(), ResponseDelta.of(p.requestId(), 0, DeltaKind.CONTENT, "A"));
+            produce(
+                    Topics.RESPONSES_STREAM,
+                    p.requestId(),
+                    ResponseDelta.of(p.requestId(), "gen-1", 0, DeltaKind.CONTENT, "A"));
             BufferedReader in =
                     new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
             String line;
