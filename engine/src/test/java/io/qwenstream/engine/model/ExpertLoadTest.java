@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.Fixtures;
-import io.qwenstream.engine.load.LoadedModel;
 import org.junit.jupiter.api.Test;
 
 /** Every token is counted once per chosen expert of every MoE layer, whether it ran alone or in a batch. */
@@ -17,7 +17,7 @@ class ExpertLoadTest {
     void eachTokenCountsTopKExpertsPerMoeLayerAloneOrBatched() {
         long[][] batched = routed(true);
         long[][] oneByOne = routed(false);
-        try (LoadedModel engine = LoadedModel.load(Fixtures.model("tiny-qwen3-moe"), null)) {
+        try (Engine engine = Engine.load(Fixtures.model("tiny-qwen3-moe"), null)) {
             ModelConfig config = engine.config();
             ExpertLoad load = engine.model().expertLoad();
             assertFalse(load.moeLayers().isEmpty(), "the MoE fixture has MoE layers");
@@ -36,14 +36,14 @@ class ExpertLoadTest {
 
     @Test
     void aDenseModelHasNoMoeLayers() {
-        try (LoadedModel engine = LoadedModel.load(Fixtures.model("tiny-qwen3"), null)) {
+        try (Engine engine = Engine.load(Fixtures.model("tiny-qwen3"), null)) {
             assertTrue(engine.model().expertLoad().moeLayers().isEmpty());
         }
     }
 
     /** Per layer and expert, the tokens routed while running PROMPT on a freshly loaded fixture MoE. */
     private static long[][] routed(boolean batched) {
-        try (LoadedModel engine = LoadedModel.load(Fixtures.model("tiny-qwen3-moe"), null)) {
+        try (Engine engine = Engine.load(Fixtures.model("tiny-qwen3-moe"), null)) {
             Qwen3Model model = engine.model();
             Qwen3Model.State state = model.newState(PROMPT.length, KVCache.Precision.F32);
             if (batched) {
