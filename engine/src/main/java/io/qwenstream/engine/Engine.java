@@ -83,21 +83,6 @@ public final class Engine implements AutoCloseable {
      * A scheduler that runs at most {@code maxSequences} sequences at once. Conversations' KV caches
      * are kept for their next turn within {@code prefixCacheBytes} (0: none). Close it before the engine.
      */
-    /** The indices of the mixture-of-experts layers (none for a dense model). */
-    public java.util.List<Integer> moeLayers() {
-        return loaded.model().expertLoad().moeLayers();
-    }
-
-    /** Experts per mixture-of-experts layer (0 for a dense model). */
-    public int experts() {
-        return loaded.model().expertLoad().experts();
-    }
-
-    /** Tokens the forward pass has routed to {@code expert} of MoE layer {@code layer} since the model loaded. */
-    public long expertTokens(int layer, int expert) {
-        return loaded.model().expertLoad().tokens(layer, expert);
-    }
-
     public Scheduler scheduler(int maxSequences, long prefixCacheBytes, KvPrecision kvPrecision) {
         return new BatchScheduler(loaded, maxSequences, prefixCacheBytes, kv(kvPrecision));
     }
