@@ -249,7 +249,7 @@ public final class Launcher {
         ClusterState state = cluster.state()
                 .orElseThrow(() -> new LauncherException(
                         "qwenstream is not up (no " + cluster.stateFile() + "): run ./qwenstream up first"));
-        return new PipelineClient(state.bootstrapServers(), state.topicNames(), json);
+        return new PipelineClient(state.bootstrapServers(), state.topicNames(), json, state.clientSecurity());
     }
 
     /** The demo's scripted asks: each is what a user would type after {@code ./qwenstream ask}. */

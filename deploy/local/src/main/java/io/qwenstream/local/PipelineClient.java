@@ -53,10 +53,15 @@ final class PipelineClient implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
 
     PipelineClient(String bootstrapServers, Topics topics, ObjectMapper json) {
+        this(bootstrapServers, topics, json, Map.of());
+    }
+
+    /** @param security the broker's client security settings ({@link ClusterState#clientSecurity()}) */
+    PipelineClient(String bootstrapServers, Topics topics, ObjectMapper json, Map<String, Object> security) {
         this.json = json;
         this.topics = topics;
         this.bootstrapServers = bootstrapServers;
-        Map<String, Object> common = new HashMap<>();
+        Map<String, Object> common = new HashMap<>(security);
         common.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         common.put(ProducerConfig.CLIENT_ID_CONFIG, "qwenstream-cli");
 
