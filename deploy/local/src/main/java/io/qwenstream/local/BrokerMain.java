@@ -56,6 +56,8 @@ public final class BrokerMain {
                 System.exit(formatted);
             }
         }
+        // The users are in the metadata now (or were already): their passwords need not stay in a second file.
+        if (args.length > 2) Files.deleteIfExists(Path.of(args[2]));
         kafka.Kafka.main(new String[] {properties});
     }
 

@@ -77,7 +77,8 @@ final class PipelineClient implements AutoCloseable {
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // The post-processor may write transactionally (Kafka Streams exactly-once): read only what it committed.
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumerConfig.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+        // A fresh JVM's first TLS handshake and SCRAM exchange take seconds on a loaded machine.
+        consumerConfig.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, security.isEmpty() ? 10_000 : 30_000);
         consumerConfig.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
         consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }

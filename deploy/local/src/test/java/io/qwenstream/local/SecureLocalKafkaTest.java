@@ -147,6 +147,7 @@ class SecureLocalKafkaTest {
                         PosixFilePermission.OWNER_EXECUTE),
                 Files.getPosixFilePermissions(security.dir()));
         assertEquals(ownerOnly, Files.getPosixFilePermissions(kafka.dataDir().resolve("server.properties")));
+        assertFalse(Files.exists(security.dir().resolve("scram-users.txt")), "the format-time user list outlived it");
         // A refused login was logged meanwhile (aWrongPasswordIsRefused may run later: provoke one here too).
         Map<String, Object> wrong =
                 new HashMap<>(kafka.security().clientConfig(ServiceAcls.WORKER, "still-not-the-password"));
