@@ -101,7 +101,7 @@ public final class BrokerSecurity {
         return Files.exists(dataDir.resolve(DIR).resolve(PASSWORDS));
     }
 
-    /** The users with a password (admin first is not promised). */
+    /** The users with a password, sorted by name. */
     public List<String> users() {
         return passwords.keySet().stream()
                 .filter(name -> !name.equals(KEYSTORE_PASSWORD))
