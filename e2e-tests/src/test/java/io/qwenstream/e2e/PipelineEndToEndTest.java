@@ -598,6 +598,47 @@ class PipelineEndToEndTest {
 
     /** Last, after the others have sent their traffic: what the services logged about it. */
     @Nested
+    class GrafanaDashboard {
+
+        /**
+         * deploy/grafana's dashboard queries only what the services export: after one answered request and
+         * one dead-lettered record (meters of a label value appear on first use), every selector of its
+         * PromQL matches a sample of a service's /q/metrics, by name and fixed label values.
+         */
+        @Test
+        void everyMetricTheDashboardQueriesIsExported() {
+            List<DashboardMetrics.Query> queries =
+                    DashboardMetrics.queries(Dashboard.expressions(Dashboard.file(pipeline.root)));
+            assertTrue(queries.size() >= 20, () -> "too few selectors parsed: " + queries);
+            String id = Requests.id("dashboard");
+            pipeline.send(Requests.thinkingOff(Requests.chat(id, "Say hello.", 8)));
+            okResponse(id);
+            String bad = Requests.id("dashboard-bad");
+            pipeline.send(bad, "{\"request_id\":".getBytes(StandardCharsets.UTF_8), null);
+            pipeline.recorder.await(
+                    pipeline.topics.requestsDlq(),
+                    record -> bad.equals(record.key()),
+                    1,
+                    Pipeline.RESPONSE_TIMEOUT,
+                    "the dead letter of " + bad);
+
+            // The client's per-topic producer meters are registered after the send returns: await them.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            List<DashboardMetrics.Query> missing;
+            do {
+                missing = DashboardMetrics.unanswered(queries, DashboardMetrics.scrape(pipeline));
+            } while (!missing.isEmpty() && System.nanoTime() < deadline);
+            List<DashboardMetrics.Query> unanswered = missing;
+            assertTrue(
+                    unanswered.isEmpty(),
+                    () -> "queried by the dashboard, exported by no service:\n"
+                            + String.join(
+                                    "\n",
+                                    unanswered.stream().map(Object::toString).toList()));
+        }
+    }
+
+    @Nested
     @Order(Integer.MAX_VALUE)
     class ServiceLogs {
 
