@@ -20,6 +20,9 @@ import java.util.Map;
  */
 final class DashboardMetrics {
 
+    /** How often Micrometer's Kafka client binder looks for the client's new metrics (its default). */
+    static final Duration KAFKA_METER_REFRESH = Duration.ofSeconds(60);
+
     static final List<String> SERVICES = List.of("ingest-service", "inference-worker", "postprocess-service");
 
     private static final HttpClient HTTP =

@@ -25,6 +25,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -596,7 +597,6 @@ class PipelineEndToEndTest {
         }
     }
 
-    /** Last, after the others have sent their traffic: what the services logged about it. */
     @Nested
     class GrafanaDashboard {
 
@@ -622,12 +622,14 @@ class PipelineEndToEndTest {
                     Pipeline.RESPONSE_TIMEOUT,
                     "the dead letter of " + bad);
 
-            // The client's per-topic producer meters are registered after the send returns: await them.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            // Micrometer binds a Kafka client's new meters (a topic's first send, a partition's first fetch)
+            // on its next refresh, every 60 s: await one refresh and some more.
+            long deadline = System.nanoTime() + DashboardMetrics.KAFKA_METER_REFRESH.toNanos() * 3 / 2;
             List<DashboardMetrics.Query> missing;
-            do {
-                missing = DashboardMetrics.unanswered(queries, DashboardMetrics.scrape(pipeline));
-            } while (!missing.isEmpty() && System.nanoTime() < deadline);
+            while (!(missing = DashboardMetrics.unanswered(queries, DashboardMetrics.scrape(pipeline))).isEmpty()
+                    && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1)); // a scrape a second, as Prometheus would poll
+            }
             List<DashboardMetrics.Query> unanswered = missing;
             assertTrue(
                     unanswered.isEmpty(),
@@ -638,6 +640,7 @@ class PipelineEndToEndTest {
         }
     }
 
+    /** Last, after the others have sent their traffic: what the services logged about it. */
     @Nested
     @Order(Integer.MAX_VALUE)
     class ServiceLogs {
