@@ -149,6 +149,15 @@ final class Pipeline implements AutoCloseable {
         return bootstrapServers;
     }
 
+    /** The HTTP port (health, {@code /q/metrics}) of a service {@code up} started. */
+    int httpPort(String service) {
+        for (JsonNode started : readState(stateDir).path("services")) {
+            if (started.path("name").asText().equals(service))
+                return started.path("http_port").asInt();
+        }
+        throw new IllegalArgumentException("up started no " + service);
+    }
+
     /** Produces one record to qwen.requests, as any producer would; {@code traceparent} may be null. */
     void send(String key, byte[] value, String traceparent) {
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(

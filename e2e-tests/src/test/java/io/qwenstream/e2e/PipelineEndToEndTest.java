@@ -25,6 +25,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -593,6 +594,49 @@ class PipelineEndToEndTest {
                 process.destroyForcibly();
             }
             return new LauncherRun(process.exitValue(), Files.readString(out), Files.readString(err));
+        }
+    }
+
+    @Nested
+    class GrafanaDashboard {
+
+        /**
+         * deploy/grafana's dashboard queries only what the services export: after one answered request and
+         * one dead-lettered record (meters of a label value appear on first use), every selector of its
+         * PromQL matches a sample of a service's /q/metrics, by name and fixed label values.
+         */
+        @Test
+        void everyMetricTheDashboardQueriesIsExported() {
+            List<DashboardMetrics.Query> queries =
+                    DashboardMetrics.queries(Dashboard.expressions(Dashboard.file(pipeline.root)));
+            assertTrue(queries.size() >= 20, () -> "too few selectors parsed: " + queries);
+            String id = Requests.id("dashboard");
+            pipeline.send(Requests.thinkingOff(Requests.chat(id, "Say hello.", 8)));
+            okResponse(id);
+            String bad = Requests.id("dashboard-bad");
+            pipeline.send(bad, "{\"request_id\":".getBytes(StandardCharsets.UTF_8), null);
+            pipeline.recorder.await(
+                    pipeline.topics.requestsDlq(),
+                    record -> bad.equals(record.key()),
+                    1,
+                    Pipeline.RESPONSE_TIMEOUT,
+                    "the dead letter of " + bad);
+
+            // Micrometer binds a Kafka client's new meters (a topic's first send, a partition's first fetch)
+            // on its next refresh, every 60 s: await one refresh and some more.
+            long deadline = System.nanoTime() + DashboardMetrics.KAFKA_METER_REFRESH.toNanos() * 3 / 2;
+            List<DashboardMetrics.Query> missing;
+            while (!(missing = DashboardMetrics.unanswered(queries, DashboardMetrics.scrape(pipeline))).isEmpty()
+                    && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1)); // a scrape a second, as Prometheus would poll
+            }
+            List<DashboardMetrics.Query> unanswered = missing;
+            assertTrue(
+                    unanswered.isEmpty(),
+                    () -> "queried by the dashboard, exported by no service:\n"
+                            + String.join(
+                                    "\n",
+                                    unanswered.stream().map(Object::toString).toList()));
         }
     }
 

@@ -7,6 +7,7 @@ import io.qwenstream.engine.kernels.VectorInfo;
 import io.qwenstream.engine.load.LoadedModel;
 import io.qwenstream.engine.model.KVCache;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The engine's entry point: a Qwen3 model loaded from a GGUF file or a Hugging Face model
@@ -77,6 +78,21 @@ public final class Engine implements AutoCloseable {
     public GenerationResult generate(
             int[] prompt, GenerationOptions options, KvPrecision kvPrecision, TokenListener listener) {
         return new Generator(loaded, kv(kvPrecision)).generate(prompt, options, listener);
+    }
+
+    /** The indices of the mixture-of-experts layers (none for a dense model). */
+    public List<Integer> moeLayers() {
+        return loaded.model().expertLoad().moeLayers();
+    }
+
+    /** Experts per mixture-of-experts layer (0 for a dense model). */
+    public int experts() {
+        return loaded.model().expertLoad().experts();
+    }
+
+    /** Tokens the forward pass has routed to {@code expert} of MoE layer {@code layer} since the model loaded. */
+    public long expertTokens(int layer, int expert) {
+        return loaded.model().expertLoad().tokens(layer, expert);
     }
 
     /**

@@ -128,6 +128,7 @@ public class InferenceWorker {
         modelName = config.model().getFileName().toString();
         metrics.places(places::taken, config.maxConcurrent() + config.queueCapacity());
         metrics.prefixCache(scheduler);
+        metrics.expertLoad(engine);
     }
 
     @PreDestroy

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.Scheduler;
 import io.qwenstream.schemas.FinishReason;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -91,11 +92,32 @@ public class WorkerMetrics {
                 .register(registry);
     }
 
+    /**
+     * Tokens routed to each expert of each MoE layer (layers x experts series: 6,144 for Qwen3-30B-A3B), so
+     * that a dashboard shows the load balance per layer. None for a dense model.
+     */
+    void expertLoad(Engine engine) {
+        for (int layer : engine.moeLayers()) {
+            for (int expert = 0; expert < engine.experts(); expert++) {
+                int l = layer, e = expert;
+                FunctionCounter.builder("qwenstream.worker.expert.tokens", engine, x -> x.expertTokens(l, e))
+                        .description("Tokens routed to an expert of a mixture-of-experts layer")
+                        .baseUnit("tokens")
+                        .tags(common)
+                        .tag("layer", Integer.toString(layer))
+                        .tag("expert", Integer.toString(expert))
+                        .register(registry);
+            }
+        }
+    }
+
     /** Time from taking the record to starting its generation. */
     void queued(long millis) {
         Timer.builder("qwenstream.worker.queue.time")
                 .description("Time a request waited in the worker for a free sequence")
                 .tags(common)
+                .publishPercentileHistogram()
+                .maximumExpectedValue(Duration.ofMinutes(30))
                 .register(registry)
                 .record(Duration.ofMillis(millis));
     }
@@ -126,12 +148,16 @@ public class WorkerMetrics {
         Timer.builder("gen_ai.server.request.duration")
                 .description("Generative AI server request duration")
                 .tags(common)
+                .publishPercentileHistogram()
+                .maximumExpectedValue(Duration.ofMinutes(30))
                 .register(registry)
                 .record(Duration.ofMillis(durationMs));
         if (firstTokenAfterMs >= 0) {
             Timer.builder("gen_ai.server.time_to_first_token")
                     .description("Time to generate the first token")
                     .tags(common)
+                    .publishPercentileHistogram()
+                    .maximumExpectedValue(Duration.ofMinutes(10))
                     .register(registry)
                     .record(Duration.ofMillis(firstTokenAfterMs));
             int output = thinkingTokens + answerTokens;
@@ -139,6 +165,8 @@ public class WorkerMetrics {
                 Timer.builder("gen_ai.server.time_per_output_token")
                         .description("Time per output token after the first")
                         .tags(common)
+                        .publishPercentileHistogram()
+                        .maximumExpectedValue(Duration.ofSeconds(10))
                         .register(registry)
                         .record(Duration.ofNanos((durationMs - firstTokenAfterMs) * 1_000_000L / (output - 1)));
             }

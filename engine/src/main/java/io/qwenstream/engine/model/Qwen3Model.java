@@ -19,11 +19,13 @@ public final class Qwen3Model {
     private final ModelConfig config;
     private final Weights weights;
     private final RotaryEmbedding rope;
+    private final ExpertLoad expertLoad;
 
     public Qwen3Model(ModelConfig config, Weights weights) {
         this.config = config;
         this.weights = weights;
         this.rope = new RotaryEmbedding(config.rope(), config.headDim(), config.contextLength());
+        this.expertLoad = new ExpertLoad(weights, config.expertCount());
     }
 
     public ModelConfig config() {
@@ -32,6 +34,11 @@ public final class Qwen3Model {
 
     public RotaryEmbedding rope() {
         return rope;
+    }
+
+    /** Tokens routed to each expert of each MoE layer by every forward pass so far. */
+    public ExpertLoad expertLoad() {
+        return expertLoad;
     }
 
     /** One sequence: its KV cache and the logits of its last token that asked for them. */
@@ -193,7 +200,7 @@ public final class Qwen3Model {
             for (int i = 0; i < n; i++) rmsNorm(b.xb[i], b.x[i], layer.ffnNorm(), config.rmsNormEps());
             switch (layer.ffn()) {
                 case Weights.Dense d -> swiGlu(d, b.xb, b.ffnOut, b.denseGate, b.denseUp, n);
-                case Weights.Moe m -> moe(b, m, n);
+                case Weights.Moe m -> moe(b, m, n, l);
             }
             for (int i = 0; i < n; i++) add(b.x[i], b.ffnOut[i]);
         }
@@ -284,7 +291,7 @@ public final class Qwen3Model {
      * Routes every token first (softmax over all experts in float32, top-k, renormalised only when
      * the config says so), then runs each chosen expert once over all the tokens routed to it.
      */
-    private void moe(Batch b, Weights.Moe m, int n) {
+    private void moe(Batch b, Weights.Moe m, int n, int layer) {
         int experts = config.expertCount();
         int k = config.expertsPerToken();
         matmul(m.router(), b.xb, b.routerLogits, n);
@@ -314,6 +321,7 @@ public final class Qwen3Model {
                 }
             }
             if (count == 0) continue;
+            expertLoad.add(layer, e, count);
             swiGlu(m.experts()[e], b.expertIn, b.expertOut, b.expertGate, b.expertUp, count);
             for (int t = 0; t < count; t++) {
                 int i = b.expertTokens[t];
