@@ -1,5 +1,8 @@
 package io.qwenstream.local;
 
+import io.qwenstream.local.client.LauncherException;
+import io.qwenstream.local.kafka.LocalKafka;
+import io.qwenstream.local.kafka.Topics;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;

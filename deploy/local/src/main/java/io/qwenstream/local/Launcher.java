@@ -1,8 +1,16 @@
 package io.qwenstream.local;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.qwenstream.local.CommandLine.UsageException;
+import io.qwenstream.benchmarks.pipeline.PipelineBench;
+import io.qwenstream.benchmarks.pipeline.PipelineBenchOptions;
+import io.qwenstream.local.client.AskOptions;
+import io.qwenstream.local.client.CommandLine;
+import io.qwenstream.local.client.CommandLine.UsageException;
+import io.qwenstream.local.client.LauncherException;
+import io.qwenstream.local.client.PipelineClient;
+import io.qwenstream.local.client.SendOptions;
+import io.qwenstream.local.client.StreamPrinter;
+import io.qwenstream.local.kafka.Topics;
 import io.qwenstream.schemas.MessageValidator;
 import io.qwenstream.schemas.Messages;
 import java.io.IOException;
@@ -123,7 +131,7 @@ public final class Launcher {
                 }
                 case "restart" -> restart(rest);
                 case "demo" -> demo(UpOptions.parse(rest));
-                case "bench-pipeline" -> PipelineBench.run(cluster, PipelineBenchOptions.parse(rest), out, err);
+                case "bench-pipeline" -> benchPipeline(PipelineBenchOptions.parse(rest));
                 case "fuzz" -> Fuzz.run(cluster, FuzzOptions.parse(rest), out, err);
                 default -> throw new UsageException("unknown verb '" + verb + "'");
             };
@@ -193,7 +201,7 @@ public final class Launcher {
             printer.finish(response.json());
         }
         if (response.ok()) return OK;
-        err.println("error: " + describeError(response.json()));
+        err.println("error: " + PipelineClient.describeError(response.json()));
         return ERROR_RESPONSE;
     }
 
@@ -230,26 +238,24 @@ public final class Launcher {
         return ids;
     }
 
-    static String describeError(JsonNode response) {
-        JsonNode error = response.path("error");
-        if (error.isMissingNode() || error.isNull()) {
-            return "status " + response.path("status").asText("?") + ", finish_reason "
-                    + response.path("finish_reason").asText("?");
-        }
-        String text = error.path("code").asText("error") + ": "
-                + error.path("message").asText("");
-        return error.hasNonNull("field")
-                ? text + " (field " + error.path("field").asText() + ")"
-                : text;
-    }
-
     private PipelineClient client(String bootstrapOverride) {
         if (bootstrapOverride != null)
             return new PipelineClient(bootstrapOverride, Topics.fromSystemProperties(), json);
-        ClusterState state = cluster.state()
+        ClusterState state = runningState();
+        return new PipelineClient(state.bootstrapServers(), state.topicNames(), json);
+    }
+
+    private int benchPipeline(PipelineBenchOptions options) {
+        ClusterState state = runningState();
+        PipelineBench.Target target = new PipelineBench.Target(
+                state.bootstrapServers(), state.topicNames(), state.model(), state.tokenizer());
+        return PipelineBench.run(target, options, out, err) ? OK : ERROR_RESPONSE;
+    }
+
+    private ClusterState runningState() {
+        return cluster.state()
                 .orElseThrow(() -> new LauncherException(
                         "qwenstream is not up (no " + cluster.stateFile() + "): run ./qwenstream up first"));
-        return new PipelineClient(state.bootstrapServers(), state.topicNames(), json);
     }
 
     /** The demo's scripted asks: each is what a user would type after {@code ./qwenstream ask}. */

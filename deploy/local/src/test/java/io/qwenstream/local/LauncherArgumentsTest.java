@@ -9,7 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.qwenstream.local.CommandLine.UsageException;
+import io.qwenstream.local.client.AskOptions;
+import io.qwenstream.local.client.CommandLine.UsageException;
+import io.qwenstream.local.client.PipelineClient;
+import io.qwenstream.local.client.SendOptions;
 import io.qwenstream.schemas.InferenceRequest;
 import io.qwenstream.schemas.MessageValidator;
 import io.qwenstream.schemas.Messages;
@@ -184,9 +187,9 @@ class LauncherArgumentsTest {
     void errorsAreDescribedWithCodeMessageAndField() throws Exception {
         assertEquals(
                 "out_of_range: temperature must be at most 2 (field /sampling/temperature)",
-                Launcher.describeError(json.readTree("""
+                PipelineClient.describeError(json.readTree("""
                 {"status":"error","error":{"code":"out_of_range","message":"temperature must be at most 2","field":"/sampling/temperature"}}""")));
-        assertEquals("invalid_json: not JSON", Launcher.describeError(json.readTree("""
+        assertEquals("invalid_json: not JSON", PipelineClient.describeError(json.readTree("""
                 {"status":"error","error":{"code":"invalid_json","message":"not JSON"}}""")));
     }
 
@@ -236,5 +239,19 @@ class LauncherArgumentsTest {
         assertEquals(Launcher.FAILED, launcher.run(List.of("ask", "hello")));
         assertTrue(err.toString().contains("run ./qwenstream up first"), err.toString());
         assertEquals(Launcher.OK, launcher.run(List.of("down")), "down with nothing up is fine");
+    }
+
+    @Test
+    void theLauncherDispatchesBenchPipeline() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Launcher launcher = new Launcher(
+                Path.of("."),
+                Path.of("target/no-state"),
+                new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(Launcher.USAGE, launcher.run(List.of("bench-pipeline", "--concurrency", "0")));
+        assertEquals(Launcher.FAILED, launcher.run(List.of("bench-pipeline")));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("qwenstream is not up"), err::toString);
+        assertFalse(err.toString(StandardCharsets.UTF_8).contains("unknown verb"));
     }
 }
