@@ -1,8 +1,6 @@
 package io.qwenstream.local;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.qwenstream.benchmarks.pipeline.PipelineBench;
-import io.qwenstream.benchmarks.pipeline.PipelineBenchOptions;
 import io.qwenstream.local.client.AskOptions;
 import io.qwenstream.local.client.CommandLine;
 import io.qwenstream.local.client.CommandLine.UsageException;
@@ -26,16 +24,16 @@ import java.util.UUID;
 
 /**
  * The pipeline verbs of {@code ./qwenstream}: {@code up}, {@code ask}, {@code send}, {@code restart}, {@code down},
- * {@code demo}, {@code bench-pipeline}, {@code fuzz}. Exit status: 0 done (for {@code ask}: status ok), 1 the pipeline answered with an
+ * {@code demo}, {@code fuzz} ({@code bench-pipeline} is benchmarks/pipeline's, with the same exit statuses). Exit status: 0 done (for {@code ask}: status ok), 1 the pipeline answered with an
  * error ({@code ask}, {@code demo}), 2 bad arguments, 3 the launcher could not do its job (not
  * up, timeout, a process died).
  */
 public final class Launcher {
 
-    static final int OK = 0;
-    static final int ERROR_RESPONSE = 1;
-    static final int USAGE = 2;
-    static final int FAILED = 3;
+    public static final int OK = 0;
+    public static final int ERROR_RESPONSE = 1;
+    public static final int USAGE = 2;
+    public static final int FAILED = 3;
 
     private static final String USAGE_TEXT = """
             usage: ./qwenstream <verb> …
@@ -61,10 +59,6 @@ public final class Launcher {
                   Stops everything up started and deletes a temporary data dir.
               demo [--model PATH] [--tokenizer DIR]
                   up, a few scripted asks (thinking on, off, /no_think, budget, translate, summarise), down.
-              bench-pipeline [--requests N] [--concurrency C] [--max-tokens T] [--warmup W] [--rounds R] [--prompt TEXT]
-                  [--think] [--timeout S] [--json]
-                  Latency through the running pipeline against the engine alone (same model and prompt): time to first
-                  token, time per output token, p50/p90/p99 (docs/performance.md).
               fuzz [--records N] [--rate R] [--seed S] [--good G] [--timeout S] [--json]
                   Sends N malformed records (default 10,000; truncated, bad syntax, invalid UTF-8, wrong types,
                   out-of-range values, missing fields, not objects, deep nesting, oversize) to the running pipeline
@@ -94,11 +88,8 @@ public final class Launcher {
     public static void main(String[] args) {
         // Our own Kafka clients: their warnings (e.g. retries while a broker is down) would drown our messages.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
-        Path root = Path.of(System.getProperty("qwenstream.root", "."))
-                .toAbsolutePath()
-                .normalize();
-        Path stateDir = Path.of(System.getProperty(
-                "qwenstream.state-dir", root.resolve(".qwenstream").toString()));
+        Path root = RunningPipeline.root();
+        Path stateDir = RunningPipeline.stateDir(root);
         PrintStream out =
                 new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         System.exit(new Launcher(root, stateDir, out, System.err).run(Arrays.asList(args)));
@@ -131,7 +122,6 @@ public final class Launcher {
                 }
                 case "restart" -> restart(rest);
                 case "demo" -> demo(UpOptions.parse(rest));
-                case "bench-pipeline" -> benchPipeline(PipelineBenchOptions.parse(rest));
                 case "fuzz" -> Fuzz.run(cluster, FuzzOptions.parse(rest), out, err);
                 default -> throw new UsageException("unknown verb '" + verb + "'");
             };
@@ -241,21 +231,10 @@ public final class Launcher {
     private PipelineClient client(String bootstrapOverride) {
         if (bootstrapOverride != null)
             return new PipelineClient(bootstrapOverride, Topics.fromSystemProperties(), json);
-        ClusterState state = runningState();
-        return new PipelineClient(state.bootstrapServers(), state.topicNames(), json);
-    }
-
-    private int benchPipeline(PipelineBenchOptions options) {
-        ClusterState state = runningState();
-        PipelineBench.Target target = new PipelineBench.Target(
-                state.bootstrapServers(), state.topicNames(), state.model(), state.tokenizer());
-        return PipelineBench.run(target, options, out, err) ? OK : ERROR_RESPONSE;
-    }
-
-    private ClusterState runningState() {
-        return cluster.state()
+        ClusterState state = cluster.state()
                 .orElseThrow(() -> new LauncherException(
                         "qwenstream is not up (no " + cluster.stateFile() + "): run ./qwenstream up first"));
+        return new PipelineClient(state.bootstrapServers(), state.topicNames(), json);
     }
 
     /** The demo's scripted asks: each is what a user would type after {@code ./qwenstream ask}. */

@@ -240,18 +240,4 @@ class LauncherArgumentsTest {
         assertTrue(err.toString().contains("run ./qwenstream up first"), err.toString());
         assertEquals(Launcher.OK, launcher.run(List.of("down")), "down with nothing up is fine");
     }
-
-    @Test
-    void theLauncherDispatchesBenchPipeline() {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Launcher launcher = new Launcher(
-                Path.of("."),
-                Path.of("target/no-state"),
-                new PrintStream(new ByteArrayOutputStream()),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        assertEquals(Launcher.USAGE, launcher.run(List.of("bench-pipeline", "--concurrency", "0")));
-        assertEquals(Launcher.FAILED, launcher.run(List.of("bench-pipeline")));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("qwenstream is not up"), err::toString);
-        assertFalse(err.toString(StandardCharsets.UTF_8).contains("unknown verb"));
-    }
 }

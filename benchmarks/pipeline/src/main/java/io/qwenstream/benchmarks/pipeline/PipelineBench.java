@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qwenstream.engine.Qwen3;
+import io.qwenstream.local.Launcher;
+import io.qwenstream.local.RunningPipeline;
+import io.qwenstream.local.client.CommandLine.UsageException;
 import io.qwenstream.local.client.LatencyStats;
 import io.qwenstream.local.client.LatencyStats.Measures;
 import io.qwenstream.local.client.LatencyStats.Sample;
@@ -19,6 +22,8 @@ import io.qwenstream.schemas.Messages;
 import io.qwenstream.schemas.Sampling;
 import io.qwenstream.schemas.Task;
 import io.qwenstream.schemas.Thinking;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,8 +73,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class PipelineBench {
 
-    /** The running pipeline to measure: where its broker is, its topics, and the model its worker serves. */
-    public record Target(String bootstrapServers, Topics topics, String model, String tokenizer) {}
+    static final String USAGE_TEXT = """
+            usage: ./qwenstream bench-pipeline [--requests N] [--concurrency C] [--max-tokens T] [--warmup W] [--rounds R]
+                                              [--prompt TEXT] [--think] [--timeout S] [--json]
+                Latency through the running pipeline (./qwenstream up) against the engine alone (same model and prompt):
+                time to first token, time per output token, p50/p90/p99 (docs/performance.md).
+
+            Exit status: 0 ok, 1 a pipeline request ended in an error response, 2 bad arguments, 3 not up / timeout.
+            """;
 
     static final long SEED = 42;
     /** The goals of the issue: ms added by the pipeline. */
@@ -76,22 +88,47 @@ public final class PipelineBench {
 
     static final double PER_TOKEN_P99_GOAL_MS = 5;
 
-    private final Target target;
+    private final RunningPipeline target;
     private final PipelineBenchOptions options;
     private final PrintStream out;
     private final PrintStream err;
     private final ObjectMapper json = new ObjectMapper();
 
-    PipelineBench(Target target, PipelineBenchOptions options, PrintStream out, PrintStream err) {
+    PipelineBench(RunningPipeline target, PipelineBenchOptions options, PrintStream out, PrintStream err) {
         this.target = target;
         this.options = options;
         this.out = out;
         this.err = err;
     }
 
-    /** The verb: both runs, then the report. False when some pipeline request ended in an error response. */
-    public static boolean run(Target pipeline, PipelineBenchOptions options, PrintStream out, PrintStream err) {
-        return new PipelineBench(pipeline, options, out, err).run();
+    /** {@code ./qwenstream bench-pipeline}: the launcher's settings ({@code qwenstream.root}, its state dir). */
+    public static void main(String[] args) {
+        // Our own Kafka clients: their warnings (e.g. retries while a broker is down) would drown our messages.
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
+        Path root = RunningPipeline.root();
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        System.exit(run(root, RunningPipeline.stateDir(root), Arrays.asList(args), out, System.err));
+    }
+
+    /** The verb: both runs, then the report; returns the exit status, the launcher's. */
+    static int run(Path root, Path stateDir, List<String> args, PrintStream out, PrintStream err) {
+        if (args.contains("--help") || args.contains("-h")) {
+            out.print(USAGE_TEXT);
+            return Launcher.OK;
+        }
+        try {
+            PipelineBenchOptions options = PipelineBenchOptions.parse(args);
+            return new PipelineBench(RunningPipeline.of(root, stateDir), options, out, err).run()
+                    ? Launcher.OK
+                    : Launcher.ERROR_RESPONSE;
+        } catch (UsageException e) {
+            err.println("error: " + e.getMessage());
+            err.print(USAGE_TEXT);
+            return Launcher.USAGE;
+        } catch (RuntimeException e) {
+            err.println("error: " + (e instanceof LauncherException ? e.getMessage() : e.toString()));
+            return Launcher.FAILED;
+        }
     }
 
     boolean run() {

@@ -7,11 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qwenstream.local.Launcher;
 import io.qwenstream.local.client.CommandLine.UsageException;
 import io.qwenstream.schemas.InferenceRequest;
 import io.qwenstream.schemas.MessageValidator;
 import io.qwenstream.schemas.Messages;
 import io.qwenstream.schemas.Validation;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -100,5 +105,18 @@ class PipelineBenchOptionsTest {
         assertEquals(0.6, on.path("sampling").path("temperature").asDouble());
         assertEquals(0.95, on.path("sampling").path("top_p").asDouble());
         assertEquals(32, on.path("sampling").path("max_tokens").asInt());
+    }
+
+    @Test
+    void theVerbRefusesBadOptionsAndAPipelineThatIsNotUp() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream errors = new PrintStream(err, true, StandardCharsets.UTF_8);
+        PrintStream out = new PrintStream(new ByteArrayOutputStream());
+        Path root = Path.of(".");
+        Path noState = Path.of("target/no-state");
+        assertEquals(Launcher.USAGE, PipelineBench.run(root, noState, List.of("--concurrency", "0"), out, errors));
+        assertEquals(Launcher.FAILED, PipelineBench.run(root, noState, List.of(), out, errors));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("qwenstream is not up"), err::toString);
+        assertEquals(Launcher.OK, PipelineBench.run(root, noState, List.of("--help"), out, errors));
     }
 }
