@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.qwenstream.local.BrokerSecurity;
 import io.qwenstream.local.Launcher;
-import io.qwenstream.local.ServiceAcls;
-import io.qwenstream.local.Topics;
+import io.qwenstream.local.kafka.BrokerSecurity;
+import io.qwenstream.local.kafka.ServiceAcls;
+import io.qwenstream.local.kafka.Topics;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

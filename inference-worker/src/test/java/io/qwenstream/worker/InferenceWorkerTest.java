@@ -12,7 +12,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.qwenstream.engine.Qwen3;
-import io.qwenstream.local.Topics;
+import io.qwenstream.local.kafka.Topics;
 import io.qwenstream.schemas.ChatMessage;
 import io.qwenstream.schemas.ControlMessage;
 import io.qwenstream.schemas.ErrorCode;

@@ -1,8 +1,8 @@
 package io.qwenstream.worker;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.qwenstream.local.LocalKafka;
-import io.qwenstream.local.Topics;
+import io.qwenstream.local.kafka.LocalKafka;
+import io.qwenstream.local.kafka.Topics;
 import java.util.Map;
 
 /** A real KRaft broker with the pipeline's topics for one test class; stopped (and its data deleted) after it. */

@@ -1,8 +1,8 @@
 package io.qwenstream.ingest;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.qwenstream.local.LocalKafka;
-import io.qwenstream.local.Topics;
+import io.qwenstream.local.kafka.LocalKafka;
+import io.qwenstream.local.kafka.Topics;
 import java.util.Map;
 
 /** One real KRaft broker (a child JVM) with the pipeline's topics, for a whole @QuarkusTest class. */

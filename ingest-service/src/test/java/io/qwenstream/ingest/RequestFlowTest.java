@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.qwenstream.local.Topics;
+import io.qwenstream.local.kafka.Topics;
 import io.qwenstream.schemas.ChatMessage;
 import io.qwenstream.schemas.ConversationHistory;
 import io.qwenstream.schemas.FinishReason;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.qwenstream.local.Topics;
+import io.qwenstream.local.kafka.Topics;
 import io.qwenstream.schemas.ErrorCode;
 import io.qwenstream.schemas.ErrorDetail;
 import io.qwenstream.schemas.InferenceResponse;

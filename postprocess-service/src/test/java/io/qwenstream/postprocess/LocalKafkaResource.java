@@ -1,8 +1,8 @@
 package io.qwenstream.postprocess;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.qwenstream.local.LocalKafka;
-import io.qwenstream.local.Topics;
+import io.qwenstream.local.kafka.LocalKafka;
+import io.qwenstream.local.kafka.Topics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

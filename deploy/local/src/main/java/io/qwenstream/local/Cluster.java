@@ -1,5 +1,10 @@
 package io.qwenstream.local;
 
+import io.qwenstream.local.client.LauncherException;
+import io.qwenstream.local.kafka.BrokerSecurity;
+import io.qwenstream.local.kafka.LocalKafka;
+import io.qwenstream.local.kafka.ServiceAcls;
+import io.qwenstream.local.kafka.Topics;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -120,6 +125,10 @@ final class Cluster {
             Files.createDirectories(logs);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        if (options.secure() && !BrokerSecurity.canSecure(options.dataDir())) {
+            throw new LauncherException("the broker data in " + options.dataDir()
+                    + " was made without --secure and has no SCRAM users: use another --data directory");
         }
         LocalKafka kafka = LocalKafka.startDetached(options.dataDir(), options.secure());
         Topics topics = Topics.fromSystemProperties();

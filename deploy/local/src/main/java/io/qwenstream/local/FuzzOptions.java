@@ -1,5 +1,6 @@
 package io.qwenstream.local;
 
+import io.qwenstream.local.client.CommandLine;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;

@@ -1,8 +1,14 @@
 package io.qwenstream.local;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.qwenstream.local.CommandLine.UsageException;
+import io.qwenstream.local.client.AskOptions;
+import io.qwenstream.local.client.CommandLine;
+import io.qwenstream.local.client.CommandLine.UsageException;
+import io.qwenstream.local.client.LauncherException;
+import io.qwenstream.local.client.PipelineClient;
+import io.qwenstream.local.client.SendOptions;
+import io.qwenstream.local.client.StreamPrinter;
+import io.qwenstream.local.kafka.Topics;
 import io.qwenstream.schemas.MessageValidator;
 import io.qwenstream.schemas.Messages;
 import java.io.IOException;
@@ -18,16 +24,16 @@ import java.util.UUID;
 
 /**
  * The pipeline verbs of {@code ./qwenstream}: {@code up}, {@code ask}, {@code send}, {@code restart}, {@code down},
- * {@code demo}, {@code bench-pipeline}, {@code fuzz}. Exit status: 0 done (for {@code ask}: status ok), 1 the pipeline answered with an
+ * {@code demo}, {@code fuzz} ({@code bench-pipeline} is benchmarks/pipeline's, with the same exit statuses). Exit status: 0 done (for {@code ask}: status ok), 1 the pipeline answered with an
  * error ({@code ask}, {@code demo}), 2 bad arguments, 3 the launcher could not do its job (not
  * up, timeout, a process died).
  */
 public final class Launcher {
 
-    static final int OK = 0;
-    static final int ERROR_RESPONSE = 1;
-    static final int USAGE = 2;
-    static final int FAILED = 3;
+    public static final int OK = 0;
+    public static final int ERROR_RESPONSE = 1;
+    public static final int USAGE = 2;
+    public static final int FAILED = 3;
 
     private static final String USAGE_TEXT = """
             usage: ./qwenstream <verb> …
@@ -55,10 +61,6 @@ public final class Launcher {
                   Stops everything up started and deletes a temporary data dir.
               demo [--model PATH] [--tokenizer DIR] [--secure]
                   up, a few scripted asks (thinking on, off, /no_think, budget, translate, summarise), down.
-              bench-pipeline [--requests N] [--concurrency C] [--max-tokens T] [--warmup W] [--rounds R] [--prompt TEXT]
-                  [--think] [--timeout S] [--json]
-                  Latency through the running pipeline against the engine alone (same model and prompt): time to first
-                  token, time per output token, p50/p90/p99 (docs/performance.md).
               fuzz [--records N] [--rate R] [--seed S] [--good G] [--timeout S] [--json]
                   Sends N malformed records (default 10,000; truncated, bad syntax, invalid UTF-8, wrong types,
                   out-of-range values, missing fields, not objects, deep nesting, oversize) to the running pipeline
@@ -88,11 +90,8 @@ public final class Launcher {
     public static void main(String[] args) {
         // Our own Kafka clients: their warnings (e.g. retries while a broker is down) would drown our messages.
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
-        Path root = Path.of(System.getProperty("qwenstream.root", "."))
-                .toAbsolutePath()
-                .normalize();
-        Path stateDir = Path.of(System.getProperty(
-                "qwenstream.state-dir", root.resolve(".qwenstream").toString()));
+        Path root = RunningPipeline.root();
+        Path stateDir = RunningPipeline.stateDir(root);
         PrintStream out =
                 new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         System.exit(new Launcher(root, stateDir, out, System.err).run(Arrays.asList(args)));
@@ -125,7 +124,6 @@ public final class Launcher {
                 }
                 case "restart" -> restart(rest);
                 case "demo" -> demo(UpOptions.parse(rest));
-                case "bench-pipeline" -> PipelineBench.run(cluster, PipelineBenchOptions.parse(rest), out, err);
                 case "fuzz" -> Fuzz.run(cluster, FuzzOptions.parse(rest), out, err);
                 default -> throw new UsageException("unknown verb '" + verb + "'");
             };
@@ -195,7 +193,7 @@ public final class Launcher {
             printer.finish(response.json());
         }
         if (response.ok()) return OK;
-        err.println("error: " + describeError(response.json()));
+        err.println("error: " + PipelineClient.describeError(response.json()));
         return ERROR_RESPONSE;
     }
 
@@ -230,19 +228,6 @@ public final class Launcher {
             ids.add("unknown");
         }
         return ids;
-    }
-
-    static String describeError(JsonNode response) {
-        JsonNode error = response.path("error");
-        if (error.isMissingNode() || error.isNull()) {
-            return "status " + response.path("status").asText("?") + ", finish_reason "
-                    + response.path("finish_reason").asText("?");
-        }
-        String text = error.path("code").asText("error") + ": "
-                + error.path("message").asText("");
-        return error.hasNonNull("field")
-                ? text + " (field " + error.path("field").asText() + ")"
-                : text;
     }
 
     private PipelineClient client(String bootstrapOverride) {

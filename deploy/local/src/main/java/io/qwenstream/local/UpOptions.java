@@ -1,5 +1,7 @@
 package io.qwenstream.local;
 
+import io.qwenstream.local.client.CommandLine;
+import io.qwenstream.local.kafka.BrokerSecurity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -9,7 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.qwenstream.local.CommandLine.UsageException;
+import io.qwenstream.local.client.AskOptions;
+import io.qwenstream.local.client.CommandLine.UsageException;
+import io.qwenstream.local.client.PipelineClient;
+import io.qwenstream.local.client.SendOptions;
 import io.qwenstream.schemas.InferenceRequest;
 import io.qwenstream.schemas.MessageValidator;
 import io.qwenstream.schemas.Messages;
@@ -184,9 +187,9 @@ class LauncherArgumentsTest {
     void errorsAreDescribedWithCodeMessageAndField() throws Exception {
         assertEquals(
                 "out_of_range: temperature must be at most 2 (field /sampling/temperature)",
-                Launcher.describeError(json.readTree("""
+                PipelineClient.describeError(json.readTree("""
                 {"status":"error","error":{"code":"out_of_range","message":"temperature must be at most 2","field":"/sampling/temperature"}}""")));
-        assertEquals("invalid_json: not JSON", Launcher.describeError(json.readTree("""
+        assertEquals("invalid_json: not JSON", PipelineClient.describeError(json.readTree("""
                 {"status":"error","error":{"code":"invalid_json","message":"not JSON"}}""")));
     }
 

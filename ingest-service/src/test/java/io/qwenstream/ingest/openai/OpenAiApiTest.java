@@ -9,7 +9,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.qwenstream.ingest.KafkaBroker;
 import io.qwenstream.ingest.TopicReader;
-import io.qwenstream.local.Topics;
+import io.qwenstream.local.kafka.Topics;
 import io.qwenstream.schemas.ControlAction;
 import io.qwenstream.schemas.ControlMessage;
 import io.qwenstream.schemas.DeltaKind;
