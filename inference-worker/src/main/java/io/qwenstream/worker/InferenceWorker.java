@@ -1,6 +1,5 @@
 package io.qwenstream.worker;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -490,19 +489,14 @@ public class InferenceWorker {
                             ending.reason(),
                             ending.usage(),
                             ending.error(),
-                            generationId);
-            ObjectNode json = Messages.mapper().valueToTree(value);
-            if (ending != null) {
-                // Timing facts for the postprocessor's timings (queue_ms, ttft_ms, total_ms against received_at_ms);
-                // TokenChunk allows extra top-level fields.
-                if (ending.startedAtMs() != null) json.put("started_at_ms", ending.startedAtMs());
-                if (ending.firstTokenAtMs() != null) json.put("first_token_at_ms", ending.firstTokenAtMs());
-                json.put("finished_at_ms", ending.finishedAtMs());
-            }
+                            generationId,
+                            ending.startedAtMs(),
+                            ending.firstTokenAtMs(),
+                            ending.finishedAtMs());
             CompletableFuture<Void> acked = new CompletableFuture<>();
             acks.add(acked);
             tokens.send(Message.of(
-                    Messages.toJsonString(json),
+                    Messages.toJsonString(value),
                     Metadata.of(
                             OutgoingKafkaRecordMetadata.<String>builder()
                                     .withKey(requestId)

@@ -33,16 +33,10 @@ public final class ChunkReassembly {
     }
 
     /**
-     * A chunk with the facts of its record: its time, its trace, and the worker's own clock readings, which
-     * the last chunk carries as extra fields (started_at_ms, first_token_at_ms, finished_at_ms; null if absent).
+     * A chunk with the facts of its record: its time and its trace. The worker's own clock readings come on the
+     * last chunk itself (started_at_ms, first_token_at_ms, finished_at_ms).
      */
-    public record ChunkRecord(
-            TokenChunk chunk,
-            long timestampMs,
-            String traceparent,
-            Long startedAtMs,
-            Long firstTokenAtMs,
-            Long finishedAtMs) {}
+    public record ChunkRecord(TokenChunk chunk, long timestampMs, String traceparent) {}
 
     private ChunkReassembly() {}
 
@@ -66,16 +60,16 @@ public final class ChunkReassembly {
         if (seen) return new Step(progress, List.of(), true, false);
 
         String traceparent = progress.traceparent() != null ? progress.traceparent() : record.traceparent();
-        Long startedAt = progress.startedAtMs() != null ? progress.startedAtMs() : record.startedAtMs();
+        Long startedAt = progress.startedAtMs() != null ? progress.startedAtMs() : chunk.startedAtMs();
         // The worker's clock readings are exact; record times are the fallback (flush delays included).
         Long firstTokenAt = progress.firstTokenAtMs();
-        if (record.firstTokenAtMs() != null) {
-            firstTokenAt = record.firstTokenAtMs();
+        if (chunk.firstTokenAtMs() != null) {
+            firstTokenAt = chunk.firstTokenAtMs();
         } else if (chunk.tokenCount() > 0 && (firstTokenAt == null || record.timestampMs() < firstTokenAt)) {
             firstTokenAt = record.timestampMs();
         }
-        Long lastChunkAt = record.finishedAtMs() != null
-                ? record.finishedAtMs()
+        Long lastChunkAt = chunk.finishedAtMs() != null
+                ? chunk.finishedAtMs()
                 : progress.lastChunkAtMs() == null
                         ? record.timestampMs()
                         : Math.max(progress.lastChunkAtMs(), record.timestampMs());
