@@ -8,6 +8,7 @@ import io.opentelemetry.context.Context;
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.GenerationOptions;
 import io.qwenstream.engine.GenerationResult;
+import io.qwenstream.engine.Phase;
 import io.qwenstream.engine.SamplingParams;
 import io.qwenstream.engine.Scheduler;
 import io.qwenstream.schemas.ControlAction;
@@ -17,7 +18,6 @@ import io.qwenstream.schemas.ErrorDetail;
 import io.qwenstream.schemas.FinishReason;
 import io.qwenstream.schemas.MessageValidator;
 import io.qwenstream.schemas.Messages;
-import io.qwenstream.schemas.Phase;
 import io.qwenstream.schemas.PreparedRequest;
 import io.qwenstream.schemas.TokenChunk;
 import io.qwenstream.schemas.Usage;
@@ -227,7 +227,7 @@ public class InferenceWorker {
         ChunkStream stream = new ChunkStream(requestId, parent);
         stream.send(new TokenChunker.Chunk<>(
                 0,
-                io.qwenstream.engine.Phase.ANSWER,
+                Phase.ANSWER,
                 "",
                 0,
                 new Ending(
@@ -474,16 +474,15 @@ public class InferenceWorker {
         }
 
         synchronized void send(TokenChunker.Chunk<Ending> chunk) {
-            Phase phase = chunk.phase() == io.qwenstream.engine.Phase.THINKING ? Phase.THINKING : Phase.ANSWER;
             Ending ending = chunk.ending();
             TokenChunk value = ending == null
-                    ? TokenChunk.of(requestId, chunk.seq(), phase, chunk.text(), chunk.tokenCount())
+                    ? TokenChunk.of(requestId, chunk.seq(), chunk.phase(), chunk.text(), chunk.tokenCount())
                             .withGenerationId(generationId)
                     : new TokenChunk(
                             Messages.SCHEMA_VERSION,
                             requestId,
                             chunk.seq(),
-                            phase,
+                            chunk.phase(),
                             chunk.text(),
                             chunk.tokenCount(),
                             ending.reason(),

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import io.qwenstream.engine.Phase;
 
 /**
  * Generated text on qwen.tokens (TokenChunk.schema.json). {@code seq} runs 0,1,2,… per request; the last
@@ -21,7 +24,10 @@ public record TokenChunk(
         int schemaVersion,
         String requestId,
         long seq,
+
+        @JsonSerialize(using = PhaseJson.Writer.class) @JsonDeserialize(using = PhaseJson.Reader.class)
         Phase phase,
+
         String text,
         int tokenCount,
         FinishReason finishReason,

@@ -1,10 +1,10 @@
 package io.qwenstream.postprocess.assemble;
 
+import io.qwenstream.engine.Phase;
 import io.qwenstream.postprocess.split.SplitDelta;
 import io.qwenstream.postprocess.split.ThinkingSplitter;
 import io.qwenstream.schemas.DeltaKind;
 import io.qwenstream.schemas.ErrorDetail;
-import io.qwenstream.schemas.Phase;
 import io.qwenstream.schemas.ResponseDelta;
 import io.qwenstream.schemas.TokenChunk;
 import java.util.ArrayList;
@@ -83,7 +83,7 @@ public final class ChunkReassembly {
         TokenChunk last = progress.last();
         while (!waiting.isEmpty() && waiting.getFirst().seq() == nextSeq && last == null) {
             TokenChunk next = waiting.removeFirst();
-            List<SplitDelta> split = new ArrayList<>(splitter.accept(phaseOf(next), next.text()));
+            List<SplitDelta> split = new ArrayList<>(splitter.accept(next.phase(), next.text()));
             if (next.isLast()) {
                 split.addAll(splitter.finish());
                 last = next;
@@ -141,10 +141,6 @@ public final class ChunkReassembly {
                 now,
                 null);
         return new Step(updated, List.copyOf(deltas), false, false);
-    }
-
-    private static ThinkingSplitter.Phase phaseOf(TokenChunk chunk) {
-        return chunk.phase() == Phase.THINKING ? ThinkingSplitter.Phase.THINKING : ThinkingSplitter.Phase.ANSWER;
     }
 
     private static DeltaKind kindOf(SplitDelta.Kind kind) {

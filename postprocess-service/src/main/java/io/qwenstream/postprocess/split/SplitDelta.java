@@ -1,6 +1,9 @@
 package io.qwenstream.postprocess.split;
 
-/** One piece of the split: reasoning text, answer text, or one complete tool call. */
+import io.qwenstream.schemas.Messages;
+import io.qwenstream.schemas.ToolCall;
+
+/** One piece of the split: reasoning text, answer text, or one complete tool call (its text: the call's OpenAI JSON). */
 public record SplitDelta(Kind kind, String text, ToolCall toolCall) {
 
     public enum Kind {
@@ -14,6 +17,6 @@ public record SplitDelta(Kind kind, String text, ToolCall toolCall) {
     }
 
     static SplitDelta toolCall(ToolCall call) {
-        return new SplitDelta(Kind.TOOL_CALL, call.toJson(), call);
+        return new SplitDelta(Kind.TOOL_CALL, Messages.toJsonString(call), call);
     }
 }

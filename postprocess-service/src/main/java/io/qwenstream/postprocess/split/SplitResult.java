@@ -1,5 +1,6 @@
 package io.qwenstream.postprocess.split;
 
+import io.qwenstream.schemas.ToolCall;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,5 +1,7 @@
 package io.qwenstream.postprocess.split;
 
+import io.qwenstream.engine.Phase;
+import io.qwenstream.schemas.ToolCall;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,12 +28,6 @@ import java.util.List;
  * records in a state store.
  */
 public final class ThinkingSplitter {
-
-    /** The phase a worker chunk carries. */
-    public enum Phase {
-        THINKING,
-        ANSWER
-    }
 
     /** Where the text currently goes. */
     public enum Mode {

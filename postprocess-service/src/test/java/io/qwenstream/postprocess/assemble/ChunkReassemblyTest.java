@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.qwenstream.engine.Phase;
 import io.qwenstream.postprocess.assemble.ChunkReassembly.ChunkRecord;
 import io.qwenstream.postprocess.assemble.ChunkReassembly.Step;
 import io.qwenstream.schemas.DeltaKind;
@@ -12,7 +13,6 @@ import io.qwenstream.schemas.ErrorCode;
 import io.qwenstream.schemas.ErrorDetail;
 import io.qwenstream.schemas.FinishReason;
 import io.qwenstream.schemas.Messages;
-import io.qwenstream.schemas.Phase;
 import io.qwenstream.schemas.ResponseDelta;
 import io.qwenstream.schemas.TokenChunk;
 import io.qwenstream.schemas.Usage;

@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qwenstream.engine.Phase;
 import io.qwenstream.postprocess.split.RecordedStream.Piece;
-import io.qwenstream.postprocess.split.ThinkingSplitter.Phase;
+import io.qwenstream.schemas.ToolCall;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -57,15 +58,15 @@ class ThinkingSplitterTest {
                     new SplitResult(
                             "I need the weather tool for Zürich.",
                             "",
-                            List.of(new ToolCall(
+                            List.of(ToolCall.function(
                                     FIRST_CALL_ID, "get_weather", "{\"city\":\"Zürich\",\"unit\":\"celsius\"}"))),
             "two-tool-calls-with-text",
                     new SplitResult(
                             "",
                             "Let me look both up.",
                             List.of(
-                                    new ToolCall(FIRST_CALL_ID, "search", "{\"q\":\"<b>tags</b> in HTML\"}"),
-                                    new ToolCall(SECOND_CALL_ID, "get_time", "{}"))),
+                                    ToolCall.function(FIRST_CALL_ID, "search", "{\"q\":\"<b>tags</b> in HTML\"}"),
+                                    ToolCall.function(SECOND_CALL_ID, "get_time", "{}"))),
             "multibyte", new SplitResult("用户想知道问候语……让我想想 🤔", "こんにちは世界！👋🏽 Привет, мир. Grüße aus Köln.", List.of()));
 
     static final List<String> STREAMS = RecordedStream.NAMES;
@@ -219,7 +220,7 @@ class ThinkingSplitterTest {
     void toolCallArgumentsGivenAsAStringAreKeptAsTheString() {
         SplitResult result = ThinkingSplitter.splitWhole(
                 "<tool_call>{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":1}\"}</tool_call>", SEED);
-        assertEquals("{\"a\":1}", result.toolCalls().getFirst().arguments());
+        assertEquals("{\"a\":1}", result.toolCalls().getFirst().function().arguments());
     }
 
     @Test
