@@ -3,7 +3,6 @@ package io.qwenstream.postprocess.assemble;
 import io.qwenstream.engine.Phase;
 import io.qwenstream.postprocess.split.SplitDelta;
 import io.qwenstream.postprocess.split.ThinkingSplitter;
-import io.qwenstream.schemas.DeltaKind;
 import io.qwenstream.schemas.ErrorDetail;
 import io.qwenstream.schemas.ResponseDelta;
 import io.qwenstream.schemas.TokenChunk;
@@ -89,7 +88,7 @@ public final class ChunkReassembly {
                 last = next;
             }
             for (SplitDelta delta : split) {
-                deltas.add(ResponseDelta.of(requestId, generation, deltaSeq++, kindOf(delta.kind()), delta.text()));
+                deltas.add(ResponseDelta.of(requestId, generation, deltaSeq++, delta.kind(), delta.text()));
             }
             nextSeq++;
         }
@@ -121,8 +120,7 @@ public final class ChunkReassembly {
         List<ResponseDelta> deltas = new ArrayList<>();
         long deltaSeq = progress.nextDeltaSeq();
         for (SplitDelta delta : splitter.finish()) {
-            deltas.add(ResponseDelta.of(
-                    requestId, progress.generationId(), deltaSeq++, kindOf(delta.kind()), delta.text()));
+            deltas.add(ResponseDelta.of(requestId, progress.generationId(), deltaSeq++, delta.kind(), delta.text()));
         }
         TokenChunk failed = TokenChunk.failed(requestId, progress.nextSeq(), Phase.ANSWER, null, error)
                 .withGenerationId(progress.generationId());
@@ -141,13 +139,5 @@ public final class ChunkReassembly {
                 now,
                 null);
         return new Step(updated, List.copyOf(deltas), false, false);
-    }
-
-    private static DeltaKind kindOf(SplitDelta.Kind kind) {
-        return switch (kind) {
-            case THINKING -> DeltaKind.THINKING;
-            case CONTENT -> DeltaKind.CONTENT;
-            case TOOL_CALL -> DeltaKind.TOOL_CALL;
-        };
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.qwenstream.engine.Phase;
 import io.qwenstream.postprocess.split.RecordedStream.Piece;
+import io.qwenstream.schemas.DeltaKind;
 import io.qwenstream.schemas.ToolCall;
 import java.util.ArrayList;
 import java.util.List;
@@ -251,7 +252,7 @@ class ThinkingSplitterTest {
         List<SplitDelta> deltas =
                 splitter.accept(Phase.ANSWER, "<tool_call>{\"name\":\"f\",\"arguments\":{\"a\":1}}</tool_call>");
         assertEquals(1, deltas.size());
-        assertEquals(SplitDelta.Kind.TOOL_CALL, deltas.getFirst().kind());
+        assertEquals(DeltaKind.TOOL_CALL, deltas.getFirst().kind());
         assertEquals(
                 "{\"id\":\"" + FIRST_CALL_ID
                         + "\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":1}\"}}",
@@ -262,10 +263,8 @@ class ThinkingSplitterTest {
     void blanksBetweenWordsStreamOnlyOnceTextFollows() {
         ThinkingSplitter splitter = new ThinkingSplitter(SEED);
         assertEquals(
-                List.of(SplitDelta.text(SplitDelta.Kind.CONTENT, "Hello")),
-                splitter.accept(Phase.ANSWER, "\n\nHello\n"));
-        assertEquals(
-                List.of(SplitDelta.text(SplitDelta.Kind.CONTENT, "\nworld")), splitter.accept(Phase.ANSWER, "world  "));
+                List.of(SplitDelta.text(DeltaKind.CONTENT, "Hello")), splitter.accept(Phase.ANSWER, "\n\nHello\n"));
+        assertEquals(List.of(SplitDelta.text(DeltaKind.CONTENT, "\nworld")), splitter.accept(Phase.ANSWER, "world  "));
         assertEquals(List.of(), splitter.finish());
     }
 }
