@@ -5,7 +5,6 @@ import io.qwenstream.engine.generation.Generator;
 import io.qwenstream.engine.kernels.Parallel;
 import io.qwenstream.engine.kernels.VectorInfo;
 import io.qwenstream.engine.load.LoadedModel;
-import io.qwenstream.engine.model.KVCache;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -77,7 +76,7 @@ public final class Engine implements AutoCloseable {
      */
     public GenerationResult generate(
             int[] prompt, GenerationOptions options, KvPrecision kvPrecision, TokenListener listener) {
-        return new Generator(loaded, kv(kvPrecision)).generate(prompt, options, listener);
+        return new Generator(loaded, kvPrecision).generate(prompt, options, listener);
     }
 
     /** The indices of the mixture-of-experts layers (none for a dense model). */
@@ -100,12 +99,7 @@ public final class Engine implements AutoCloseable {
      * are kept for their next turn within {@code prefixCacheBytes} (0: none). Close it before the engine.
      */
     public Scheduler scheduler(int maxSequences, long prefixCacheBytes, KvPrecision kvPrecision) {
-        return new BatchScheduler(loaded, maxSequences, prefixCacheBytes, kv(kvPrecision));
-    }
-
-    private static KVCache.Precision kv(KvPrecision precision) {
-        if (precision == null) throw new IllegalArgumentException("KV cache precision is missing (F16 or F32)");
-        return KVCache.Precision.valueOf(precision.name());
+        return new BatchScheduler(loaded, maxSequences, prefixCacheBytes, kvPrecision);
     }
 
     @Override

@@ -6,6 +6,22 @@ package io.qwenstream.engine;
  * to match a float32 reference.
  */
 public enum KvPrecision {
-    F16,
-    F32
+    F16(2),
+    F32(4);
+
+    private final int bytes;
+
+    KvPrecision(int bytes) {
+        this.bytes = bytes;
+    }
+
+    /** Bytes of one stored key or value element. */
+    public int bytes() {
+        return bytes;
+    }
+
+    /** {@code "f16"} or {@code "f32"}, as options and JSON spell it. */
+    public String wireName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
 }

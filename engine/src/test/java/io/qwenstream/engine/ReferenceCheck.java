@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qwenstream.engine.generation.Generator;
 import io.qwenstream.engine.load.LoadedModel;
-import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
 import io.qwenstream.engine.sampling.TopK;
 import java.util.List;
@@ -31,7 +30,7 @@ public final class ReferenceCheck {
             JsonNode topLogits = Fixtures.field(seq, "top10_logits");
             JsonNode lse = Fixtures.field(seq, "logsumexp");
             Qwen3Model model = engine.model();
-            Qwen3Model.State state = model.newState(ids.length, KVCache.Precision.F32);
+            Qwen3Model.State state = model.newState(ids.length, KvPrecision.F32);
             for (int p = 0; p < ids.length; p++) {
                 model.forward(state, ids[p], p, true);
                 float[] logits = state.logits();
@@ -79,7 +78,7 @@ public final class ReferenceCheck {
             JsonNode topIds = Fixtures.field(seq, "top10_ids");
             JsonNode topLogits = Fixtures.field(seq, "top10_logits");
             Qwen3Model model = engine.model();
-            Qwen3Model.State state = model.newState(ids.length, KVCache.Precision.F32);
+            Qwen3Model.State state = model.newState(ids.length, KvPrecision.F32);
             for (int p = 0; p < ids.length; p++) {
                 model.forward(state, ids[p], p, true);
                 float[] logits = state.logits();
@@ -105,8 +104,7 @@ public final class ReferenceCheck {
     public static int[] greedy(LoadedModel engine, int[] prompt, int count) {
         GenerationOptions options =
                 new GenerationOptions(count, SamplingParams.greedyDecoding(), true, List.of(), null, null);
-        GenerationResult result =
-                new Generator(engine, KVCache.Precision.F32).generate(prompt, options, TokenListener.NONE);
+        GenerationResult result = new Generator(engine, KvPrecision.F32).generate(prompt, options, TokenListener.NONE);
         return result.ids();
     }
 

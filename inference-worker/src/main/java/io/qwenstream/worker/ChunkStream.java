@@ -1,9 +1,7 @@
 package io.qwenstream.worker;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opentelemetry.context.Context;
 import io.qwenstream.schemas.Messages;
-import io.qwenstream.schemas.Phase;
 import io.qwenstream.schemas.TokenChunk;
 import io.smallrye.reactive.messaging.TracingMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -60,30 +58,24 @@ final class ChunkStream {
 
     /** The TokenChunk record value of one chunk; the last one also carries the timing facts. */
     static String json(String requestId, String generationId, TokenChunker.Chunk<Ending> chunk) {
-        Phase phase = chunk.phase() == io.qwenstream.engine.Phase.THINKING ? Phase.THINKING : Phase.ANSWER;
         Ending ending = chunk.ending();
         TokenChunk value = ending == null
-                ? TokenChunk.of(requestId, chunk.seq(), phase, chunk.text(), chunk.tokenCount())
+                ? TokenChunk.of(requestId, chunk.seq(), chunk.phase(), chunk.text(), chunk.tokenCount())
                         .withGenerationId(generationId)
                 : new TokenChunk(
                         Messages.SCHEMA_VERSION,
                         requestId,
                         chunk.seq(),
-                        phase,
+                        chunk.phase(),
                         chunk.text(),
                         chunk.tokenCount(),
                         ending.reason(),
                         ending.usage(),
                         ending.error(),
-                        generationId);
-        ObjectNode json = Messages.mapper().valueToTree(value);
-        if (ending != null) {
-            // Timing facts for the postprocessor's timings (queue_ms, ttft_ms, total_ms against received_at_ms);
-            // TokenChunk allows extra top-level fields.
-            if (ending.startedAtMs() != null) json.put("started_at_ms", ending.startedAtMs());
-            if (ending.firstTokenAtMs() != null) json.put("first_token_at_ms", ending.firstTokenAtMs());
-            json.put("finished_at_ms", ending.finishedAtMs());
-        }
-        return Messages.toJsonString(json);
+                        generationId,
+                        ending.startedAtMs(),
+                        ending.firstTokenAtMs(),
+                        ending.finishedAtMs());
+        return Messages.toJsonString(value);
     }
 }

@@ -3,6 +3,7 @@ package io.qwenstream.worker;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.qwenstream.engine.Engine;
+import io.qwenstream.engine.Phase;
 import io.qwenstream.schemas.ErrorDetail;
 import io.qwenstream.schemas.FinishReason;
 import io.qwenstream.schemas.MessageValidator;
@@ -142,7 +143,7 @@ public class InferenceWorker {
         ChunkStream stream = new ChunkStream(tokens, requestId, parent);
         stream.send(new TokenChunker.Chunk<>(
                 0,
-                io.qwenstream.engine.Phase.ANSWER,
+                Phase.ANSWER,
                 "",
                 0,
                 new Ending(

@@ -27,7 +27,7 @@ class ChunkStreamTest {
         TokenChunk chunk = valid(json);
         assertEquals("r1", chunk.requestId());
         assertEquals(3, chunk.seq());
-        assertEquals(io.qwenstream.schemas.Phase.THINKING, chunk.phase());
+        assertEquals(Phase.THINKING, chunk.phase());
         assertEquals("Let me", chunk.text());
         assertEquals(2, chunk.tokenCount());
         assertEquals("g1", chunk.generationId());

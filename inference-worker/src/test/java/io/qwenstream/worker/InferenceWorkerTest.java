@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.qwenstream.engine.Phase;
 import io.qwenstream.engine.Qwen3;
 import io.qwenstream.local.kafka.Topics;
 import io.qwenstream.schemas.ChatMessage;
@@ -19,7 +19,6 @@ import io.qwenstream.schemas.ErrorCode;
 import io.qwenstream.schemas.FinishReason;
 import io.qwenstream.schemas.MessageValidator;
 import io.qwenstream.schemas.Messages;
-import io.qwenstream.schemas.Phase;
 import io.qwenstream.schemas.PreparedRequest;
 import io.qwenstream.schemas.Task;
 import io.qwenstream.schemas.Thinking;
@@ -150,11 +149,12 @@ class InferenceWorkerTest {
         if (last.finishReason() == FinishReason.LENGTH)
             assertEquals(40, last.usage().thinkingTokens() + last.usage().answerTokens());
 
-        JsonNode timings = Messages.mapper().readTree(records.getLast().value());
-        long started = timings.get("started_at_ms").asLong();
-        long first = timings.get("first_token_at_ms").asLong();
-        long finished = timings.get("finished_at_ms").asLong();
-        assertTrue(started <= first && first <= finished, timings.toString());
+        assertNotNull(last.startedAtMs(), last.toString());
+        assertNotNull(last.firstTokenAtMs(), last.toString());
+        assertNotNull(last.finishedAtMs(), last.toString());
+        assertTrue(
+                last.startedAtMs() <= last.firstTokenAtMs() && last.firstTokenAtMs() <= last.finishedAtMs(),
+                last.toString());
 
         HttpResponse<String> scrape = HttpClient.newHttpClient()
                 .send(HttpRequest.newBuilder(metrics.toURI()).build(), HttpResponse.BodyHandlers.ofString());

@@ -127,13 +127,7 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
         }
         Progress current = loadProgress(requestId);
         if (current == null) current = Progress.start(requestId, now);
-        ChunkRecord chunkRecord = new ChunkRecord(
-                chunk,
-                record.timestamp(),
-                traceparentOf(record.headers()),
-                epochMs(tree, "started_at_ms"),
-                epochMs(tree, "first_token_at_ms"),
-                epochMs(tree, "finished_at_ms"));
+        ChunkRecord chunkRecord = new ChunkRecord(chunk, record.timestamp(), traceparentOf(record.headers()));
         Step step = ChunkReassembly.accept(requestId, current, chunkRecord, now);
         if (step.duplicate()) {
             metrics.duplicateChunk();
@@ -340,10 +334,6 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
                 traceparent,
                 p.updatedAtMs(),
                 p.doneAtMs());
-    }
-
-    private static Long epochMs(JsonNode chunk, String field) {
-        return chunk.path(field).isIntegralNumber() ? chunk.get(field).asLong() : null;
     }
 
     static String deltaKey(String requestId, long seq) {

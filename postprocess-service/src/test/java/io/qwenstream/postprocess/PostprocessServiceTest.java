@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.qwenstream.engine.Phase;
 import io.qwenstream.schemas.ChatMessage;
 import io.qwenstream.schemas.ConversationHistory;
 import io.qwenstream.schemas.DeltaKind;
@@ -14,7 +15,6 @@ import io.qwenstream.schemas.FinishReason;
 import io.qwenstream.schemas.InferenceResponse;
 import io.qwenstream.schemas.MessageValidator;
 import io.qwenstream.schemas.Messages;
-import io.qwenstream.schemas.Phase;
 import io.qwenstream.schemas.PreparedRequest;
 import io.qwenstream.schemas.ResponseDelta;
 import io.qwenstream.schemas.ResponseStatus;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /**
- * Error codes of {@code InferenceResponse.error.code} and of validation failures (PIPELINE.md). On the
+ * Error codes of {@code InferenceResponse.error.code} and of validation failures (Common.schema.json's error_code). On the
  * wire: the constant's name in lower case. A duplicate request is not an error response, so it has no code.
  */
 public enum ErrorCode {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -34,6 +35,45 @@ public record PreparedRequest(
         Long deadlineAtMs,
         long receivedAtMs,
         Map<String, Object> metadata) {
+
+    /** By value, {@code promptTextOnlyAt} included (a record compares arrays by identity). */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof PreparedRequest that && Arrays.deepEquals(components(), that.components());
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.deepHashCode(components());
+    }
+
+    @Override
+    public String toString() {
+        return "PreparedRequest" + Arrays.deepToString(components());
+    }
+
+    /** Every component, in declaration order: keep in step with the record header. */
+    private Object[] components() {
+        return new Object[] {
+            schemaVersion,
+            requestId,
+            conversationId,
+            tenant,
+            task,
+            prompt,
+            promptTokens,
+            promptTextOnlyAt,
+            thinking,
+            sampling,
+            translate,
+            summarize,
+            messages,
+            stream,
+            deadlineAtMs,
+            receivedAtMs,
+            metadata
+        };
+    }
 
     /** Sampling with every default filled; {@code greedy} means argmax (the other values are then unused). */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -216,7 +216,7 @@ public final class Launcher {
 
     /**
      * The request_ids the response to a raw record can carry: the payload's own request_id when
-     * readable, else the record key, else {@code "unknown"} (PIPELINE.md). The key is accepted
+     * readable, else the record key, else {@code "unknown"} (InferenceResponse.schema.json). The key is accepted
      * even with a readable id, in case the ingest service finds the id unusable after all.
      */
     static Set<String> responseIds(byte[] payload, String key) {

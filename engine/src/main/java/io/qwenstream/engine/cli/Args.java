@@ -1,6 +1,6 @@
 package io.qwenstream.engine.cli;
 
-import io.qwenstream.engine.model.KVCache;
+import io.qwenstream.engine.KvPrecision;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -100,10 +100,10 @@ final class Args {
     }
 
     /** {@code --kv-cache f16|f32}: how the KV cache stores keys and values; {@code fallback} when absent. */
-    KVCache.Precision kvCache(KVCache.Precision fallback) {
+    KvPrecision kvCache(KvPrecision fallback) {
         if (!has("kv-cache")) return fallback;
         String v = values.get("kv-cache").trim();
-        for (KVCache.Precision p : KVCache.Precision.values()) if (p.wireName().equalsIgnoreCase(v)) return p;
+        for (KvPrecision p : KvPrecision.values()) if (p.wireName().equalsIgnoreCase(v)) return p;
         throw new UsageException("--kv-cache must be f16 or f32, got '" + values.get("kv-cache") + "'");
     }
 

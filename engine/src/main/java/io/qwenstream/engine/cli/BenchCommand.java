@@ -1,5 +1,6 @@
 package io.qwenstream.engine.cli;
 
+import io.qwenstream.engine.KvPrecision;
 import io.qwenstream.engine.kernels.Parallel;
 import io.qwenstream.engine.kernels.VectorInfo;
 import io.qwenstream.engine.load.LoadedModel;
@@ -32,7 +33,7 @@ final class BenchCommand {
         int genTokens = positive(args, "gen-tokens", 32);
         int batch = positive(args, "batch", 1);
         int threads = positive(args, "threads", Runtime.getRuntime().availableProcessors());
-        KVCache.Precision kvCache = args.kvCache(KVCache.Precision.F16);
+        KvPrecision kvCache = args.kvCache(KvPrecision.F16);
         Parallel.setThreads(threads);
         err.println("bench: " + VectorInfo.describe() + "; CPU: " + cpuFlags() + "; threads " + threads + "; KV cache "
                 + kvCache);
@@ -63,7 +64,7 @@ final class BenchCommand {
             json.put("threads", threads);
             json.put("peak_rss_mb", peakRssMb());
             json.put("kv_cache", kvCache.wireName());
-            json.put("kv_bytes_per_token", kvCache.bytesPerPosition(model.config()));
+            json.put("kv_bytes_per_token", KVCache.bytesPerPosition(model.config(), kvCache));
             json.put("vector", VectorInfo.describe());
             json.put("cpu_flags", cpuFlags());
             Json.print(out, json);
@@ -76,7 +77,7 @@ final class BenchCommand {
      * Returns {prefill seconds of one prompt, decode seconds}.
      */
     private static double[] round(
-            Qwen3Model model, int[] prompt, int genTokens, int batch, KVCache.Precision kvCache, PrintStream progress) {
+            Qwen3Model model, int[] prompt, int genTokens, int batch, KvPrecision kvCache, PrintStream progress) {
         Qwen3Model.State[] states = new Qwen3Model.State[batch];
         for (int b = 0; b < batch; b++) states[b] = model.newState(prompt.length + genTokens, kvCache);
         if (progress != null) progress.println("bench: prefill " + prompt.length + " tokens");

@@ -8,7 +8,6 @@ import io.qwenstream.engine.GenerationResult;
 import io.qwenstream.engine.KvPrecision;
 import io.qwenstream.engine.SamplingParams;
 import io.qwenstream.engine.TokenListener;
-import io.qwenstream.engine.model.KVCache;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Set;
@@ -52,8 +51,7 @@ final class GenerateCommand {
         Integer budget = args.optionalInt("thinking-budget");
         if (budget != null && budget < 0) throw new UsageException("--thinking-budget must be >= 0, got " + budget);
         long seed = args.longValue("seed", 0L);
-        KvPrecision kvCache =
-                KvPrecision.valueOf(args.kvCache(KVCache.Precision.F32).name());
+        KvPrecision kvCache = args.kvCache(KvPrecision.F32);
 
         try (Engine engine = Engine.load(args.path("model"), args.optionalPath("tokenizer"))) {
             int[] prompt;

@@ -2,8 +2,8 @@ package io.qwenstream.engine.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.qwenstream.engine.KvPrecision;
 import io.qwenstream.engine.load.LoadedModel;
-import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
 import io.qwenstream.engine.sampling.TopK;
 import java.io.PrintStream;
@@ -23,7 +23,7 @@ final class LogitsCommand {
         int[] ids = args.ids("ids");
         int top = args.integer("top", 10);
         if (top <= 0) throw new UsageException("--top must be positive, got " + top);
-        KVCache.Precision kvCache = args.kvCache(KVCache.Precision.F32);
+        KvPrecision kvCache = args.kvCache(KvPrecision.F32);
         try (LoadedModel engine = LoadedModel.load(args.path("model"), args.optionalPath("tokenizer"))) {
             Qwen3Model model = engine.model();
             int vocab = model.config().vocabSize();

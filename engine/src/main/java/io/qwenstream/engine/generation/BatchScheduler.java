@@ -2,6 +2,7 @@ package io.qwenstream.engine.generation;
 
 import io.qwenstream.engine.GenerationOptions;
 import io.qwenstream.engine.GenerationResult;
+import io.qwenstream.engine.KvPrecision;
 import io.qwenstream.engine.Scheduler;
 import io.qwenstream.engine.TokenListener;
 import io.qwenstream.engine.load.LoadedModel;
@@ -29,7 +30,7 @@ public final class BatchScheduler implements Scheduler {
     private final LoadedModel engine;
     private final Qwen3Model model;
     private final int maxSequences;
-    private final KVCache.Precision kvPrecision;
+    private final KvPrecision kvPrecision;
     private final PrefixCache prefixCache;
     private final LinkedBlockingQueue<Runnable> submissions = new LinkedBlockingQueue<>();
     private final List<Job> prefilling = new ArrayList<>();
@@ -44,7 +45,7 @@ public final class BatchScheduler implements Scheduler {
      * Every sequence's KV cache stores keys and values at {@code kvPrecision}: serving uses F16 (half
      * the memory per token, so twice the context or the cached conversations), F32 matches the reference.
      */
-    public BatchScheduler(LoadedModel engine, int maxSequences, long prefixCacheBytes, KVCache.Precision kvPrecision) {
+    public BatchScheduler(LoadedModel engine, int maxSequences, long prefixCacheBytes, KvPrecision kvPrecision) {
         if (maxSequences <= 0)
             throw new IllegalArgumentException("max sequences must be positive, got " + maxSequences);
         if (kvPrecision == null) throw new IllegalArgumentException("KV cache precision is missing (F16 or F32)");

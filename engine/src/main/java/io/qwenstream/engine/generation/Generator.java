@@ -2,9 +2,9 @@ package io.qwenstream.engine.generation;
 
 import io.qwenstream.engine.GenerationOptions;
 import io.qwenstream.engine.GenerationResult;
+import io.qwenstream.engine.KvPrecision;
 import io.qwenstream.engine.TokenListener;
 import io.qwenstream.engine.load.LoadedModel;
-import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
 import java.util.function.Supplier;
 
@@ -15,10 +15,10 @@ import java.util.function.Supplier;
 public final class Generator {
 
     private final LoadedModel engine;
-    private final KVCache.Precision kvPrecision;
+    private final KvPrecision kvPrecision;
 
     /** @param kvPrecision how the KV cache stores keys and values: F32 to match transformers in float32, F16 for half the memory */
-    public Generator(LoadedModel engine, KVCache.Precision kvPrecision) {
+    public Generator(LoadedModel engine, KvPrecision kvPrecision) {
         if (kvPrecision == null) throw new IllegalArgumentException("KV cache precision is missing (F16 or F32)");
         this.engine = engine;
         this.kvPrecision = kvPrecision;

@@ -2,10 +2,10 @@ package io.qwenstream.engine.generation;
 
 import io.qwenstream.engine.GenerationOptions;
 import io.qwenstream.engine.GenerationResult;
+import io.qwenstream.engine.KvPrecision;
 import io.qwenstream.engine.Phase;
 import io.qwenstream.engine.Qwen3;
 import io.qwenstream.engine.TokenListener;
-import io.qwenstream.engine.model.KVCache;
 import io.qwenstream.engine.model.Qwen3Model;
 import io.qwenstream.engine.sampling.Sampler;
 import io.qwenstream.engine.tokenizer.Qwen3Tokenizer;
@@ -49,7 +49,7 @@ final class Sequence {
             Qwen3Tokenizer tokenizer,
             int[] prompt,
             GenerationOptions options,
-            KVCache.Precision kvPrecision,
+            KvPrecision kvPrecision,
             TokenListener listener,
             Supplier<GenerationResult.FinishReason> interrupt) {
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt holds no tokens");

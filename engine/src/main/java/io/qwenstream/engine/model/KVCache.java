@@ -1,13 +1,14 @@
 package io.qwenstream.engine.model;
 
+import io.qwenstream.engine.KvPrecision;
 import io.qwenstream.engine.kernels.FloatArrays;
 
 /**
  * Keys and values of one sequence for every layer, preallocated up to {@code capacity} positions.
  * Position {@code p} of layer {@code l} holds {@code kvDim} elements at {@code p * kvDim}.
  *
- * <p>{@link Precision#F32} keeps what the forward pass computed, bit for bit: the path the reference
- * comparisons (transformers in float32) run. {@link Precision#F16} rounds each key and value to an
+ * <p>{@link KvPrecision#F32} keeps what the forward pass computed, bit for bit: the path the reference
+ * comparisons (transformers in float32) run. {@link KvPrecision#F16} rounds each key and value to an
  * IEEE half on write, as torch's {@code .half()} does, for half the memory; attention widens them
  * back exactly. Halves live in heap {@code short[]}s like the floats do: a cache lives as long as
  * its State, which is dropped (sequence ended, prefix evicted) with no close, so the garbage
@@ -16,34 +17,7 @@ import io.qwenstream.engine.kernels.FloatArrays;
  */
 public final class KVCache {
 
-    /** How keys and values are stored. */
-    public enum Precision {
-        F16(2),
-        F32(4);
-
-        private final int bytes;
-
-        Precision(int bytes) {
-            this.bytes = bytes;
-        }
-
-        /** Bytes of one stored key or value element. */
-        public int bytes() {
-            return bytes;
-        }
-
-        /** Bytes one position takes in every layer, keys and values: {@code 2 * layers * kvDim * bytes()}. */
-        public long bytesPerPosition(ModelConfig config) {
-            return 2L * config.layerCount() * config.kvDim() * bytes;
-        }
-
-        /** {@code "f16"} or {@code "f32"}, as options and JSON spell it. */
-        public String wireName() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
-    }
-
-    private final Precision precision;
+    private final KvPrecision precision;
     private final int capacity;
     private final int kvDim;
     private final long bytesPerPosition;
@@ -53,20 +27,25 @@ public final class KVCache {
     private final short[][] halfKeys;
     private final short[][] halfValues;
 
-    public KVCache(ModelConfig config, int capacity, Precision precision) {
+    public KVCache(ModelConfig config, int capacity, KvPrecision precision) {
         if (capacity <= 0) throw new IllegalArgumentException("KV cache capacity must be positive, got " + capacity);
         if (precision == null) throw new IllegalArgumentException("KV cache precision is missing (F16 or F32)");
         this.precision = precision;
         this.capacity = capacity;
         this.kvDim = config.kvDim();
-        this.bytesPerPosition = precision.bytesPerPosition(config);
+        this.bytesPerPosition = bytesPerPosition(config, precision);
         int layers = config.layerCount();
         int elements = Math.multiplyExact(capacity, kvDim);
-        boolean half = precision == Precision.F16;
+        boolean half = precision == KvPrecision.F16;
         keys = half ? null : new float[layers][elements];
         values = half ? null : new float[layers][elements];
         halfKeys = half ? new short[layers][elements] : null;
         halfValues = half ? new short[layers][elements] : null;
+    }
+
+    /** Bytes one position takes in every layer, keys and values: {@code 2 * layers * kvDim * precision.bytes()}. */
+    public static long bytesPerPosition(ModelConfig config, KvPrecision precision) {
+        return 2L * config.layerCount() * config.kvDim() * precision.bytes();
     }
 
     public int capacity() {

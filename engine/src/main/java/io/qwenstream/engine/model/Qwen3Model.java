@@ -1,5 +1,6 @@
 package io.qwenstream.engine.model;
 
+import io.qwenstream.engine.KvPrecision;
 import io.qwenstream.engine.kernels.Matrix;
 import io.qwenstream.engine.kernels.Parallel;
 import java.util.Arrays;
@@ -52,7 +53,7 @@ public final class Qwen3Model {
         private final int[] onePosition = new int[1];
         private final boolean[] oneWant = new boolean[1];
 
-        State(int capacity, KVCache.Precision precision) {
+        State(int capacity, KvPrecision precision) {
             cache = new KVCache(config, capacity, precision);
         }
 
@@ -74,7 +75,7 @@ public final class Qwen3Model {
      * A sequence of up to {@code capacity} positions whose KV cache stores keys and values at
      * {@code precision}: F32 computes exactly what transformers does in float32, F16 halves the memory.
      */
-    public State newState(int capacity, KVCache.Precision precision) {
+    public State newState(int capacity, KvPrecision precision) {
         return new State(capacity, precision);
     }
 

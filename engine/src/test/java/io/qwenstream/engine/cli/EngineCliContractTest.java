@@ -17,7 +17,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The engine CLI contract of DESIGN.md, driven like the outside checks drive it. */
+/** The engine CLI contract of docs/design.md, driven like the outside checks drive it. */
 class EngineCliContractTest {
 
     @TempDir

@@ -9,12 +9,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.qwenstream.engine.Fixtures;
 import io.qwenstream.engine.GenerationOptions;
 import io.qwenstream.engine.GenerationResult;
+import io.qwenstream.engine.KvPrecision;
 import io.qwenstream.engine.Qwen3;
 import io.qwenstream.engine.SamplingParams;
 import io.qwenstream.engine.Scheduler;
 import io.qwenstream.engine.TokenListener;
 import io.qwenstream.engine.load.LoadedModel;
-import io.qwenstream.engine.model.KVCache;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -51,7 +51,7 @@ class BatchSchedulerTest {
     void concurrentSequencesEachGetTheirReferenceContinuation() throws Exception {
         JsonNode sequences =
                 Fixtures.reference().path("models").path("tiny-qwen3-moe").get("sequences");
-        try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 0, KVCache.Precision.F32)) {
+        try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 0, KvPrecision.F32)) {
             List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
             List<int[]> expected = new ArrayList<>();
             for (int round = 0; round < 2; round++) { // 6 jobs through 2 slots: admission as slots free up
@@ -81,7 +81,7 @@ class BatchSchedulerTest {
         int cancelAfter = 5;
         AtomicBoolean cancel = new AtomicBoolean();
         AtomicInteger seenAtCancel = new AtomicInteger(-1);
-        try (BatchScheduler scheduler = new BatchScheduler(engine, 8, 0, KVCache.Precision.F16)) {
+        try (BatchScheduler scheduler = new BatchScheduler(engine, 8, 0, KvPrecision.F16)) {
             List<CompletableFuture<GenerationResult>> results = new ArrayList<>();
             for (int job = 0; job < 8; job++) {
                 int[] prompt = {Qwen3.IM_START, 872, 198, 100 + job};
@@ -125,7 +125,7 @@ class BatchSchedulerTest {
     void aDeadlineEndsAJobWhileItWaitsOrPrefillsWithoutAToken() throws Exception {
         int[] longPrompt = IntStream.range(0, 40 * 64).map(i -> 100 + i % 1000).toArray();
         AtomicBoolean expired = new AtomicBoolean();
-        try (BatchScheduler scheduler = new BatchScheduler(engine, 1, 0, KVCache.Precision.F16)) {
+        try (BatchScheduler scheduler = new BatchScheduler(engine, 1, 0, KvPrecision.F16)) {
             CompletableFuture<GenerationResult> prefilling = scheduler.submit(
                     null,
                     longPrompt,
@@ -150,7 +150,7 @@ class BatchSchedulerTest {
 
     @Test
     void aRefusedPromptFailsOnlyItsOwnJob() throws Exception {
-        try (BatchScheduler scheduler = new BatchScheduler(engine, 4, 0, KVCache.Precision.F32)) {
+        try (BatchScheduler scheduler = new BatchScheduler(engine, 4, 0, KvPrecision.F32)) {
             CompletableFuture<GenerationResult> bad =
                     scheduler.submit(null, new int[0], greedy(4), TokenListener.NONE, () -> null);
             CompletableFuture<GenerationResult> good =
@@ -166,7 +166,7 @@ class BatchSchedulerTest {
     @Test
     void anInterruptEndsItsSequenceWithItsReason() throws Exception {
         AtomicInteger tokens = new AtomicInteger();
-        try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 0, KVCache.Precision.F32)) {
+        try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 0, KvPrecision.F32)) {
             GenerationResult r = scheduler
                     .submit(
                             null,
@@ -181,8 +181,8 @@ class BatchSchedulerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(KVCache.Precision.class)
-    void aConversationsNextTurnReusesItsPrefixAndGeneratesWhatAFreshPrefillDoes(KVCache.Precision precision)
+    @EnumSource(KvPrecision.class)
+    void aConversationsNextTurnReusesItsPrefixAndGeneratesWhatAFreshPrefillDoes(KvPrecision precision)
             throws Exception {
         int[] turn1 = Fixtures.ints(Fixtures.field(
                 Fixtures.reference()
@@ -243,7 +243,7 @@ class BatchSchedulerTest {
 
     @Test
     void aFailedSequenceLeavesNothingInTheCache() throws Exception {
-        try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 64L << 20, KVCache.Precision.F32)) {
+        try (BatchScheduler scheduler = new BatchScheduler(engine, 2, 64L << 20, KvPrecision.F32)) {
             CompletableFuture<GenerationResult> failed =
                     scheduler.submit("conv", new int[] {Qwen3.IM_START, 872}, greedy(8), TokenListener.NONE, () -> {
                         throw new IllegalStateException("the listener's owner went away");

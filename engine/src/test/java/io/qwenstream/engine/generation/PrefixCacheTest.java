@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qwenstream.engine.Fixtures;
+import io.qwenstream.engine.KvPrecision;
 import io.qwenstream.engine.Scheduler;
 import io.qwenstream.engine.load.LoadedModel;
 import io.qwenstream.engine.model.KVCache;
@@ -46,7 +47,7 @@ class PrefixCacheTest {
     @Test
     void aLookupFindsTheLongestCommonPrefix() {
         PrefixCache cache = new PrefixCache(config, 1L << 30);
-        Qwen3Model.State state = model.newState(8, KVCache.Precision.F32);
+        Qwen3Model.State state = model.newState(8, KvPrecision.F32);
         cache.store("c", new int[] {1, 2, 3, 4, 5}, state);
 
         PrefixCache.Hit hit = cache.lookup("c", new int[] {1, 2, 3, 9, 9, 9});
@@ -63,7 +64,7 @@ class PrefixCacheTest {
     @Test
     void atLeastTheLastPromptTokenIsLeftToPrefill() {
         PrefixCache cache = new PrefixCache(config, 1L << 30);
-        cache.store("c", new int[] {1, 2, 3, 4, 5}, model.newState(8, KVCache.Precision.F32));
+        cache.store("c", new int[] {1, 2, 3, 4, 5}, model.newState(8, KvPrecision.F32));
         assertEquals(3, cache.lookup("c", new int[] {1, 2, 3, 4}).length(), "a prompt the cache holds whole");
         assertEquals(4, cache.lookup("c", new int[] {1, 2, 3, 4, 5}).length(), "the very same prompt");
         assertNull(cache.lookup("c", new int[] {1}), "a one-token prompt reuses nothing");
@@ -73,7 +74,7 @@ class PrefixCacheTest {
     @Test
     void noCommonTokenOrAnUnknownKeyIsAMissAndNoKeyIsNotCounted() {
         PrefixCache cache = new PrefixCache(config, 1L << 30);
-        cache.store("c", new int[] {1, 2, 3}, model.newState(4, KVCache.Precision.F32));
+        cache.store("c", new int[] {1, 2, 3}, model.newState(4, KvPrecision.F32));
         assertNull(cache.lookup("c", new int[] {7, 2, 3}));
         assertNull(cache.lookup("other", new int[] {1, 2, 3}));
         assertNull(cache.lookup(null, new int[] {1, 2, 3}));
@@ -83,8 +84,8 @@ class PrefixCacheTest {
     @Test
     void aNewTurnReplacesItsConversationsEntry() {
         PrefixCache cache = new PrefixCache(config, 1L << 30);
-        cache.store("c", new int[] {1, 2}, model.newState(4, KVCache.Precision.F32));
-        Qwen3Model.State next = model.newState(16, KVCache.Precision.F32);
+        cache.store("c", new int[] {1, 2}, model.newState(4, KvPrecision.F32));
+        Qwen3Model.State next = model.newState(16, KvPrecision.F32);
         cache.store("c", new int[] {1, 2, 3, 4}, next);
         assertSame(next, cache.lookup("c", new int[] {1, 2, 3, 4, 5}).state());
         assertEquals(new Scheduler.PrefixCacheStats(1, 0, 4, 0, entryBytes(16), 1), cache.stats());
@@ -94,32 +95,29 @@ class PrefixCacheTest {
     void theLeastRecentlyUsedConversationsGoWhenTheBudgetIsFull() {
         long budget = 2 * entryBytes(8); // room for two entries of 8 positions
         PrefixCache cache = new PrefixCache(config, budget);
-        cache.store("a", new int[] {1, 2}, model.newState(8, KVCache.Precision.F32));
-        cache.store("b", new int[] {1, 2}, model.newState(8, KVCache.Precision.F32));
+        cache.store("a", new int[] {1, 2}, model.newState(8, KvPrecision.F32));
+        cache.store("b", new int[] {1, 2}, model.newState(8, KvPrecision.F32));
         assertNotNull(cache.lookup("a", new int[] {1, 2, 3})); // a is now more recent than b
-        cache.store("c", new int[] {1, 2}, model.newState(8, KVCache.Precision.F32));
+        cache.store("c", new int[] {1, 2}, model.newState(8, KvPrecision.F32));
         assertNull(cache.lookup("b", new int[] {1, 2, 3}), "b was the least recently used");
         assertNotNull(cache.lookup("a", new int[] {1, 2, 3}));
         assertNotNull(cache.lookup("c", new int[] {1, 2, 3}));
         assertEquals(new Scheduler.PrefixCacheStats(3, 1, 6, 1, 2 * entryBytes(8), 2), cache.stats());
 
-        cache.store(
-                "d",
-                new int[] {1, 2},
-                model.newState(16, KVCache.Precision.F32)); // as large as the two others together
+        cache.store("d", new int[] {1, 2}, model.newState(16, KvPrecision.F32)); // as large as the two others together
         assertEquals(new Scheduler.PrefixCacheStats(3, 1, 6, 3, entryBytes(16), 1), cache.stats());
         int tooMany = (int) (budget / (2L * config.layerCount() * config.kvDim() * Float.BYTES)) + 1;
         cache.store(
                 "e",
                 new int[] {1, 2},
-                model.newState(tooMany, KVCache.Precision.F32)); // larger than the whole budget: not kept
+                model.newState(tooMany, KvPrecision.F32)); // larger than the whole budget: not kept
         assertEquals(new Scheduler.PrefixCacheStats(3, 1, 6, 3, entryBytes(16), 1), cache.stats());
     }
 
     @Test
     void aZeroBudgetKeepsAndCountsNothing() {
         PrefixCache cache = new PrefixCache(config, 0);
-        cache.store("c", new int[] {1, 2, 3}, model.newState(4, KVCache.Precision.F32));
+        cache.store("c", new int[] {1, 2, 3}, model.newState(4, KvPrecision.F32));
         assertNull(cache.lookup("c", new int[] {1, 2, 3, 4}));
         assertEquals(new Scheduler.PrefixCacheStats(0, 0, 0, 0, 0, 0), cache.stats());
     }
@@ -127,7 +125,7 @@ class PrefixCacheTest {
     @Test
     void anF16EntryCostsHalfTheKeysAndValues() {
         PrefixCache cache = new PrefixCache(config, 1L << 30);
-        cache.store("c", new int[] {1, 2, 3}, model.newState(8, KVCache.Precision.F16));
+        cache.store("c", new int[] {1, 2, 3}, model.newState(8, KvPrecision.F16));
         long halfKeysAndValues = 2L * config.layerCount() * config.kvDim() * 2 * 8; // 2 bytes an element
         assertEquals(
                 entryBytes(8) - halfKeysAndValues,
@@ -139,14 +137,13 @@ class PrefixCacheTest {
     void aPrefixIsNotCopiedBetweenPrecisions() {
         IllegalArgumentException e = assertThrows(
                 IllegalArgumentException.class,
-                () -> KVCache.copyPrefix(
-                        model.newState(4, KVCache.Precision.F16), model.newState(4, KVCache.Precision.F32), 2));
+                () -> KVCache.copyPrefix(model.newState(4, KvPrecision.F16), model.newState(4, KvPrecision.F32), 2));
         assertTrue(e.getMessage().contains("F16") && e.getMessage().contains("F32"), e.getMessage());
     }
 
     @ParameterizedTest
-    @EnumSource(KVCache.Precision.class)
-    void aCopiedPrefixThenTheRestOfThePromptGivesTheLogitsOfAFreshPrefill(KVCache.Precision precision) {
+    @EnumSource(KvPrecision.class)
+    void aCopiedPrefixThenTheRestOfThePromptGivesTheLogitsOfAFreshPrefill(KvPrecision precision) {
         var sequence = Fixtures.reference()
                 .path("models")
                 .path("tiny-qwen3-moe")

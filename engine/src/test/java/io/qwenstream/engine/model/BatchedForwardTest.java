@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qwenstream.engine.Fixtures;
+import io.qwenstream.engine.KvPrecision;
 import io.qwenstream.engine.ReferenceCheck;
 import io.qwenstream.engine.load.LoadedModel;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ class BatchedForwardTest {
             Qwen3Model.Batch batch = model.newBatch(total);
             Qwen3Model.State[] states = new Qwen3Model.State[prompts.size()];
             for (int s = 0; s < states.length; s++)
-                states[s] = model.newState(prompts.get(s).length + 16, KVCache.Precision.F32);
+                states[s] = model.newState(prompts.get(s).length + 16, KvPrecision.F32);
             Qwen3Model.State[] who = new Qwen3Model.State[total];
             int[] tokens = new int[total], positions = new int[total];
             boolean[] want = new boolean[total];

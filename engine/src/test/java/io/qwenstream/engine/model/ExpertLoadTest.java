@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qwenstream.engine.Fixtures;
+import io.qwenstream.engine.KvPrecision;
 import io.qwenstream.engine.load.LoadedModel;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +46,7 @@ class ExpertLoadTest {
     private static long[][] routed(boolean batched) {
         try (LoadedModel engine = LoadedModel.load(Fixtures.model("tiny-qwen3-moe"), null)) {
             Qwen3Model model = engine.model();
-            Qwen3Model.State state = model.newState(PROMPT.length, KVCache.Precision.F32);
+            Qwen3Model.State state = model.newState(PROMPT.length, KvPrecision.F32);
             if (batched) {
                 model.prefill(state, PROMPT);
             } else {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qwenstream.engine.Fixtures;
+import io.qwenstream.engine.KvPrecision;
 import io.qwenstream.engine.ReferenceCheck;
 import io.qwenstream.engine.cli.EngineCliRunner;
 import io.qwenstream.engine.gguf.GGUFFile;
@@ -91,8 +92,8 @@ class GgufReferenceTest {
                 LoadedModel dequantized = LoadedModel.load(f32, null)) {
             for (JsonNode seq : Fixtures.reference().path("models").path(entry).get("sequences")) {
                 int[] ids = Fixtures.ints(Fixtures.field(seq, "ids"));
-                Qwen3Model.State a = quantized.model().newState(ids.length, KVCache.Precision.F32);
-                Qwen3Model.State b = dequantized.model().newState(ids.length, KVCache.Precision.F32);
+                Qwen3Model.State a = quantized.model().newState(ids.length, KvPrecision.F32);
+                Qwen3Model.State b = dequantized.model().newState(ids.length, KvPrecision.F32);
                 for (int p = 0; p < ids.length; p++) {
                     quantized.model().forward(a, ids[p], p, true);
                     dequantized.model().forward(b, ids[p], p, true);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qwenstream.engine.Fixtures;
 import io.qwenstream.engine.GenerationOptions;
+import io.qwenstream.engine.KvPrecision;
 import io.qwenstream.engine.SamplingParams;
 import io.qwenstream.engine.TokenListener;
 import io.qwenstream.engine.generation.Generator;
@@ -39,8 +40,8 @@ class KVCachePrecisionTest {
             double worst = 0, worstRelative = 0;
             for (JsonNode seq : sequences) {
                 int[] ids = Fixtures.ints(Fixtures.field(seq, "ids"));
-                Qwen3Model.State f32 = model.newState(ids.length, KVCache.Precision.F32);
-                Qwen3Model.State f16 = model.newState(ids.length, KVCache.Precision.F16);
+                Qwen3Model.State f32 = model.newState(ids.length, KvPrecision.F32);
+                Qwen3Model.State f16 = model.newState(ids.length, KvPrecision.F16);
                 for (int p = 0; p < ids.length; p++) {
                     model.forward(f32, ids[p], p, true);
                     model.forward(f16, ids[p], p, true);
@@ -59,7 +60,7 @@ class KVCachePrecisionTest {
                         List.of(),
                         null,
                         null);
-                int[] ids16 = new Generator(engine, KVCache.Precision.F16)
+                int[] ids16 = new Generator(engine, KvPrecision.F16)
                         .generate(ids, greedy, TokenListener.NONE)
                         .ids();
                 assertArrayEquals(

@@ -1,10 +1,9 @@
 package io.qwenstream.postprocess.assemble;
 
+import io.qwenstream.engine.Phase;
 import io.qwenstream.postprocess.split.SplitDelta;
 import io.qwenstream.postprocess.split.ThinkingSplitter;
-import io.qwenstream.schemas.DeltaKind;
 import io.qwenstream.schemas.ErrorDetail;
-import io.qwenstream.schemas.Phase;
 import io.qwenstream.schemas.ResponseDelta;
 import io.qwenstream.schemas.TokenChunk;
 import java.util.ArrayList;
@@ -33,16 +32,10 @@ public final class ChunkReassembly {
     }
 
     /**
-     * A chunk with the facts of its record: its time, its trace, and the worker's own clock readings, which
-     * the last chunk carries as extra fields (started_at_ms, first_token_at_ms, finished_at_ms; null if absent).
+     * A chunk with the facts of its record: its time and its trace. The worker's own clock readings come on the
+     * last chunk itself (started_at_ms, first_token_at_ms, finished_at_ms).
      */
-    public record ChunkRecord(
-            TokenChunk chunk,
-            long timestampMs,
-            String traceparent,
-            Long startedAtMs,
-            Long firstTokenAtMs,
-            Long finishedAtMs) {}
+    public record ChunkRecord(TokenChunk chunk, long timestampMs, String traceparent) {}
 
     private ChunkReassembly() {}
 
@@ -66,16 +59,16 @@ public final class ChunkReassembly {
         if (seen) return new Step(progress, List.of(), true, false);
 
         String traceparent = progress.traceparent() != null ? progress.traceparent() : record.traceparent();
-        Long startedAt = progress.startedAtMs() != null ? progress.startedAtMs() : record.startedAtMs();
+        Long startedAt = progress.startedAtMs() != null ? progress.startedAtMs() : chunk.startedAtMs();
         // The worker's clock readings are exact; record times are the fallback (flush delays included).
         Long firstTokenAt = progress.firstTokenAtMs();
-        if (record.firstTokenAtMs() != null) {
-            firstTokenAt = record.firstTokenAtMs();
+        if (chunk.firstTokenAtMs() != null) {
+            firstTokenAt = chunk.firstTokenAtMs();
         } else if (chunk.tokenCount() > 0 && (firstTokenAt == null || record.timestampMs() < firstTokenAt)) {
             firstTokenAt = record.timestampMs();
         }
-        Long lastChunkAt = record.finishedAtMs() != null
-                ? record.finishedAtMs()
+        Long lastChunkAt = chunk.finishedAtMs() != null
+                ? chunk.finishedAtMs()
                 : progress.lastChunkAtMs() == null
                         ? record.timestampMs()
                         : Math.max(progress.lastChunkAtMs(), record.timestampMs());
@@ -89,13 +82,13 @@ public final class ChunkReassembly {
         TokenChunk last = progress.last();
         while (!waiting.isEmpty() && waiting.getFirst().seq() == nextSeq && last == null) {
             TokenChunk next = waiting.removeFirst();
-            List<SplitDelta> split = new ArrayList<>(splitter.accept(phaseOf(next), next.text()));
+            List<SplitDelta> split = new ArrayList<>(splitter.accept(next.phase(), next.text()));
             if (next.isLast()) {
                 split.addAll(splitter.finish());
                 last = next;
             }
             for (SplitDelta delta : split) {
-                deltas.add(ResponseDelta.of(requestId, generation, deltaSeq++, kindOf(delta.kind()), delta.text()));
+                deltas.add(ResponseDelta.of(requestId, generation, deltaSeq++, delta.kind(), delta.text()));
             }
             nextSeq++;
         }
@@ -127,8 +120,7 @@ public final class ChunkReassembly {
         List<ResponseDelta> deltas = new ArrayList<>();
         long deltaSeq = progress.nextDeltaSeq();
         for (SplitDelta delta : splitter.finish()) {
-            deltas.add(ResponseDelta.of(
-                    requestId, progress.generationId(), deltaSeq++, kindOf(delta.kind()), delta.text()));
+            deltas.add(ResponseDelta.of(requestId, progress.generationId(), deltaSeq++, delta.kind(), delta.text()));
         }
         TokenChunk failed = TokenChunk.failed(requestId, progress.nextSeq(), Phase.ANSWER, null, error)
                 .withGenerationId(progress.generationId());
@@ -147,17 +139,5 @@ public final class ChunkReassembly {
                 now,
                 null);
         return new Step(updated, List.copyOf(deltas), false, false);
-    }
-
-    private static ThinkingSplitter.Phase phaseOf(TokenChunk chunk) {
-        return chunk.phase() == Phase.THINKING ? ThinkingSplitter.Phase.THINKING : ThinkingSplitter.Phase.ANSWER;
-    }
-
-    private static DeltaKind kindOf(SplitDelta.Kind kind) {
-        return switch (kind) {
-            case THINKING -> DeltaKind.THINKING;
-            case CONTENT -> DeltaKind.CONTENT;
-            case TOOL_CALL -> DeltaKind.TOOL_CALL;
-        };
     }
 }

@@ -135,14 +135,8 @@ public final class ResponseAssembly {
 
     private static InferenceResponse.Summary summary(SummarizeOptions options, String answer) {
         SummarizeStyle style = options == null || options.style() == null ? SummarizeStyle.PARAGRAPH : options.style();
-        SummaryFormatter.Summary summary = SummaryFormatter.format(
-                answer,
-                switch (style) {
-                    case BULLETS -> SummaryFormatter.Style.BULLETS;
-                    case PARAGRAPH -> SummaryFormatter.Style.PARAGRAPH;
-                    case ISSUE_RESOLUTION -> SummaryFormatter.Style.ISSUE_RESOLUTION;
-                },
-                options == null ? null : options.maxWords());
+        SummaryFormatter.Summary summary =
+                SummaryFormatter.format(answer, style, options == null ? null : options.maxWords());
         return new InferenceResponse.Summary(summary.text(), summary.bullets());
     }
 

@@ -1,5 +1,6 @@
 package io.qwenstream.postprocess.format;
 
+import io.qwenstream.schemas.SummarizeStyle;
 import java.text.BreakIterator;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,12 +25,6 @@ import java.util.regex.Pattern;
  * over it; {@code bullets}, {@code issue} and {@code resolution} are parts of it.
  */
 public final class SummaryFormatter {
-
-    public enum Style {
-        BULLETS,
-        PARAGRAPH,
-        ISSUE_RESOLUTION
-    }
 
     /** {@code issue} and {@code resolution} are set for style issue_resolution only. */
     public record Summary(String text, List<String> bullets, String issue, String resolution) {}
@@ -57,7 +52,7 @@ public final class SummaryFormatter {
     private SummaryFormatter() {}
 
     /** @param maxWords null for no limit */
-    public static Summary format(String answer, Style style, Integer maxWords) {
+    public static Summary format(String answer, SummarizeStyle style, Integer maxWords) {
         int limit = maxWords == null ? Integer.MAX_VALUE : Math.max(0, maxWords);
         return switch (style) {
             case BULLETS -> bullets(answer, limit);

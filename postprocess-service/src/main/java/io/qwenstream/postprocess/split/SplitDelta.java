@@ -1,19 +1,17 @@
 package io.qwenstream.postprocess.split;
 
-/** One piece of the split: reasoning text, answer text, or one complete tool call. */
-public record SplitDelta(Kind kind, String text, ToolCall toolCall) {
+import io.qwenstream.schemas.DeltaKind;
+import io.qwenstream.schemas.Messages;
+import io.qwenstream.schemas.ToolCall;
 
-    public enum Kind {
-        THINKING,
-        CONTENT,
-        TOOL_CALL
-    }
+/** One piece of the split: reasoning text, answer text, or one complete tool call (its text: the call's OpenAI JSON). */
+public record SplitDelta(DeltaKind kind, String text, ToolCall toolCall) {
 
-    static SplitDelta text(Kind kind, String text) {
+    static SplitDelta text(DeltaKind kind, String text) {
         return new SplitDelta(kind, text, null);
     }
 
     static SplitDelta toolCall(ToolCall call) {
-        return new SplitDelta(Kind.TOOL_CALL, call.toJson(), call);
+        return new SplitDelta(DeltaKind.TOOL_CALL, Messages.toJsonString(call), call);
     }
 }

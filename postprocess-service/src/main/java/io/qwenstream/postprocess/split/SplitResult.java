@@ -1,5 +1,6 @@
 package io.qwenstream.postprocess.split;
 
+import io.qwenstream.schemas.ToolCall;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,6 +18,7 @@ public record SplitResult(String thinking, String content, List<ToolCall> toolCa
                 case THINKING -> thinking.append(delta.text());
                 case CONTENT -> content.append(delta.text());
                 case TOOL_CALL -> toolCalls.add(delta.toolCall());
+                case RESET -> throw new IllegalArgumentException("a split has no reset: " + delta);
             }
             return this;
         }

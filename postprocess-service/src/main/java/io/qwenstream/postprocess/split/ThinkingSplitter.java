@@ -1,5 +1,8 @@
 package io.qwenstream.postprocess.split;
 
+import io.qwenstream.engine.Phase;
+import io.qwenstream.schemas.DeltaKind;
+import io.qwenstream.schemas.ToolCall;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,12 +29,6 @@ import java.util.List;
  * records in a state store.
  */
 public final class ThinkingSplitter {
-
-    /** The phase a worker chunk carries. */
-    public enum Phase {
-        THINKING,
-        ANSWER
-    }
 
     /** Where the text currently goes. */
     public enum Mode {
@@ -85,8 +82,8 @@ public final class ThinkingSplitter {
         this.mode = state.mode();
         this.lastPhase = state.lastPhase();
         this.pending.append(state.pending());
-        this.thinking = new SectionWriter(SplitDelta.Kind.THINKING, state.thinking());
-        this.content = new SectionWriter(SplitDelta.Kind.CONTENT, state.content());
+        this.thinking = new SectionWriter(DeltaKind.THINKING, state.thinking());
+        this.content = new SectionWriter(DeltaKind.CONTENT, state.content());
         this.toolBuffer.append(state.toolBuffer());
     }
 
@@ -244,7 +241,7 @@ public final class ThinkingSplitter {
         }
     }
 
-    private void emit(SplitDelta.Kind kind, CharSequence text) {
+    private void emit(DeltaKind kind, CharSequence text) {
         if (text.isEmpty()) return;
         int last = out.size() - 1;
         if (last >= 0 && out.get(last).kind() == kind) {
@@ -256,12 +253,12 @@ public final class ThinkingSplitter {
 
     /** One kind of text: drops the blanks around each section, holds a lone high surrogate back. */
     private final class SectionWriter {
-        private final SplitDelta.Kind kind;
+        private final DeltaKind kind;
         private boolean emitted;
         private boolean blank;
         private final StringBuilder held = new StringBuilder();
 
-        SectionWriter(SplitDelta.Kind kind, Section section) {
+        SectionWriter(DeltaKind kind, Section section) {
             this.kind = kind;
             this.emitted = section.emitted();
             this.blank = section.blank();

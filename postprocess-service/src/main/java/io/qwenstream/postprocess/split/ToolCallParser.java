@@ -3,6 +3,7 @@ package io.qwenstream.postprocess.split;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qwenstream.schemas.ToolCall;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -41,7 +42,7 @@ final class ToolCallParser {
         String argumentsJson = arguments.isMissingNode() || arguments.isNull()
                 ? "{}"
                 : arguments.isTextual() ? arguments.asText() : arguments.toString();
-        return new ToolCall(nextId(), node.get("name").asText(), argumentsJson);
+        return ToolCall.function(nextId(), node.get("name").asText(), argumentsJson);
     }
 
     private String nextId() {

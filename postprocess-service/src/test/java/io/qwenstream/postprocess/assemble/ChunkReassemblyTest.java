@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.qwenstream.engine.Phase;
 import io.qwenstream.postprocess.assemble.ChunkReassembly.ChunkRecord;
 import io.qwenstream.postprocess.assemble.ChunkReassembly.Step;
 import io.qwenstream.schemas.DeltaKind;
@@ -12,7 +13,6 @@ import io.qwenstream.schemas.ErrorCode;
 import io.qwenstream.schemas.ErrorDetail;
 import io.qwenstream.schemas.FinishReason;
 import io.qwenstream.schemas.Messages;
-import io.qwenstream.schemas.Phase;
 import io.qwenstream.schemas.ResponseDelta;
 import io.qwenstream.schemas.TokenChunk;
 import io.qwenstream.schemas.Usage;
@@ -44,8 +44,7 @@ class ChunkReassemblyTest {
         int stale = 0;
         long time = 1000;
         for (TokenChunk chunk : order) {
-            Step step = ChunkReassembly.accept(
-                    ID, progress, new ChunkRecord(chunk, time += 10, "00-trace-01", null, null, null), time);
+            Step step = ChunkReassembly.accept(ID, progress, new ChunkRecord(chunk, time += 10, "00-trace-01"), time);
             if (step.duplicate()) duplicates++;
             if (step.stale()) stale++;
             deltas.addAll(step.deltas());
@@ -105,26 +104,23 @@ class ChunkReassemblyTest {
     @Test
     void chunksAfterTheResponseAreDuplicates() {
         Progress done = run(chunks()).progress().finished(5000);
-        Step again =
-                ChunkReassembly.accept(ID, done, new ChunkRecord(chunks().get(3), 6000, null, null, null, null), 6000);
+        Step again = ChunkReassembly.accept(ID, done, new ChunkRecord(chunks().get(3), 6000, null), 6000);
         assertTrue(again.duplicate());
     }
 
     @Test
     void timingFactsComeFromTheRecords() {
         Progress progress = Progress.start(ID, 0);
-        progress = ChunkReassembly.accept(
-                        ID, progress, new ChunkRecord(chunks().get(1), 1200, null, null, null, null), 0)
+        progress = ChunkReassembly.accept(ID, progress, new ChunkRecord(chunks().get(1), 1200, null), 0)
                 .progress();
-        progress = ChunkReassembly.accept(
-                        ID, progress, new ChunkRecord(chunks().get(0), 1100, null, null, null, null), 0)
+        progress = ChunkReassembly.accept(ID, progress, new ChunkRecord(chunks().get(0), 1100, null), 0)
                 .progress();
         assertEquals(1100L, progress.firstTokenAtMs());
         assertEquals(1200L, progress.lastChunkAtMs());
         assertNull(progress.startedAtMs());
         // The worker's readings on the last chunk win over record times.
         progress = ChunkReassembly.accept(
-                        ID, progress, new ChunkRecord(chunks().get(3), 1400, null, 1050L, 1080L, 1390L), 0)
+                        ID, progress, new ChunkRecord(chunks().get(3).withTimings(1050L, 1080L, 1390L), 1400, null), 0)
                 .progress();
         assertEquals(1050L, progress.startedAtMs());
         assertEquals(1080L, progress.firstTokenAtMs());

@@ -3,6 +3,7 @@ package io.qwenstream.postprocess.assemble;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.qwenstream.engine.Phase;
 import io.qwenstream.postprocess.format.LanguageDetection;
 import io.qwenstream.schemas.ChatMessage;
 import io.qwenstream.schemas.DeltaKind;
@@ -11,7 +12,6 @@ import io.qwenstream.schemas.FinishReason;
 import io.qwenstream.schemas.InferenceResponse;
 import io.qwenstream.schemas.MessageValidator;
 import io.qwenstream.schemas.Messages;
-import io.qwenstream.schemas.Phase;
 import io.qwenstream.schemas.PreparedRequest;
 import io.qwenstream.schemas.ResponseDelta;
 import io.qwenstream.schemas.ResponseStatus;

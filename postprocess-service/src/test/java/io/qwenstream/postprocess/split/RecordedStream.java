@@ -2,7 +2,7 @@ package io.qwenstream.postprocess.split;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.qwenstream.postprocess.split.ThinkingSplitter.Phase;
+import io.qwenstream.engine.Phase;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

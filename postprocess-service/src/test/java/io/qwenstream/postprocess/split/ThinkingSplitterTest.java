@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.qwenstream.engine.Phase;
 import io.qwenstream.postprocess.split.RecordedStream.Piece;
-import io.qwenstream.postprocess.split.ThinkingSplitter.Phase;
+import io.qwenstream.schemas.DeltaKind;
+import io.qwenstream.schemas.ToolCall;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -57,15 +59,15 @@ class ThinkingSplitterTest {
                     new SplitResult(
                             "I need the weather tool for Zürich.",
                             "",
-                            List.of(new ToolCall(
+                            List.of(ToolCall.function(
                                     FIRST_CALL_ID, "get_weather", "{\"city\":\"Zürich\",\"unit\":\"celsius\"}"))),
             "two-tool-calls-with-text",
                     new SplitResult(
                             "",
                             "Let me look both up.",
                             List.of(
-                                    new ToolCall(FIRST_CALL_ID, "search", "{\"q\":\"<b>tags</b> in HTML\"}"),
-                                    new ToolCall(SECOND_CALL_ID, "get_time", "{}"))),
+                                    ToolCall.function(FIRST_CALL_ID, "search", "{\"q\":\"<b>tags</b> in HTML\"}"),
+                                    ToolCall.function(SECOND_CALL_ID, "get_time", "{}"))),
             "multibyte", new SplitResult("用户想知道问候语……让我想想 🤔", "こんにちは世界！👋🏽 Привет, мир. Grüße aus Köln.", List.of()));
 
     static final List<String> STREAMS = RecordedStream.NAMES;
@@ -219,7 +221,7 @@ class ThinkingSplitterTest {
     void toolCallArgumentsGivenAsAStringAreKeptAsTheString() {
         SplitResult result = ThinkingSplitter.splitWhole(
                 "<tool_call>{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":1}\"}</tool_call>", SEED);
-        assertEquals("{\"a\":1}", result.toolCalls().getFirst().arguments());
+        assertEquals("{\"a\":1}", result.toolCalls().getFirst().function().arguments());
     }
 
     @Test
@@ -250,7 +252,7 @@ class ThinkingSplitterTest {
         List<SplitDelta> deltas =
                 splitter.accept(Phase.ANSWER, "<tool_call>{\"name\":\"f\",\"arguments\":{\"a\":1}}</tool_call>");
         assertEquals(1, deltas.size());
-        assertEquals(SplitDelta.Kind.TOOL_CALL, deltas.getFirst().kind());
+        assertEquals(DeltaKind.TOOL_CALL, deltas.getFirst().kind());
         assertEquals(
                 "{\"id\":\"" + FIRST_CALL_ID
                         + "\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":1}\"}}",
@@ -261,10 +263,8 @@ class ThinkingSplitterTest {
     void blanksBetweenWordsStreamOnlyOnceTextFollows() {
         ThinkingSplitter splitter = new ThinkingSplitter(SEED);
         assertEquals(
-                List.of(SplitDelta.text(SplitDelta.Kind.CONTENT, "Hello")),
-                splitter.accept(Phase.ANSWER, "\n\nHello\n"));
-        assertEquals(
-                List.of(SplitDelta.text(SplitDelta.Kind.CONTENT, "\nworld")), splitter.accept(Phase.ANSWER, "world  "));
+                List.of(SplitDelta.text(DeltaKind.CONTENT, "Hello")), splitter.accept(Phase.ANSWER, "\n\nHello\n"));
+        assertEquals(List.of(SplitDelta.text(DeltaKind.CONTENT, "\nworld")), splitter.accept(Phase.ANSWER, "world  "));
         assertEquals(List.of(), splitter.finish());
     }
 }

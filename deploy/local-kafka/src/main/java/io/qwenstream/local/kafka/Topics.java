@@ -48,7 +48,7 @@ public record Topics(
         }
     }
 
-    /** The default names of PIPELINE.md. */
+    /** The default names (docs/design.md, the README's topic table). */
     public static Topics defaults() {
         return new Topics(
                 REQUESTS, REQUESTS_DLQ, INFERENCE, CONTROL, TOKENS, RESPONSES, RESPONSES_STREAM, CONVERSATIONS);
