@@ -82,10 +82,11 @@ final class Soak {
                         .start(() -> send(state.bootstrapServers(), topics, options, prefix, observer, notSent, err));
                 faults(options, startMs, workers, cluster, observer, topics, kills, brokerRestarts, err);
                 join(sender);
-                awaitAnswers(observer, deadlineMs, err);
+                long backlog = awaitAnswers(observer, deadlineMs, err);
                 ObjectNode report = report(
                         options,
                         observer,
+                        backlog,
                         notSent.get(),
                         kills,
                         brokerRestarts,
@@ -127,6 +128,7 @@ final class Soak {
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 300_000);
         config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000);
         long start = System.nanoTime();
+        int progressEvery = Math.max(100, options.requests() / 10);
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < options.requests(); i++) {
@@ -147,7 +149,8 @@ final class Soak {
                         (metadata, e) -> {
                             if (e != null) notSent.incrementAndGet();
                         });
-                if ((i + 1) % 100 == 0) err.printf("soak: %,d of %,d requests sent%n", i + 1, options.requests());
+                if ((i + 1) % progressEvery == 0)
+                    err.printf("soak: %,d of %,d requests sent%n", i + 1, options.requests());
             }
             producer.flush();
         }
@@ -276,9 +279,13 @@ final class Soak {
         return -1;
     }
 
-    /** Waits until every request sent has a final response, or the deadline; then settles for late duplicates. */
-    private static void awaitAnswers(SoakObserver observer, long deadlineMs, PrintStream err) {
+    /**
+     * Waits until every request sent has a final response, or the deadline; then settles for late duplicates.
+     * Returns the most requests seen unanswered at once (the backlog the pipeline held once sending ended).
+     */
+    private static long awaitAnswers(SoakObserver observer, long deadlineMs, PrintStream err) {
         long lastReport = 0;
+        long most = 0;
         while (System.currentTimeMillis() < deadlineMs) {
             long unanswered = observer.tracks().values().stream()
                     .filter(t -> {
@@ -287,6 +294,7 @@ final class Soak {
                         }
                     })
                     .count();
+            most = Math.max(most, unanswered);
             if (unanswered == 0) break;
             if (System.currentTimeMillis() - lastReport > 10_000) {
                 err.printf("soak: waiting for %,d final response(s)…%n", unanswered);
@@ -295,11 +303,13 @@ final class Soak {
             sleep(200);
         }
         sleep(SETTLE.toMillis());
+        return most;
     }
 
     private static ObjectNode report(
             SoakOptions options,
             SoakObserver observer,
+            long backlog,
             int notSent,
             List<Kill> kills,
             List<BrokerRestart> brokerRestarts,
@@ -351,6 +361,7 @@ final class Soak {
         report.put("errors", errors);
         report.put("ran_again", rerun);
         report.put("with_reset", reset);
+        report.put("max_unanswered", backlog);
         ObjectNode latencyNode = report.putObject("latency_ms");
         latencyNode.put("p50", round(latency.p50()));
         latencyNode.put("p99", round(latency.p99()));
@@ -361,22 +372,25 @@ final class Soak {
             node.put("worker", kill.worker());
             node.put("at_s", round((kill.atMs() - startMs) / 1e3));
             node.put("in_flight", kill.inFlight().size());
-            long first = Long.MAX_VALUE;
+            long[] first = null; // the first request to resume: its new generation's times
             long all = 0;
             for (var entry : kill.inFlight().entrySet()) {
                 Track track = observer.tracks().get(entry.getKey());
-                long resumed;
+                long[] resumed;
                 synchronized (track) {
-                    resumed = track.firstChunkOfAnotherGenerationAtMs(entry.getValue());
+                    resumed = track.anotherGeneration(entry.getValue());
                 }
-                if (resumed < 0) {
+                if (resumed == null) {
                     all = -1;
                     continue;
                 }
-                first = Math.min(first, resumed - kill.atMs());
-                if (all >= 0) all = Math.max(all, resumed - kill.atMs());
+                if (first == null || resumed[0] < first[0]) first = resumed;
+                if (all >= 0) all = Math.max(all, resumed[0] - kill.atMs());
             }
-            node.put("resume_ms", first == Long.MAX_VALUE ? null : first);
+            node.put("resume_ms", first == null ? null : first[0] - kill.atMs());
+            // Where the resume time went: until the new generation started (a slot free), then to its first token.
+            node.put("restarted_generation_ms", first == null || first[1] < 0 ? null : first[1] - kill.atMs());
+            node.put("prefill_ms", first == null || first[1] < 0 || first[2] < 0 ? null : first[2] - first[1]);
             node.put("all_resumed_ms", kill.inFlight().isEmpty() || all < 0 ? null : all);
             node.put("reassigned_ms", kill.reassignedAtMs() < 0 ? null : kill.reassignedAtMs() - kill.atMs());
             node.put("restarted_ready_ms", kill.readyAtMs() < 0 ? null : kill.readyAtMs() - kill.atMs());
@@ -438,8 +452,10 @@ final class Soak {
                 report.path("spliced").asInt(),
                 report.path("errors").asInt());
         out.printf(
-                "generated again   %d requests (%d with a reset delta)%n",
-                report.path("ran_again").asInt(), report.path("with_reset").asInt());
+                "generated again   %d requests (%d with a reset delta); at most %d unanswered once sending ended%n",
+                report.path("ran_again").asInt(),
+                report.path("with_reset").asInt(),
+                report.path("max_unanswered").asLong());
         JsonNode latency = report.path("latency_ms");
         out.printf(
                 "latency           p50 %.0f ms, p99 %.0f ms, max %.0f ms (sent to final response)%n",
@@ -449,13 +465,17 @@ final class Soak {
         int n = 1;
         for (JsonNode kill : report.path("kills")) {
             out.printf(
-                    "kill %d            %s at %.1f s: %d mid-generation; partitions moved after %s ms, resumed after %s ms (all: %s ms); restarted ready after %s ms%n",
+                    "kill %d            %s at %.1f s, %d mid-generation: partitions moved %s ms, generation started"
+                            + " again %s ms, first chunk %s ms (prefill %s ms; all resumed %s ms); restarted ready %s"
+                            + " ms after the SIGKILL%n",
                     n++,
                     kill.path("worker").asText(),
                     kill.path("at_s").asDouble(),
                     kill.path("in_flight").asInt(),
                     kill.path("reassigned_ms").asText(),
+                    kill.path("restarted_generation_ms").asText(),
                     kill.path("resume_ms").asText(),
+                    kill.path("prefill_ms").asText(),
                     kill.path("all_resumed_ms").asText(),
                     kill.path("restarted_ready_ms").asText());
         }

@@ -34,6 +34,8 @@ final class SoakObserver implements AutoCloseable {
         final Map<String, Long> generations = new LinkedHashMap<>();
         /** Generations whose last chunk (with a finish_reason) was seen. */
         final List<String> finishedGenerations = new ArrayList<>();
+        /** generation_id → {started_at_ms, first_token_at_ms} of its last chunk (the worker's clock; -1 unknown). */
+        final Map<String, long[]> workerTimes = new HashMap<>();
 
         int resets;
         final StringBuilder streamThinking = new StringBuilder();
@@ -61,13 +63,19 @@ final class SoakObserver implements AutoCloseable {
             return Set.copyOf(generations.keySet());
         }
 
-        /** The first chunk time of a generation not in {@code known}, or -1. */
-        synchronized long firstChunkOfAnotherGenerationAtMs(Set<String> known) {
+        /**
+         * The first generation not in {@code known}: when its first chunk was written, when the worker started it
+         * (a slot free) and when its first token came; null when there is none, -1 for a time not known.
+         */
+        synchronized long[] anotherGeneration(Set<String> known) {
             return generations.entrySet().stream()
                     .filter(g -> !known.contains(g.getKey()))
-                    .mapToLong(Map.Entry::getValue)
                     .findFirst()
-                    .orElse(-1);
+                    .map(g -> {
+                        long[] times = workerTimes.getOrDefault(g.getKey(), new long[] {-1, -1});
+                        return new long[] {g.getValue(), times[0], times[1]};
+                    })
+                    .orElse(null);
         }
     }
 
@@ -143,6 +151,10 @@ final class SoakObserver implements AutoCloseable {
             if (!message.path("finish_reason").isMissingNode()
                     && !message.path("finish_reason").isNull()) {
                 track.finishedGenerations.add(generation);
+                track.workerTimes.put(generation, new long[] {
+                    message.path("started_at_ms").asLong(-1),
+                    message.path("first_token_at_ms").asLong(-1)
+                });
             }
         } else if (topic.equals(topics.responsesStream())) {
             String text = message.path("text").asText("");
