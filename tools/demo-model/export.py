@@ -4,7 +4,7 @@
     python3 export.py --run RUN_DIR --out HF_DIR
     python3 export.py --dry-run --used-ids IDS.json --out HF_DIR   # random weights, same shapes
 
-RUN_DIR is what train.py wrote (weights.safetensors, used_ids.json, config.json). Row t of the
+RUN_DIR is what train.py wrote (weights-N.safetensors, used_ids.json, config.json). Row t of the
 exported embedding (tied to the output head) is the trained row of token t where t is used, and
 exactly zero elsewhere: those ~145,000 rows compress away, and each gives logit exactly 0, which
 the training loss accounted for. --dry-run fills the same shapes with random numbers to measure
@@ -111,7 +111,8 @@ def main():
         weights = random_weights(used, args.seed)
     else:
         used = json.load(open(os.path.join(args.run, "used_ids.json")))
-        weights = unstack_experts(read_safetensors(os.path.join(args.run, "weights.safetensors")))
+        shards = sorted(f for f in os.listdir(args.run) if f.startswith("weights-") and f.endswith(".safetensors"))
+        weights = unstack_experts({k: v for f in shards for k, v in read_safetensors(os.path.join(args.run, f)).items()})
     compact = weights.pop("model.embed_tokens.weight")
     assert compact.shape[0] == len(used)
     full = np.zeros((FULL_VOCAB, compact.shape[1]), dtype="<f4")

@@ -134,26 +134,26 @@ def reference(model, tok):
 
 
 def generate_all(model, tok, examples, sample, device):
-    outputs = []
+    """Batched by mode, since the per-mode sampling defaults differ; outputs in the examples' order."""
+    outputs = [None] * len(examples)
     tok.padding_side = "left"
-    for i in range(0, len(examples), 50):
-        chunk = examples[i:i + 50]
-        texts = [tok.apply_chat_template(e["messages"], tokenize=False, add_generation_prompt=True,
-                                         enable_thinking=e["enable_thinking"]) for e in chunk]
-        batch = tok(texts, add_special_tokens=False, return_tensors="pt", padding=True).to(device)
-        thinking = [e["enable_thinking"] for e in chunk]
-        for j, e in enumerate(chunk):  # per example: the mode's sampling defaults differ
-            kw = dict(do_sample=False)
-            if sample:
-                kw = dict(do_sample=True, temperature=0.6, top_p=0.95, top_k=20) if thinking[j] else \
-                    dict(do_sample=True, temperature=0.7, top_p=0.8, top_k=20)
+    for thinking in (True, False):
+        idx = [i for i, e in enumerate(examples) if e["enable_thinking"] == thinking]
+        kw = dict(do_sample=False)
+        if sample:
+            kw = dict(do_sample=True, temperature=0.6, top_p=0.95, top_k=20) if thinking else \
+                dict(do_sample=True, temperature=0.7, top_p=0.8, top_k=20)
+        for start in range(0, len(idx), 64):
+            chunk = idx[start:start + 64]
+            texts = [tok.apply_chat_template(examples[i]["messages"], tokenize=False, add_generation_prompt=True,
+                                             enable_thinking=thinking) for i in chunk]
+            batch = tok(texts, add_special_tokens=False, return_tensors="pt", padding=True).to(device)
             with torch.no_grad():
-                row = model.generate(input_ids=batch["input_ids"][j:j + 1], attention_mask=batch["attention_mask"][j:j + 1],
-                                     max_new_tokens=320, eos_token_id=151645, pad_token_id=151643, **kw)[0]
-            new = row[batch["input_ids"].shape[1]:].tolist()
-            finished = 151645 in new
-            new = new[:new.index(151645)] if finished else new
-            outputs.append(dict(text=tok.decode(new), finished=finished))
+                rows = model.generate(**batch, max_new_tokens=320, eos_token_id=151645, pad_token_id=151643, **kw)
+            for i, row in zip(chunk, rows[:, batch["input_ids"].shape[1]:].tolist()):
+                finished = 151645 in row
+                row = row[:row.index(151645)] if finished else row
+                outputs[i] = dict(text=tok.decode(row), finished=finished)
     return outputs
 
 

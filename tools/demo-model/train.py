@@ -10,7 +10,8 @@ token gets logit exactly 0. The loss already sees them: the softmax runs over th
 logits plus one logit log(number of unused tokens), which is exactly the total of the unused
 tokens' exp(0). So the full-vocabulary softmax of the exported model is the trained one.
 
-Writes OUT/weights.safetensors (compact, float32), OUT/used_ids.json, OUT/config.json (compact),
+Writes OUT/weights-N.safetensors (compact, float32, in shards under the device's 16 MiB a returned
+file; rewritten every --save-every steps, so a run cut short keeps its last weights), OUT/used_ids.json, OUT/config.json (compact),
 OUT/loss.tsv (step, train loss, held-out loss) and OUT/meta.json. A run resumes from another
 run's weights (fresh optimizer, short warm-up): the checkpoint that comes back is the weights.
 """
@@ -104,6 +105,34 @@ def loss_fn(model, ids, labels, mask, log_unused):
     return ce, out.aux_loss
 
 
+SHARD_BYTES = 12 << 20
+
+
+def write_weights(model, out):
+    """The compact float32 weights in shards of at most SHARD_BYTES (files that come back are capped)."""
+    state = {k: v.float().contiguous().cpu() for k, v in model.state_dict().items() if k != "lm_head.weight"}
+    shards, size = [{}], 0
+    for name, t in state.items():
+        if size and size + t.numel() * 4 > SHARD_BYTES:
+            shards.append({})
+            size = 0
+        shards[-1][name] = t
+        size += t.numel() * 4
+    for f in os.listdir(out):
+        if f.startswith("weights-") and f.endswith(".safetensors"):
+            os.remove(os.path.join(out, f))
+    for i, shard in enumerate(shards):
+        save_file(shard, os.path.join(out, f"weights-{i}.safetensors"))
+
+
+def read_weights(run):
+    state = {}
+    for f in sorted(os.listdir(run)):
+        if f.startswith("weights-") and f.endswith(".safetensors"):
+            state.update(load_file(os.path.join(run, f)))
+    return state
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--tokenizer", required=True)
@@ -114,6 +143,9 @@ def main():
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--resume")
     p.add_argument("--experts", default="grouped_mm", help="transformers' experts implementation")
+    p.add_argument("--time-budget", type=float, default=0,
+                   help="seconds for the training loop: after a few steps, --steps shrinks to what fits")
+    p.add_argument("--save-every", type=int, default=1000)
     a = p.parse_args()
     torch.manual_seed(1)
     rng = random.Random(1)
@@ -145,8 +177,15 @@ def main():
     config = Qwen3MoeConfig(vocab_size=len(used), **MODEL)
     config._experts_implementation = a.experts
     model = Qwen3MoeForCausalLM(config).to(device)
+    try:
+        with torch.autocast(device, dtype=torch.bfloat16):
+            loss_fn(model, *tensors(enc, range(2), remap, device), math.log(FULL_VOCAB - len(used)))
+    except Exception as e:  # an implementation this transformers lacks: its default is exact, only slower
+        print(f"experts implementation {a.experts} failed ({e}); using the default", flush=True)
+        config._experts_implementation = None
+        model = Qwen3MoeForCausalLM(config).to(device)
     if a.resume:
-        model.load_state_dict(load_file(os.path.join(a.resume, "weights.safetensors")), strict=False)
+        model.load_state_dict(read_weights(a.resume), strict=False)
         model.tie_weights()
     print(f"parameters: {sum(t.numel() for t in model.parameters()):,}", flush=True)
 
@@ -180,6 +219,12 @@ def main():
     step, t1, running = 0, time.time(), []
     model.train()
     while step < a.steps:
+        if a.time_budget and step == 40:
+            per_step = (time.time() - t1) / step
+            fits = int(a.time_budget / (per_step * 1.04))  # held-out losses and saves take ~4 %
+            if fits < a.steps:
+                print(f"{per_step:.3f}s/step: --steps {a.steps} -> {fits} to fit {a.time_budget:.0f}s", flush=True)
+                a.steps = fits
         if not plan:
             plan = batches(enc, a.batch, rng)
         ids, labels, mask = tensors(enc, plan.pop(), remap, device)
@@ -201,10 +246,10 @@ def main():
             print(f"step {step} loss {sum(running) / len(running):.4f} held-out {held_loss:.4f} "
                   f"lr {lr_at(step):.2e} {(time.time() - t1) / step:.3f}s/step", flush=True)
             running = []
+        if step % a.save_every == 0 or step == a.steps:
+            write_weights(model, a.out)
+            json.dump(used, open(os.path.join(a.out, "used_ids.json"), "w"))
 
-    state = {k: v.float().contiguous() for k, v in model.state_dict().items() if k != "lm_head.weight"}
-    save_file(state, os.path.join(a.out, "weights.safetensors"))
-    json.dump(used, open(os.path.join(a.out, "used_ids.json"), "w"))
     cfg = config.to_dict()
     cfg.pop("_experts_implementation", None)
     json.dump(cfg, open(os.path.join(a.out, "config.json"), "w"), indent=1)

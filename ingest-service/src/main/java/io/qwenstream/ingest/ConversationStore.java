@@ -21,6 +21,8 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -53,7 +55,7 @@ public class ConversationStore {
                     Duration catchUpTimeout) {
         this.topic = topic;
         this.catchUpTimeout = catchUpTimeout;
-        Map<String, Object> config = new HashMap<>();
+        Map<String, Object> config = new HashMap<>(securitySettings("kafka."));
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, "qwenstream-ingest-history");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -62,6 +64,23 @@ public class ConversationStore {
         config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 * 1024 * 1024);
         config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) catchUpTimeout.toMillis());
         this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /**
+     * The client security settings ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}) under {@code prefix} in
+     * the configuration: what SmallRye's channels get from {@code kafka.*}, for a client of our own.
+     */
+    static Map<String, Object> securitySettings(String prefix) {
+        Config config = ConfigProvider.getConfig();
+        Map<String, Object> settings = new HashMap<>();
+        for (String name : config.getPropertyNames()) {
+            if (!name.startsWith(prefix)) continue;
+            String key = name.substring(prefix.length());
+            if (key.equals("security.protocol") || key.startsWith("sasl.") || key.startsWith("ssl.")) {
+                config.getOptionalValue(name, String.class).ifPresent(value -> settings.put(key, value));
+            }
+        }
+        return settings;
     }
 
     /** Loads the stored histories at start-up, in the background, so that the first conversation need not wait for them. */

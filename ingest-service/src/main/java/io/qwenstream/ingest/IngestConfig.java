@@ -4,7 +4,9 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalInt;
 
 /** The {@code qwenstream.*} keys of application.properties (topic names live beside the channels). */
@@ -38,6 +40,9 @@ public interface IngestConfig {
 
     Http http();
 
+    /** Per-tenant limits (TenantLimits), per ingest instance: {@code qwenstream.tenant-limits.*}. */
+    TenantLimitsConfig tenantLimits();
+
     interface Dedup {
         /** How long an accepted request_id is remembered. */
         @WithDefault("10m")
@@ -66,5 +71,28 @@ public interface IngestConfig {
         /** HTTP chat completions one instance holds at once; more get 429. */
         @WithDefault("256")
         int maxInFlight();
+    }
+
+    interface TenantLimitsConfig {
+        /** Requests a second each tenant may send (a burst of one second's worth); 0: no limit. */
+        @WithDefault("0")
+        double requestsPerSecond();
+
+        /** Generations each tenant may have running at once; 0: no limit. */
+        @WithDefault("0")
+        int maxConcurrent();
+
+        /** A generation whose final response never came frees its place after this long. */
+        @WithDefault("10m")
+        Duration generationTimeout();
+
+        /** Limits of named tenants, instead of the ones above: {@code tenants."acme".max-concurrent=4}. */
+        Map<String, Tenant> tenants();
+
+        interface Tenant {
+            OptionalDouble requestsPerSecond();
+
+            OptionalInt maxConcurrent();
+        }
     }
 }

@@ -63,6 +63,7 @@ public class RequestFlow {
     private final Duration dedupWindow;
     private final int maxPreparedBytes;
     private final IngestMetrics metrics;
+    private final TenantLimits limits;
     private final Clock clock;
     private final MutinyEmitter<byte[]> inference;
     private final MutinyEmitter<byte[]> responses;
@@ -75,6 +76,7 @@ public class RequestFlow {
             PromptService prompts,
             ConversationStore conversations,
             IngestMetrics metrics,
+            TenantLimits limits,
             @Channel("inference") MutinyEmitter<byte[]> inference,
             @Channel("responses") MutinyEmitter<byte[]> responses,
             @Channel("requests-dlq") MutinyEmitter<byte[]> deadLetters) {
@@ -86,6 +88,7 @@ public class RequestFlow {
         this.dedupWindow = config.dedup().window();
         this.maxPreparedBytes = config.maxPreparedBytes();
         this.metrics = metrics;
+        this.limits = limits;
         this.clock = Clock.systemUTC();
         this.inference = inference;
         this.responses = responses;
@@ -152,18 +155,27 @@ public class RequestFlow {
                     request.requestId(), dedupWindow);
             return Uni.createFrom().voidItem();
         }
-        List<ChatMessage> history =
-                request.conversationId() == null ? List.of() : conversations.history(request.conversationId());
-        PreparedRequest prepared = prompts.preparer().prepare(request, history, receivedAtMs);
-        String key = prepared.conversationId() != null ? prepared.conversationId() : prepared.requestId();
-        byte[] json = Messages.toJson(prepared);
-        if (json.length > maxPreparedBytes) {
-            throw new RefusedException(
-                    ErrorCode.RECORD_TOO_LARGE,
-                    "the prepared request (prompt and conversation, history " + "included) is " + json.length
-                            + " bytes; qwen.inference takes at most " + maxPreparedBytes + " bytes",
-                    null);
+        // Before the work of preparing: a tenant over its limits costs little. Its place is held until the answer.
+        limits.admit(request.tenant(), request.requestId(), receivedAtMs);
+        PreparedRequest prepared;
+        byte[] json;
+        try {
+            List<ChatMessage> history =
+                    request.conversationId() == null ? List.of() : conversations.history(request.conversationId());
+            prepared = prompts.preparer().prepare(request, history, receivedAtMs);
+            json = Messages.toJson(prepared);
+            if (json.length > maxPreparedBytes) {
+                throw new RefusedException(
+                        ErrorCode.RECORD_TOO_LARGE,
+                        "the prepared request (prompt and conversation, history " + "included) is " + json.length
+                                + " bytes; qwen.inference takes at most " + maxPreparedBytes + " bytes",
+                        null);
+            }
+        } catch (RuntimeException e) {
+            limits.finished(request.requestId());
+            throw e;
         }
+        String key = prepared.conversationId() != null ? prepared.conversationId() : prepared.requestId();
         // Marked before the broker confirms, so that a duplicate right behind this record is dropped too.
         duplicates.accepted(request.requestId(), receivedAtMs);
         return inference

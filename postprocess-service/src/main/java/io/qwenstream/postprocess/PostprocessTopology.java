@@ -9,6 +9,7 @@ import io.qwenstream.schemas.Validation;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -27,6 +28,8 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -142,13 +145,30 @@ public class PostprocessTopology {
         return builder.build();
     }
 
+    /** Kafka Streams' client security settings ({@code kafka-streams.security.protocol}, {@code .sasl.*}, {@code .ssl.*}). */
+    private static Map<String, Object> securitySettings() {
+        Config config = ConfigProvider.getConfig();
+        Map<String, Object> settings = new HashMap<>();
+        String prefix = "kafka-streams.";
+        for (String name : config.getPropertyNames()) {
+            if (!name.startsWith(prefix)) continue;
+            String key = name.substring(prefix.length());
+            if (key.equals("security.protocol") || key.startsWith("sasl.") || key.startsWith("ssl.")) {
+                config.getOptionalValue(name, String.class).ifPresent(value -> settings.put(key, value));
+            }
+        }
+        return settings;
+    }
+
     /**
      * Partition count of a topic. The topology is built before Quarkus waits for the topics, so this
      * waits itself (up to {@code postprocess.topics-wait}) for a launcher that is still creating them.
      */
     private int partitionsOf(String topic, Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        Map<String, Object> adminConfig = new HashMap<>(securitySettings());
+        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (Admin admin = Admin.create(adminConfig)) {
             while (true) {
                 try {
                     return admin.describeTopics(List.of(topic))

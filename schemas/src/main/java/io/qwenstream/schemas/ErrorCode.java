@@ -30,6 +30,10 @@ public enum ErrorCode {
     DEADLINE_EXCEEDED,
     /** The request was cancelled through qwen.control. */
     CANCELLED,
+    /** The request's tenant sent more requests per second than its limit allows ({@code field} /tenant). */
+    RATE_LIMITED,
+    /** The request's tenant already has as many generations running as its limit allows ({@code field} /tenant). */
+    TOO_MANY_CONCURRENT,
     /** A fault of ours, not of the request. */
     INTERNAL;
 

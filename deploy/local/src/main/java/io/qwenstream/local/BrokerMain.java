@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
@@ -33,7 +35,8 @@ public final class BrokerMain {
      * @param args the server.properties path and the cluster id to format the data directory with
      *             when it is not formatted yet ({@code -}: never format). An already formatted
      *             directory is never formatted again, so the same command line starts the broker
-     *             again on its own data (formatting here saves a JVM start).
+     *             again on its own data (formatting here saves a JVM start). A third argument names a file of
+     *             {@code --add-scram} values to format with ({@link BrokerSecurity#scramFile()}).
      */
     public static void main(String[] args) throws Exception {
         if (LogManager.getLogManager().getClass().getName().startsWith("org.jboss.logmanager")) {
@@ -42,13 +45,19 @@ public final class BrokerMain {
         String properties = args[0];
         String clusterId = args[1];
         if (!clusterId.equals("-") && !formatted(Path.of(properties))) {
-            int formatted = kafka.tools.StorageTool.execute(
-                    new String[] {"format", "--cluster-id", clusterId, "--config", properties}, System.out);
+            List<String> format = new ArrayList<>(List.of("format", "--cluster-id", clusterId, "--config", properties));
+            // A secure broker's SCRAM users come from a file: their passwords never appear on a command line.
+            if (args.length > 2) {
+                for (String user : Files.readAllLines(Path.of(args[2]))) format.addAll(List.of("--add-scram", user));
+            }
+            int formatted = kafka.tools.StorageTool.execute(format.toArray(String[]::new), System.out);
             if (formatted != 0) {
                 System.out.println("formatting the data directory failed (exit " + formatted + ")");
                 System.exit(formatted);
             }
         }
+        // The users are in the metadata now (or were already): their passwords need not stay in a second file.
+        if (args.length > 2) Files.deleteIfExists(Path.of(args[2]));
         kafka.Kafka.main(new String[] {properties});
     }
 

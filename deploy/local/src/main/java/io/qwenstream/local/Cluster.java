@@ -121,7 +121,7 @@ final class Cluster {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        LocalKafka kafka = LocalKafka.startDetached(options.dataDir());
+        LocalKafka kafka = LocalKafka.startDetached(options.dataDir(), options.secure());
         Topics topics = Topics.fromSystemProperties();
         ClusterState state = new ClusterState(
                 kafka.bootstrapServers(),
@@ -132,12 +132,20 @@ final class Cluster {
                 ClusterState.Proc.of(ProcessHandle.of(kafka.pid()).orElseThrow(), kafka.logFile(), kafka.command()),
                 List.of(),
                 topics.asConfig(),
-                Instant.now().toString());
+                Instant.now().toString(),
+                options.secure());
         state.write(stateFile());
         try {
             out.println(
                     "qwenstream: kafka broker up at " + kafka.bootstrapServers() + " (data " + kafka.dataDir() + ")");
             kafka.createTopics(topics);
+            if (options.secure()) {
+                try (var admin = kafka.admin()) {
+                    ServiceAcls.create(admin, topics);
+                }
+                out.println("qwenstream: TLS and SCRAM users on, ACLs set; secrets in "
+                        + kafka.security().dir());
+            }
             List<Process> processes = new ArrayList<>();
             for (String service : SERVICES) {
                 int port = freePort();
@@ -186,6 +194,15 @@ final class Cluster {
                     Path.of(state.dataDir()).resolve("kafka-streams").toString());
         }
         properties.putAll(state.topics());
+        if (state.secure()) {
+            // The service's user and password: read from an owner-only file, never on the command line.
+            properties.put(
+                    "quarkus.config.locations",
+                    BrokerSecurity.load(Path.of(state.dataDir()))
+                            .servicePropertiesFile(service)
+                            .toUri()
+                            .toString());
+        }
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.addAll(List.of("-jar", serviceJar(service).toString()));
         return List.copyOf(command);
@@ -236,7 +253,8 @@ final class Cluster {
         if (broker) {
             int port = Integer.parseInt(
                     state.bootstrapServers().substring(state.bootstrapServers().lastIndexOf(':') + 1));
-            LocalKafka kafka = LocalKafka.restartDetached(proc.command(), Path.of(state.dataDir()), port, -1);
+            LocalKafka kafka =
+                    LocalKafka.restartDetached(proc.command(), Path.of(state.dataDir()), port, -1, state.secure());
             state = state.withBroker(ClusterState.Proc.of(
                     ProcessHandle.of(kafka.pid()).orElseThrow(), kafka.logFile(), kafka.command()));
             state.write(stateFile());
@@ -259,7 +277,8 @@ final class Cluster {
                 state.broker(),
                 List.of(again),
                 state.topics(),
-                state.startedAt());
+                state.startedAt(),
+                state.secure());
         awaitReady(one, List.of(process), timeout, out);
         return state;
     }

@@ -23,6 +23,7 @@ import java.util.Optional;
  * @param temporaryDataDir whether {@code down} deletes {@code dataDir}
  * @param tokenizer        null when the model carries its own tokenizer
  * @param topics           topic names as {@code qwenstream.topics.*} properties
+ * @param secure           whether the broker runs with {@code --secure}: its secrets are in {@code dataDir}
  */
 record ClusterState(
         String bootstrapServers,
@@ -33,7 +34,8 @@ record ClusterState(
         Proc broker,
         List<Service> services,
         Map<String, String> topics,
-        String startedAt) {
+        String startedAt,
+        boolean secure) {
 
     /**
      * A process {@code up} started. {@code startInstant} tells it apart from a later process that
@@ -77,7 +79,16 @@ record ClusterState(
 
     ClusterState withBroker(Proc started) {
         return new ClusterState(
-                bootstrapServers, dataDir, temporaryDataDir, model, tokenizer, started, services, topics, startedAt);
+                bootstrapServers,
+                dataDir,
+                temporaryDataDir,
+                model,
+                tokenizer,
+                started,
+                services,
+                topics,
+                startedAt,
+                secure);
     }
 
     /** This state with {@code service} in place of the one of the same name (or added). */
@@ -90,7 +101,12 @@ record ClusterState(
             more.add(service);
         }
         return new ClusterState(
-                bootstrapServers, dataDir, temporaryDataDir, model, tokenizer, broker, more, topics, startedAt);
+                bootstrapServers, dataDir, temporaryDataDir, model, tokenizer, broker, more, topics, startedAt, secure);
+    }
+
+    /** The security settings of the launcher's own clients (the admin user's), empty for a plaintext broker. */
+    Map<String, Object> clientSecurity() {
+        return secure ? BrokerSecurity.load(Path.of(dataDir)).clientConfig(BrokerSecurity.ADMIN) : Map.of();
     }
 
     Topics topicNames() {

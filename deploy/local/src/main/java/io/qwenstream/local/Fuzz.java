@@ -73,7 +73,8 @@ final class Fuzz {
                 + " good requests alone first (the quiet baseline)…");
         List<Double> quiet = new ArrayList<>();
         int goodFailed;
-        try (PipelineClient client = new PipelineClient(state.bootstrapServers(), topics, JSON)) {
+        try (PipelineClient client =
+                new PipelineClient(state.bootstrapServers(), topics, JSON, state.clientSecurity())) {
             goodFailed = goodRequests(client, prefix + "warmup-", WARMUP, new ArrayList<>(), () -> false);
             goodFailed += goodRequests(client, prefix + "quiet-", options.good(), quiet, () -> false);
         }
@@ -83,8 +84,9 @@ final class Fuzz {
         List<Double> underFuzz = new ArrayList<>();
         AtomicInteger notSent = new AtomicInteger();
         long started = System.nanoTime();
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(state.bootstrapServers());
-                PipelineClient client = new PipelineClient(state.bootstrapServers(), topics, JSON)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(state);
+                PipelineClient client =
+                        new PipelineClient(state.bootstrapServers(), topics, JSON, state.clientSecurity())) {
             List<TopicPartition> watched = partitions(consumer, List.of(topics.requestsDlq(), topics.responses()));
             consumer.assign(watched);
             consumer.seekToEnd(watched);
@@ -152,7 +154,7 @@ final class Fuzz {
             PrintStream err) {
         MalformedRecords records = new MalformedRecords(
                 options.seed(), prefix, MessageValidator.DEFAULT_MAX_RECORD_BYTES, Topics.MAX_MESSAGE_BYTES);
-        Map<String, Object> config = new HashMap<>();
+        Map<String, Object> config = new HashMap<>(state.clientSecurity());
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, state.bootstrapServers());
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "qwenstream-fuzz");
         config.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -350,9 +352,9 @@ final class Fuzz {
         out.println(report.path("passed").asBoolean() ? "PASSED" : "FAILED");
     }
 
-    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    private static KafkaConsumer<byte[], byte[]> consumer(ClusterState state) {
+        Map<String, Object> config = new HashMap<>(state.clientSecurity());
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, state.bootstrapServers());
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, "qwenstream-fuzz-reader");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -32,10 +32,12 @@ public final class Launcher {
     private static final String USAGE_TEXT = """
             usage: ./qwenstream <verb> …
 
-              up [--model PATH] [--tokenizer DIR] [--data DIR] [--timeout S]
+              up [--model PATH] [--tokenizer DIR] [--data DIR] [--timeout S] [--secure]
                   Starts a real Kafka broker (KRaft), creates the topics, starts ingest-service, inference-worker
                   and postprocess-service in the background; returns when all are ready. Without --model: the
                   embedded default model. --data keeps the broker's data in DIR (default: a temporary dir).
+                  --secure: TLS only, SCRAM-SHA-512 users (admin and one per service) and ACLs; certificates and
+                  passwords are made for the data dir, in DATA/secrets (owner-only; docs/security.md).
                   State and logs: .qwenstream/ (state.json, logs/).
               ask [--json] [--no-think] [--thinking-budget N] [--max-tokens N]
                   [--task translate --to LANG | --task summarize [--style bullets|paragraph|issue_resolution]]
@@ -51,7 +53,7 @@ public final class Launcher {
                   line, the broker on its own data and ports; the others reconnect by themselves.
               down
                   Stops everything up started and deletes a temporary data dir.
-              demo [--model PATH] [--tokenizer DIR]
+              demo [--model PATH] [--tokenizer DIR] [--secure]
                   up, a few scripted asks (thinking on, off, /no_think, budget, translate, summarise), down.
               bench-pipeline [--requests N] [--concurrency C] [--max-tokens T] [--warmup W] [--rounds R] [--prompt TEXT]
                   [--think] [--timeout S] [--json]
@@ -257,7 +259,7 @@ public final class Launcher {
         ClusterState state = cluster.state()
                 .orElseThrow(() -> new LauncherException(
                         "qwenstream is not up (no " + cluster.stateFile() + "): run ./qwenstream up first"));
-        return new PipelineClient(state.bootstrapServers(), state.topicNames(), json);
+        return new PipelineClient(state.bootstrapServers(), state.topicNames(), json, state.clientSecurity());
     }
 
     /** The demo's scripted asks: each is what a user would type after {@code ./qwenstream ask}. */

@@ -65,6 +65,8 @@ public final class LocalKafka implements AutoCloseable {
     private final Thread shutdownHook;
     private final BrokerClassPath classPath;
     private final Path archiveRecording;
+    /** Null for a plaintext broker. */
+    private final BrokerSecurity security;
     /** Set once the broker answered: only a broker that ran records a class archive worth keeping. */
     private volatile boolean started;
 
@@ -79,7 +81,9 @@ public final class LocalKafka implements AutoCloseable {
             int controllerPort,
             boolean killWithThisJvm,
             BrokerClassPath classPath,
-            Path archiveRecording) {
+            Path archiveRecording,
+            BrokerSecurity security) {
+        this.security = security;
         this.classPath = classPath;
         this.archiveRecording = archiveRecording;
         this.process = process;
@@ -104,12 +108,20 @@ public final class LocalKafka implements AutoCloseable {
      *                directory is reused (its topics survive).
      */
     public static LocalKafka start(Path dataDir) {
-        return start(dataDir, true);
+        return start(dataDir, true, false);
+    }
+
+    /**
+     * Starts a broker like {@link #start(Path)} with TLS and SCRAM users, no plaintext listener, and ACLs enforced
+     * ({@link BrokerSecurity}); {@link #clientConfig()} and {@link #admin()} are the admin's.
+     */
+    public static LocalKafka startSecure(Path dataDir) {
+        return start(dataDir, true, true);
     }
 
     /** Starts a broker in a temporary directory; same as {@code start(null)}. */
     public static LocalKafka start() {
-        return start(null, true);
+        return start(null, true, false);
     }
 
     /**
@@ -118,10 +130,15 @@ public final class LocalKafka implements AutoCloseable {
      * the pid in {@link #PID_FILE}.
      */
     public static LocalKafka startDetached(Path dataDir) {
-        return start(dataDir, false);
+        return start(dataDir, false, false);
     }
 
-    private static LocalKafka start(Path requestedDir, boolean killWithThisJvm) {
+    /** {@link #startDetached(Path)}, secure as {@link #startSecure} when {@code secure}. */
+    public static LocalKafka startDetached(Path dataDir, boolean secure) {
+        return start(dataDir, false, secure);
+    }
+
+    private static LocalKafka start(Path requestedDir, boolean killWithThisJvm, boolean secure) {
         boolean temporary = requestedDir == null;
         Path dataDir;
         try {
@@ -131,11 +148,18 @@ public final class LocalKafka implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the Kafka data directory " + requestedDir, e);
         }
+        BrokerSecurity security;
+        try {
+            security = secure ? BrokerSecurity.prepare(dataDir, ServiceAcls.USERS) : null;
+        } catch (RuntimeException e) {
+            if (temporary) deleteRecursively(dataDir);
+            throw e;
+        }
         IllegalStateException failure = null;
         // A free port found here can be taken by someone else before the broker binds it: retry with new ones.
         for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
             try {
-                return startOnce(dataDir, temporary, killWithThisJvm);
+                return startOnce(dataDir, temporary, killWithThisJvm, security);
             } catch (PortTakenException e) {
                 failure = e;
             } catch (RuntimeException e) {
@@ -147,14 +171,16 @@ public final class LocalKafka implements AutoCloseable {
         throw failure;
     }
 
-    private static LocalKafka startOnce(Path dataDir, boolean temporary, boolean killWithThisJvm) {
+    private static LocalKafka startOnce(
+            Path dataDir, boolean temporary, boolean killWithThisJvm, BrokerSecurity security) {
         int brokerPort = freePort();
         int controllerPort = freePort();
         while (controllerPort == brokerPort) controllerPort = freePort();
         Path logFile = dataDir.resolve(LOG_FILE);
         Path properties = dataDir.resolve("server.properties");
         try {
-            Files.writeString(properties, serverProperties(dataDir, brokerPort, controllerPort));
+            // Owner-only: with --secure it holds the keystore's and the admin's passwords.
+            BrokerSecurity.writeOwnerOnly(properties, serverProperties(dataDir, brokerPort, controllerPort, security));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the Kafka data directory " + dataDir, e);
         }
@@ -162,15 +188,12 @@ public final class LocalKafka implements AutoCloseable {
         Path archive = classPath.existingArchive();
         // Only a broker this JVM stops itself can hand its class archive over (it is written at the broker's exit).
         Path archiveRecording = archive == null && killWithThisJvm ? classPath.newArchiveRecording() : null;
-        // BrokerMain formats an unformatted data dir with this id and keeps a formatted one as it is.
+        // BrokerMain formats an unformatted data dir with this id (and the SCRAM users) and keeps a formatted one.
+        List<String> brokerArgs =
+                new ArrayList<>(List.of(properties.toString(), Uuid.randomUuid().toString()));
+        if (security != null) brokerArgs.add(security.scramFile().toString());
         List<String> command = command(
-                dataDir,
-                killWithThisJvm,
-                classPath,
-                archive,
-                archiveRecording,
-                properties.toString(),
-                Uuid.randomUuid().toString());
+                dataDir, killWithThisJvm, classPath, archive, archiveRecording, brokerArgs.toArray(String[]::new));
         Process process = launch(command, logFile);
         LocalKafka kafka = new LocalKafka(
                 process,
@@ -181,7 +204,8 @@ public final class LocalKafka implements AutoCloseable {
                 controllerPort,
                 killWithThisJvm,
                 classPath,
-                archiveRecording);
+                archiveRecording,
+                security);
         try {
             Files.writeString(dataDir.resolve(PID_FILE), Long.toString(process.pid()));
             kafka.awaitReady(logFile);
@@ -196,17 +220,22 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
-    private static String serverProperties(Path dataDir, int brokerPort, int controllerPort) {
+    private static String serverProperties(Path dataDir, int brokerPort, int controllerPort, BrokerSecurity security) {
+        String listeners = security != null
+                ? security.serverProperties(brokerPort, controllerPort)
+                : String.join(
+                        "\n",
+                        "listeners=PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                        "advertised.listeners=PLAINTEXT://127.0.0.1:" + brokerPort,
+                        "controller.listener.names=CONTROLLER",
+                        "inter.broker.listener.name=PLAINTEXT",
+                        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         return String.join(
                 "\n",
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                "listeners=PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + brokerPort,
-                "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                listeners.strip(),
                 "log.dirs=" + dataDir.resolve("kafka-logs"),
                 "num.partitions=1",
                 "default.replication.factor=1",
@@ -234,13 +263,20 @@ public final class LocalKafka implements AutoCloseable {
      * and ports, and waits until it answers. Its class archive, if it recorded one, is not recorded again.
      */
     public static LocalKafka restartDetached(List<String> command, Path dataDir, int brokerPort, int controllerPort) {
+        return restartDetached(command, dataDir, brokerPort, controllerPort, false);
+    }
+
+    /** {@link #restartDetached(List, Path, int, int)} of a broker started secure (its secrets in its data dir). */
+    public static LocalKafka restartDetached(
+            List<String> command, Path dataDir, int brokerPort, int controllerPort, boolean secure) {
+        BrokerSecurity security = secure ? BrokerSecurity.load(dataDir) : null;
         List<String> again = command.stream()
                 .filter(arg -> !arg.startsWith("-XX:ArchiveClassesAtExit="))
                 .toList();
         Path logFile = dataDir.resolve(LOG_FILE);
         Process process = launch(again, logFile);
         LocalKafka kafka =
-                new LocalKafka(process, again, dataDir, false, brokerPort, controllerPort, false, null, null);
+                new LocalKafka(process, again, dataDir, false, brokerPort, controllerPort, false, null, null, security);
         try {
             Files.writeString(dataDir.resolve(PID_FILE), Long.toString(process.pid()));
             kafka.awaitReady(logFile);
@@ -439,6 +475,11 @@ public final class LocalKafka implements AutoCloseable {
         return command;
     }
 
+    /** The secrets of a secure broker, or null for a plaintext one. */
+    public BrokerSecurity security() {
+        return security;
+    }
+
     /** The pid of the broker's JVM. */
     public long pid() {
         return process.pid();
@@ -453,6 +494,7 @@ public final class LocalKafka implements AutoCloseable {
     public Map<String, Object> clientConfig() {
         Map<String, Object> config = new HashMap<>();
         config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        if (security != null) config.putAll(security.clientConfig(BrokerSecurity.ADMIN));
         return config;
     }
 

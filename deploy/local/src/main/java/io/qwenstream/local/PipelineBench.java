@@ -98,7 +98,8 @@ final class PipelineBench {
         List<List<Sample>> engineRounds = new ArrayList<>();
         List<PipelineLoad.Done> pipelineDone = new ArrayList<>();
         EngineAloneBench.Prompt prompt;
-        try (PipelineLoad pipeline = new PipelineLoad(state.bootstrapServers(), state.topicNames());
+        try (PipelineLoad pipeline =
+                        new PipelineLoad(state.bootstrapServers(), state.topicNames(), state.clientSecurity());
                 EngineAloneBench engine = EngineAloneBench.load(
                         Path.of(state.model()),
                         state.tokenizer() == null ? null : Path.of(state.tokenizer()),
@@ -264,10 +265,10 @@ final class PipelineBench {
         private int roundEnd;
         private int finished;
 
-        PipelineLoad(String bootstrapServers, Topics topics) {
+        PipelineLoad(String bootstrapServers, Topics topics, Map<String, Object> security) {
             this.topics = topics;
             this.bootstrapServers = bootstrapServers;
-            Map<String, Object> producerConfig = new HashMap<>();
+            Map<String, Object> producerConfig = new HashMap<>(security);
             producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
             producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "qwenstream-bench");
             producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -276,7 +277,7 @@ final class PipelineBench {
             producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
             producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer());
 
-            Map<String, Object> consumerConfig = new HashMap<>();
+            Map<String, Object> consumerConfig = new HashMap<>(security);
             consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
             consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "qwenstream-bench");
             consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -53,10 +53,15 @@ final class PipelineClient implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
 
     PipelineClient(String bootstrapServers, Topics topics, ObjectMapper json) {
+        this(bootstrapServers, topics, json, Map.of());
+    }
+
+    /** @param security the broker's client security settings ({@link ClusterState#clientSecurity()}) */
+    PipelineClient(String bootstrapServers, Topics topics, ObjectMapper json, Map<String, Object> security) {
         this.json = json;
         this.topics = topics;
         this.bootstrapServers = bootstrapServers;
-        Map<String, Object> common = new HashMap<>();
+        Map<String, Object> common = new HashMap<>(security);
         common.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         common.put(ProducerConfig.CLIENT_ID_CONFIG, "qwenstream-cli");
 
@@ -72,7 +77,8 @@ final class PipelineClient implements AutoCloseable {
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // The post-processor may write transactionally (Kafka Streams exactly-once): read only what it committed.
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumerConfig.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
+        // A fresh JVM's first TLS handshake and SCRAM exchange take seconds on a loaded machine.
+        consumerConfig.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, security.isEmpty() ? 10_000 : 30_000);
         consumerConfig.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
         consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }

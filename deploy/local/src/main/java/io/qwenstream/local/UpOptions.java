@@ -6,26 +6,33 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code up [--model PATH] [--tokenizer DIR] [--data DIR] [--timeout S]}.
+ * {@code up [--model PATH] [--tokenizer DIR] [--data DIR] [--timeout S] [--secure]}.
  *
  * @param model     null: the embedded default model
  * @param tokenizer null: the model's own tokenizer (or the default model's)
  * @param dataDir   null: a temporary broker data directory that {@code down} deletes
  * @param timeout   how long each service may take to report ready
+ * @param secure    TLS, SCRAM users and ACLs on the broker ({@link BrokerSecurity})
  */
-record UpOptions(Path model, Path tokenizer, Path dataDir, Duration timeout) {
+record UpOptions(Path model, Path tokenizer, Path dataDir, Duration timeout, boolean secure) {
+
+    UpOptions(Path model, Path tokenizer, Path dataDir, Duration timeout) {
+        this(model, tokenizer, dataDir, timeout, false);
+    }
 
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(180);
 
     static UpOptions parse(List<String> args) {
-        CommandLine line = CommandLine.parse(args, Set.of("--model", "--tokenizer", "--data", "--timeout"), Set.of());
+        CommandLine line =
+                CommandLine.parse(args, Set.of("--model", "--tokenizer", "--data", "--timeout"), Set.of("--secure"));
         line.noPositional("up");
         Integer timeout = line.intValue("--timeout", 1, 86_400);
         return new UpOptions(
                 path(line, "--model"),
                 path(line, "--tokenizer"),
                 path(line, "--data"),
-                timeout == null ? DEFAULT_TIMEOUT : Duration.ofSeconds(timeout));
+                timeout == null ? DEFAULT_TIMEOUT : Duration.ofSeconds(timeout),
+                line.flag("--secure"));
     }
 
     private static Path path(CommandLine line, String name) {

@@ -2,6 +2,7 @@ package io.qwenstream.ingest.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qwenstream.ingest.IngestConfig;
+import io.qwenstream.ingest.TenantLimits;
 import io.qwenstream.schemas.ControlMessage;
 import io.qwenstream.schemas.InferenceResponse;
 import io.qwenstream.schemas.Messages;
@@ -41,14 +42,17 @@ public class InFlight {
     private final int capacity;
     private final MutinyEmitter<byte[]> requests;
     private final MutinyEmitter<byte[]> control;
+    private final TenantLimits limits;
 
     InFlight(
             IngestConfig config,
+            TenantLimits limits,
             @Channel("requests-out") MutinyEmitter<byte[]> requests,
             @Channel("control-out") MutinyEmitter<byte[]> control) {
         this.capacity = config.http().maxInFlight();
         this.requests = requests;
         this.control = control;
+        this.limits = limits;
     }
 
     /** Produces the request to qwen.requests, keyed by its id, like any producer. */
@@ -87,6 +91,8 @@ public class InFlight {
 
     @Incoming("responses-in")
     void onResponse(ConsumerRecord<String, byte[]> record) {
+        // Every final response ends a generation, whoever sent its request: the tenant's place is free again.
+        if (record.key() != null) limits.finished(record.key());
         Watcher watcher = watcherOf(record);
         if (watcher == null) return;
         InferenceResponse response;

@@ -11,6 +11,8 @@ record OpenAiError(int status, String message, String type, String param, String
 
     static final String INVALID_REQUEST = "invalid_request_error";
     static final String SERVER_ERROR = "server_error";
+    /** OpenAI's type of a 429 (its own rate limits say {@code requests} or {@code tokens}). */
+    static final String RATE_LIMIT = "requests";
 
     static OpenAiError badRequest(String message, String param, String code) {
         return new OpenAiError(400, message, INVALID_REQUEST, param, code);
@@ -21,7 +23,7 @@ record OpenAiError(int status, String message, String type, String param, String
     }
 
     static OpenAiError tooManyRequests(String message) {
-        return new OpenAiError(429, message, "requests", null, "rate_limit_exceeded");
+        return new OpenAiError(429, message, RATE_LIMIT, null, "rate_limit_exceeded");
     }
 
     static OpenAiError unavailable(String message, String code) {

@@ -20,12 +20,15 @@ final class OpenAiResponses {
     static OpenAiError error(ErrorDetail error) {
         int status = switch (error.code()) {
             case RECORD_TOO_LARGE -> 413;
+            case RATE_LIMITED, TOO_MANY_CONCURRENT -> 429;
             case DEADLINE_EXCEEDED -> 504;
             case CANCELLED -> 499;
             case INTERNAL -> 500;
             default -> 400;
         };
-        String type = status == 400 || status == 413 ? OpenAiError.INVALID_REQUEST : OpenAiError.SERVER_ERROR;
+        String type = status == 429
+                ? OpenAiError.RATE_LIMIT
+                : status == 400 || status == 413 ? OpenAiError.INVALID_REQUEST : OpenAiError.SERVER_ERROR;
         return new OpenAiError(
                 status,
                 error.message(),

@@ -27,6 +27,9 @@ import java.util.UUID;
 @ApplicationScoped
 public class OpenAiRoutes {
 
+    /** The header naming the request's tenant (an InferenceRequest's {@code tenant}); the gateway trusts it. */
+    static final String TENANT_HEADER = "X-Tenant";
+
     private final InFlight inFlight;
     private final PromptService prompts;
     private final Duration timeout;
@@ -87,6 +90,9 @@ public class OpenAiRoutes {
             send(ctx, mapped.error());
             return;
         }
+        // OpenAI's body has no tenant: a gateway in front names it in a header (its limits: TenantLimits).
+        String tenant = ctx.request().getHeader(TENANT_HEADER);
+        if (tenant != null && !tenant.isBlank()) mapped.call().request().put("tenant", tenant.strip());
         CompletionCall call = new CompletionCall(
                 requestId,
                 mapped.call(),
