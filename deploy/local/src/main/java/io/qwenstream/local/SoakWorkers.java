@@ -161,7 +161,8 @@ final class SoakWorkers implements AutoCloseable {
                         state.broker(),
                         kept,
                         state.topics(),
-                        state.startedAt())
+                        state.startedAt(),
+                        state.secure())
                 .write(cluster.stateFile());
     }
 
