@@ -67,6 +67,13 @@ public final class Launcher {
                   at R per second while good requests flow; checks each lands in qwen.requests.dlq exactly once with
                   its reason and gets exactly one error response, that no service died, and reports good requests'
                   latency against a quiet run (docs/reliability.md). Exit 1 if a check fails.
+              soak [--requests N] [--rate R] [--kills K] [--broker-restarts 0|1] [--workers W] [--max-tokens M]
+                  [--timeout S] [--json]
+                  Sends N requests (default 1,000) at R per second (default 2) while it SIGKILLs the inference worker
+                  generating a request K times (default 3; each restarted) and the broker once, with W workers in the
+                  group (default 2: it starts one more, and stops it at the end); reports final responses lost,
+                  duplicated and spliced, latency, resume times and heaps (docs/reliability.md). Exit 1 if any was
+                  lost, duplicated, spliced or an error.
 
             Exit status: 0 ok, 1 error response, 2 bad arguments, 3 not up / timeout / a process failed.
             """;
@@ -125,6 +132,7 @@ public final class Launcher {
                 case "restart" -> restart(rest);
                 case "demo" -> demo(UpOptions.parse(rest));
                 case "fuzz" -> Fuzz.run(cluster, FuzzOptions.parse(rest), out, err);
+                case "soak" -> Soak.run(cluster, SoakOptions.parse(rest), out, err);
                 default -> throw new UsageException("unknown verb '" + verb + "'");
             };
         } catch (UsageException e) {
