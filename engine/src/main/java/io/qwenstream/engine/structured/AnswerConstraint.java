@@ -126,6 +126,11 @@ public final class AnswerConstraint {
         state = next;
     }
 
+    /** Takes {@code other}'s state, not its memo (for measuring a mask's first computation). */
+    void moveTo(AnswerConstraint other) {
+        this.state = other.state;
+    }
+
     /** Whether the answer may end now. */
     public boolean accepting() {
         return Matcher.accepting(state);
