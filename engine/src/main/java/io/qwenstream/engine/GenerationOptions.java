@@ -6,6 +6,7 @@ import java.util.List;
  * What one generation may do. {@code thinking}: {@code null} for raw token ids (no thinking rules),
  * true to open the reasoning with {@code <think>\n} (what Qwen3 emits in thinking mode), false when
  * the prompt already holds an empty think block. {@code thinkingBudget}: null for none.
+ * {@code answerFormat}: what the answer must be (constrained decoding after the thinking), null for free text.
  */
 public record GenerationOptions(
         int maxTokens,
@@ -13,7 +14,19 @@ public record GenerationOptions(
         boolean ignoreEos,
         List<String> stop,
         Boolean thinking,
-        Integer thinkingBudget) {
+        Integer thinkingBudget,
+        AnswerFormat answerFormat) {
+
+    /** Free text: no answer format. */
+    public GenerationOptions(
+            int maxTokens,
+            SamplingParams sampling,
+            boolean ignoreEos,
+            List<String> stop,
+            Boolean thinking,
+            Integer thinkingBudget) {
+        this(maxTokens, sampling, ignoreEos, stop, thinking, thinkingBudget, null);
+    }
 
     public GenerationOptions {
         if (maxTokens <= 0) throw new IllegalArgumentException("max tokens must be positive, got " + maxTokens);

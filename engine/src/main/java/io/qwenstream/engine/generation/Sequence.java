@@ -8,6 +8,7 @@ import io.qwenstream.engine.Qwen3;
 import io.qwenstream.engine.TokenListener;
 import io.qwenstream.engine.model.Qwen3Model;
 import io.qwenstream.engine.sampling.Sampler;
+import io.qwenstream.engine.structured.AnswerConstraint;
 import io.qwenstream.engine.tokenizer.Qwen3Tokenizer;
 import io.qwenstream.engine.tokenizer.StreamingDecoder;
 import java.util.ArrayDeque;
@@ -39,6 +40,12 @@ final class Sequence {
     private int answerTokens;
     private boolean budgetReached;
     private GenerationResult.FinishReason finish;
+    /** The answer format's state, or null for free text. */
+    private final AnswerConstraint constraint;
+    /** Tokens kept for the thinking's closing sentence and the shortest answer when a format is set. */
+    private final int answerReserve;
+    /** Whether the answer has begun: the constraint applies from here. */
+    private boolean answering;
     /** The token {@link #next()} chose, waiting for the scheduler's next batched step. */
     int pendingToken;
     /** Prompt tokens already in the KV cache (a reused prefix, then each prefilled chunk): the scheduler's prefill goes on from here. */
@@ -78,6 +85,36 @@ final class Sequence {
             forced.add(Qwen3.THINK_START);
             for (int id : tokenizer.encode("\n")) forced.add(id);
         }
+        this.answering = !Boolean.TRUE.equals(options.thinking());
+        this.constraint = options.answerFormat() == null
+                ? null
+                : new AnswerConstraint(options.answerFormat().grammar(), tokenizer);
+        this.answerReserve =
+                constraint == null ? 0 : tokenizer.encode(Qwen3.BUDGET_CLOSING).length + constraint.completionCost();
+    }
+
+    /** Tokens this sequence may still choose, the next one included. */
+    private int room() {
+        return Math.min(options.maxTokens() - count, state.capacity() - position);
+    }
+
+    /**
+     * With an answer format: forces the answer's shortest completion when only it still fits, and
+     * closes a thinking that would leave no room for the answer, as the budget does.
+     */
+    private void keepRoomForTheAnswer() {
+        if (answering) {
+            if (constraint.completionCost() >= room()) for (int id : constraint.completionTokens()) forced.add(id);
+        } else if (phase == Phase.THINKING && !budgetReached && room() <= answerReserve) {
+            budgetReached = true;
+            for (int id : tokenizer.encode(Qwen3.BUDGET_CLOSING)) forced.add(id);
+        }
+    }
+
+    private int sample() {
+        float[] logits = state.logits();
+        if (constraint != null && answering) constraint.mask(logits, room() - 1);
+        return sampler.sample(logits);
     }
 
     /**
@@ -87,14 +124,19 @@ final class Sequence {
     int next() {
         GenerationResult.FinishReason stopped = interrupt.get();
         if (stopped != null) return end(stopped);
-        int token = forced.isEmpty() ? sampler.sample(state.logits()) : forced.poll();
+        if (constraint != null && forced.isEmpty()) keepRoomForTheAnswer();
+        int token = forced.isEmpty() ? sample() : forced.poll();
         ids[count++] = token;
         sampler.accept(token);
+        if (constraint != null && answering) constraint.accept(token);
         if (token == Qwen3.THINK_START) phase = Phase.THINKING;
         Phase tokenPhase = phase;
         if (tokenPhase == Phase.THINKING) thinkingTokens++;
         else answerTokens++;
-        if (token == Qwen3.THINK_END) phase = Phase.ANSWER;
+        if (token == Qwen3.THINK_END) {
+            phase = Phase.ANSWER;
+            answering = true;
+        }
         if (!options.ignoreEos() && (token == Qwen3.IM_END || token == Qwen3.END_OF_TEXT))
             return end(GenerationResult.FinishReason.STOP);
 

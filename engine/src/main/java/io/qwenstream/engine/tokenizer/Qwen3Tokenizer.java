@@ -287,7 +287,7 @@ public final class Qwen3Tokenizer {
      * tokens such as {@code <|im_end|>} are plain ASCII and map to themselves either way). Ids with
      * no token, and GGUF's unused padding entries, which HF does not know, stand for nothing.
      */
-    byte[] tokenBytes(int id) {
+    public byte[] tokenBytes(int id) {
         if (id < 0 || id >= tokens.length || types[id] == ABSENT || types[id] == UNUSED) {
             return new byte[0];
         }
@@ -304,6 +304,11 @@ public final class Qwen3Tokenizer {
     }
 
     // ---------------------------------------------------------------- accessors
+
+    /** The id of the token that stands for the single byte {@code b} (0..255). */
+    public int byteTokenId(int b) {
+        return idOfByte[b];
+    }
 
     /** Number of token ids (highest id + 1): 151,669 for Qwen3's tokenizer.json, 151,936 in its GGUF files. */
     public int vocabSize() {
