@@ -11,15 +11,16 @@ import java.util.Set;
 
 /**
  * {@code --name value} options and {@code --flag} switches of one verb. Every option a verb reads
- * must be declared, so a typo is an error naming the option instead of being ignored.
+ * must be declared, so a typo is an error naming the option instead of being ignored. Public for the
+ * benchmark verbs of benchmarks/engine, which parse their options the same way.
  */
-final class Args {
+public final class Args {
 
     private final Map<String, String> values = new HashMap<>();
     private final Set<String> flags = new HashSet<>();
     private final List<String> positional = new ArrayList<>();
 
-    Args(String[] argv, int from, Set<String> valueOptions, Set<String> flagOptions) {
+    public Args(String[] argv, int from, Set<String> valueOptions, Set<String> flagOptions) {
         for (int i = from; i < argv.length; i++) {
             String a = argv[i];
             if (a.startsWith("--")) {
@@ -47,41 +48,41 @@ final class Args {
         }
     }
 
-    boolean flag(String name) {
+    public boolean flag(String name) {
         return flags.contains(name);
     }
 
-    boolean has(String name) {
+    public boolean has(String name) {
         return values.containsKey(name);
     }
 
-    String string(String name) {
+    public String string(String name) {
         String v = values.get(name);
         if (v == null) throw new UsageException("missing required option --" + name);
         return v;
     }
 
-    String string(String name, String fallback) {
+    public String string(String name, String fallback) {
         return values.getOrDefault(name, fallback);
     }
 
-    Path path(String name) {
+    public Path path(String name) {
         return Path.of(string(name));
     }
 
-    Path optionalPath(String name) {
+    public Path optionalPath(String name) {
         return has(name) ? Path.of(values.get(name)) : null;
     }
 
-    int integer(String name, int fallback) {
+    public int integer(String name, int fallback) {
         return has(name) ? parseInt(name, values.get(name)) : fallback;
     }
 
-    Integer optionalInt(String name) {
+    public Integer optionalInt(String name) {
         return has(name) ? parseInt(name, values.get(name)) : null;
     }
 
-    long longValue(String name, long fallback) {
+    public long longValue(String name, long fallback) {
         if (!has(name)) return fallback;
         try {
             return Long.parseLong(values.get(name).trim());
@@ -90,7 +91,7 @@ final class Args {
         }
     }
 
-    Float optionalFloat(String name) {
+    public Float optionalFloat(String name) {
         if (!has(name)) return null;
         try {
             return Float.parseFloat(values.get(name).trim());
@@ -100,7 +101,7 @@ final class Args {
     }
 
     /** {@code --kv-cache f16|f32}: how the KV cache stores keys and values; {@code fallback} when absent. */
-    KvPrecision kvCache(KvPrecision fallback) {
+    public KvPrecision kvCache(KvPrecision fallback) {
         if (!has("kv-cache")) return fallback;
         String v = values.get("kv-cache").trim();
         for (KvPrecision p : KvPrecision.values()) if (p.wireName().equalsIgnoreCase(v)) return p;
@@ -108,7 +109,7 @@ final class Args {
     }
 
     /** A comma-separated list of token ids, e.g. {@code 1,2,3}. */
-    int[] ids(String name) {
+    public int[] ids(String name) {
         String raw = string(name).trim();
         if (raw.isEmpty()) throw new UsageException("--" + name + " holds no token ids");
         String[] parts = raw.split(",");
@@ -117,7 +118,7 @@ final class Args {
         return ids;
     }
 
-    List<String> positional() {
+    public List<String> positional() {
         return positional;
     }
 

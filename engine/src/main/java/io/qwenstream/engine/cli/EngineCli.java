@@ -4,17 +4,47 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.ModelFormatException;
 import io.qwenstream.engine.template.TemplateException;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * {@code qwenstream engine <verb>}: JSON on stdout, errors on stderr as one line; exit 2 on bad
  * input (options, files, models), 1 on an internal failure. Set QWENSTREAM_DEBUG=1 for stack traces.
+ *
+ * <p>The benchmark verbs ({@link #BENCHMARK_VERBS}) are not in this jar: they live in benchmarks/engine, whose
+ * {@code main} hands them to {@link #run(String[], PrintStream, PrintStream, Map)} so that they keep this CLI's
+ * usage, errors and exit statuses; {@code ./qwenstream engine bench|bandwidth} runs that jar.
  */
 public final class EngineCli {
 
+    /** One verb: reads its options from {@code args}, one JSON document to {@code out}, progress to {@code err}. */
+    @FunctionalInterface
+    public interface Verb {
+        void run(String[] args, PrintStream out, PrintStream err) throws IOException;
+    }
+
+    /** The verbs that benchmarks/engine brings; the usage lists them, as {@code ./qwenstream engine} runs them. */
+    public static final List<String> BENCHMARK_VERBS = List.of("bench", "bandwidth");
+
+    private static final Map<String, Verb> VERBS = new LinkedHashMap<>();
+
+    static {
+        VERBS.put("tokenize", (args, out, err) -> TokenizeCommand.run(args, out));
+        VERBS.put("template", (args, out, err) -> TemplateCommand.run(args, out));
+        VERBS.put("logits", (args, out, err) -> LogitsCommand.run(args, out));
+        VERBS.put("generate", (args, out, err) -> GenerateCommand.run(args, out));
+        VERBS.put("convert", ConvertCommand::run);
+        VERBS.put("forge", ForgeCommand::run);
+    }
+
+    // The usage of ./qwenstream engine as a whole, benchmark verbs included: the same text whichever jar prints it.
     static final String USAGE = """
             usage: qwenstream engine <verb> [options]   (JSON on stdout, errors on stderr, exit 2 on bad input)
 
@@ -57,6 +87,14 @@ public final class EngineCli {
     }
 
     static int run(String[] argv, PrintStream out, PrintStream err) {
+        return run(argv, out, err, Map.of());
+    }
+
+    /**
+     * Runs one verb, the engine's own or one of {@code benchmarks} (keyed by their names in {@link
+     * #BENCHMARK_VERBS}), and returns the exit status: 0, 2 on bad input, 1 on an internal failure.
+     */
+    public static int run(String[] argv, PrintStream out, PrintStream err, Map<String, Verb> benchmarks) {
         if (argv.length == 0 || argv[0].equals("--help") || argv[0].equals("-h") || argv[0].equals("help")) {
             (argv.length == 0 ? err : out).print(USAGE);
             return argv.length == 0 ? 2 : 0;
@@ -73,20 +111,7 @@ public final class EngineCli {
             return 0;
         }
         try {
-            switch (verb) {
-                case "tokenize" -> TokenizeCommand.run(rest, out);
-                case "template" -> TemplateCommand.run(rest, out);
-                case "logits" -> LogitsCommand.run(rest, out);
-                case "generate" -> GenerateCommand.run(rest, out);
-                case "convert" -> ConvertCommand.run(rest, out, err);
-                case "forge" -> ForgeCommand.run(rest, out, err);
-                case "bench" -> BenchCommand.run(rest, out, err);
-                case "bandwidth" -> BandwidthCommand.run(rest, out, err);
-                default ->
-                    throw new UsageException(
-                            "unknown verb '" + verb
-                                    + "' (tokenize, template, logits, generate, convert, forge, bench, bandwidth; --help lists them)");
-            }
+            verb(verb, benchmarks).run(rest, out, err);
             out.flush();
             return 0;
         } catch (UsageException | IllegalArgumentException | ModelFormatException | TemplateException e) {
@@ -95,7 +120,7 @@ public final class EngineCli {
             return fail(err, e, ioMessage(e.getCause()));
         } catch (JsonProcessingException e) {
             return fail(err, e, "bad JSON: " + e.getOriginalMessage());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return fail(err, e, ioMessage(e));
         } catch (RuntimeException | OutOfMemoryError e) {
             debug(err, e);
@@ -104,7 +129,19 @@ public final class EngineCli {
         }
     }
 
-    private static String ioMessage(java.io.IOException e) {
+    private static Verb verb(String name, Map<String, Verb> benchmarks) {
+        Verb verb = VERBS.containsKey(name) ? VERBS.get(name) : benchmarks.get(name);
+        if (verb != null) return verb;
+        if (BENCHMARK_VERBS.contains(name)) {
+            throw new UsageException(
+                    "'" + name + "' is a benchmark (benchmarks/engine): run it as ./qwenstream engine " + name);
+        }
+        List<String> all =
+                Stream.concat(VERBS.keySet().stream(), BENCHMARK_VERBS.stream()).toList();
+        throw new UsageException("unknown verb '" + name + "' (" + String.join(", ", all) + "; --help lists them)");
+    }
+
+    private static String ioMessage(IOException e) {
         if (e instanceof NoSuchFileException n) return n.getFile() + ": no such file";
         return e.getMessage();
     }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qwenstream.engine.Fixtures;
-import io.qwenstream.engine.kernels.Parallel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -102,7 +101,7 @@ class EngineCliContractTest {
     }
 
     @Test
-    void kvCacheOptionSelectsThePrecisionOfLogitsGenerateAndBench() throws Exception {
+    void kvCacheOptionSelectsThePrecisionOfLogitsAndGenerate() throws Exception {
         JsonNode seq = Fixtures.reference()
                 .path("models")
                 .path("tiny-qwen3")
@@ -142,37 +141,6 @@ class EngineCliContractTest {
                 "f16");
         assertArrayEquals(
                 greedy, Fixtures.ints(generated.get("ids")), "the reference's greedy tokens with an F16 KV cache too");
-
-        JsonNode config = Fixtures.JSON.readTree(
-                Fixtures.model("tiny-qwen3").resolve("config.json").toFile());
-        long bytesPerToken = 2L
-                * config.get("num_hidden_layers").asInt()
-                * config.get("num_key_value_heads").asInt()
-                * config.get("head_dim").asInt()
-                * 2;
-        JsonNode bench = ok(
-                "bench",
-                "--model",
-                model,
-                "--tokenizer",
-                Fixtures.tokenizerDir().toString(),
-                "--prompt-tokens",
-                "4",
-                "--gen-tokens",
-                "2",
-                "--threads",
-                String.valueOf(Parallel.threads()),
-                "--kv-cache",
-                "f16"); // the pool of this JVM
-        assertEquals("f16", bench.get("kv_cache").asText());
-        assertEquals(
-                bytesPerToken,
-                bench.get("kv_bytes_per_token").asLong(),
-                "keys and values of every layer, 2 bytes each");
-        for (String field :
-                List.of("prefill_tok_s", "decode_tok_s", "batch", "aggregate_tok_s", "threads", "peak_rss_mb")) {
-            assertTrue(bench.has(field), "bench keeps its contracted field " + field);
-        }
     }
 
     @Test

@@ -27,7 +27,10 @@ class EngineCliErrorsTest {
 
     @Test
     void usageErrors() {
-        refused("unknown verb", "frobnicate");
+        refused(
+                "unknown verb 'frobnicate' (tokenize, template, logits, generate, convert, forge, bench, bandwidth;"
+                        + " --help lists them)",
+                "frobnicate");
         refused("missing required option --model", "tokenize", "--text", "hi");
         refused("unknown option --txt", "tokenize", "--model", "x", "--txt", "hi");
         refused(
@@ -90,7 +93,22 @@ class EngineCliErrorsTest {
                 "1",
                 "--kv-cache",
                 "bf16");
-        refused("--kv-cache must be f16 or f32, got ''", "bench", "--model", model, "--kv-cache", "");
+    }
+
+    @Test
+    void benchmarkVerbsAreNotInTheEngineJarAndSayWhereTheyRun() {
+        refused(
+                "'bench' is a benchmark (benchmarks/engine): run it as ./qwenstream engine bench",
+                "bench",
+                "--model",
+                Fixtures.model("tiny-qwen3").toString());
+        refused("'bandwidth' is a benchmark (benchmarks/engine): run it as ./qwenstream engine bandwidth", "bandwidth");
+        EngineCliRunner.Result help = EngineCliRunner.run("--help");
+        assertEquals(0, help.status());
+        assertTrue(
+                help.stdout().contains("bench --model PATH --prompt-tokens P --gen-tokens G")
+                        && help.stdout().contains("bandwidth [--mb 1024]"),
+                "the usage of ./qwenstream engine lists its benchmark verbs: " + help.stdout());
     }
 
     @Test

@@ -1,6 +1,9 @@
-package io.qwenstream.engine.cli;
+package io.qwenstream.benchmarks.engine;
 
 import io.qwenstream.engine.KvPrecision;
+import io.qwenstream.engine.cli.Args;
+import io.qwenstream.engine.cli.Json;
+import io.qwenstream.engine.cli.UsageException;
 import io.qwenstream.engine.kernels.Parallel;
 import io.qwenstream.engine.kernels.VectorInfo;
 import io.qwenstream.engine.load.LoadedModel;
@@ -17,7 +20,8 @@ import java.util.TreeSet;
 /**
  * {@code bench --model PATH --prompt-tokens P --gen-tokens G [--batch B] [--threads T] [--kv-cache
  * f16|f32]}: prefill and decode speed of the engine on a model file, after a warm-up, with progress on
- * stderr. The KV cache is F16 unless asked, as the serving path runs it.
+ * stderr. The KV cache is F16 unless asked, as the serving path runs it. Its options, JSON fields and exit
+ * statuses are a contract (docs/design.md).
  */
 final class BenchCommand {
 

@@ -1,5 +1,8 @@
-package io.qwenstream.engine.cli;
+package io.qwenstream.benchmarks.engine;
 
+import io.qwenstream.engine.cli.Args;
+import io.qwenstream.engine.cli.Json;
+import io.qwenstream.engine.cli.UsageException;
 import io.qwenstream.engine.kernels.Parallel;
 import io.qwenstream.engine.kernels.VectorInfo;
 import java.io.PrintStream;
