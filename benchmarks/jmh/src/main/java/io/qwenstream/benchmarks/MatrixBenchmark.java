@@ -27,7 +27,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * One weight matrix of each type times one vector (matvec) and times a batch (matmul). Every
  * parameter combination runs in its own JVM, so {@code threads} sizes a fresh worker pool.
  * Weights per second = rows * cols * batch / (time per operation). Example, Q4_K only, one thread:
- * {@code java -jar benchmarks/target/benchmarks.jar MatrixBenchmark -p type=Q4_K -p threads=1}
+ * {@code java -jar benchmarks/jmh/target/benchmarks.jar MatrixBenchmark -p type=Q4_K -p threads=1}
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

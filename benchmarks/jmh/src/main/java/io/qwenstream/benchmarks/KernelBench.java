@@ -1,14 +1,20 @@
-package io.qwenstream.engine.kernels;
+package io.qwenstream.benchmarks;
 
+import io.qwenstream.engine.kernels.GGMLType;
+import io.qwenstream.engine.kernels.Matrix;
+import io.qwenstream.engine.kernels.Parallel;
+import io.qwenstream.engine.kernels.Quants;
+import io.qwenstream.engine.kernels.VectorInfo;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.util.Random;
 
 /**
- * Rough matvec / matmul throughput per weight type (not a unit test; numbers for the report).
- * Run: java --add-modules jdk.incubator.vector -cp target/classes:target/test-classes
- * io.qwenstream.engine.kernels.KernelBench [rows] [cols] [threads] [batch] [type]
+ * Rough matvec / matmul throughput per weight type in seconds, where {@link MatrixBenchmark} takes minutes under
+ * JMH: GB/s and weights/s of every type in one table. Run, after {@code ./mvnw -pl benchmarks/jmh -am package
+ * -DskipTests}: {@code java --add-modules jdk.incubator.vector -cp benchmarks/jmh/target/benchmarks.jar
+ * io.qwenstream.benchmarks.KernelBench [rows] [cols] [threads] [batch] [type]}
  */
 public final class KernelBench {
 
@@ -22,11 +28,11 @@ public final class KernelBench {
         Random random = new Random(1);
         float[][] xs = new float[batch][];
         float[][] outs = new float[batch][rows];
-        for (int b = 0; b < batch; b++) xs[b] = VectorKernelsTest.randomVector(cols, random);
+        for (int b = 0; b < batch; b++) xs[b] = randomVector(cols, random);
         for (GGMLType type : GGMLType.values()) {
             if (args.length > 4 && !type.name().equals(args[4])) continue;
             MemorySegment w = Arena.ofAuto().allocate(type.bytesFor((long) rows * cols), 64);
-            float[] row = VectorKernelsTest.randomVector(cols, random);
+            float[] row = randomVector(cols, random);
             for (int r = 0; r < rows; r++) Quants.quantize(type, row, 0, cols, w, r * type.bytesFor(cols));
             Matrix m = new Matrix("bench", type, rows, cols, w);
             double matvec = seconds(() -> m.matvec(xs[0], outs[0]), 0.5);
@@ -41,6 +47,12 @@ public final class KernelBench {
                     matmul * 1e3,
                     (double) rows * cols * batch / matmul / 1e9);
         }
+    }
+
+    private static float[] randomVector(int n, Random random) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) random.nextGaussian();
+        return x;
     }
 
     /**
