@@ -69,6 +69,7 @@ final class RequestRun {
         this.chunker = new TokenChunker<>(
                 chunk.maxTokens(),
                 chunk.maxDelay().toMillis(),
+                chunk.firstAtOnce(),
                 System::currentTimeMillis,
                 request.sampling().stop(),
                 stream::send);

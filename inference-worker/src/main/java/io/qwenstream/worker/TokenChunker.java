@@ -5,12 +5,15 @@ import io.qwenstream.engine.Phase;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
 
 /**
  * Groups one request's generated tokens into the chunks sent to qwen.tokens. A chunk is flushed when it
  * holds {@code maxTokens} tokens, when its oldest token has waited {@code maxDelayMs} (checked on each
  * token and by {@link #flushIfDue()}, which a timer calls), or when the phase changes: a chunk never
- * mixes thinking and answer. Sequence numbers run 0, 1, 2… without gaps; the last chunk carries the
+ * mixes thinking and answer. With {@code firstAtOnce}, every token is flushed at once until a chunk with
+ * text a reader shows has gone out (more than whitespace and the think tags): the first token then waits
+ * for no batch, and the stream batches from there on. Sequence numbers run 0, 1, 2… without gaps; the last chunk carries the
  * request's ending.
  *
  * <p>Text that could be the start of a stop string is held back until the next token shows it is not:
@@ -30,8 +33,11 @@ final class TokenChunker<E> {
         }
     }
 
+    private static final Pattern INVISIBLE = Pattern.compile("(\\s|<think>|</think>)*");
+
     private final int maxTokens;
     private final long maxDelayMs;
+    private final boolean firstAtOnce;
     private final LongSupplier clockMs;
     private final List<String> stops;
     private final Consumer<Chunk<E>> sink;
@@ -53,12 +59,21 @@ final class TokenChunker<E> {
     private int thinkingTokens;
     private int answerTokens;
     private boolean finished;
+    /** Whether a chunk with text a reader shows has been sent. */
+    private boolean visibleSent;
 
-    TokenChunker(int maxTokens, long maxDelayMs, LongSupplier clockMs, List<String> stops, Consumer<Chunk<E>> sink) {
+    TokenChunker(
+            int maxTokens,
+            long maxDelayMs,
+            boolean firstAtOnce,
+            LongSupplier clockMs,
+            List<String> stops,
+            Consumer<Chunk<E>> sink) {
         if (maxTokens < 1) throw new IllegalArgumentException("chunks hold at least one token, got " + maxTokens);
         if (maxDelayMs < 0) throw new IllegalArgumentException("the flush delay must be >= 0 ms, got " + maxDelayMs);
         this.maxTokens = maxTokens;
         this.maxDelayMs = maxDelayMs;
+        this.firstAtOnce = firstAtOnce;
         this.clockMs = clockMs;
         this.stops = stops.stream().filter(s -> !s.isEmpty()).toList();
         this.sink = sink;
@@ -80,7 +95,9 @@ final class TokenChunker<E> {
         int hold = longestStopPrefixAtEnd(candidate);
         release(candidate.substring(0, candidate.length() - hold));
         heldBack = candidate.substring(candidate.length() - hold);
-        if (pendingTokens >= maxTokens || clockMs.getAsLong() - pendingSinceMs >= maxDelayMs) flush(null);
+        if (pendingTokens >= maxTokens
+                || clockMs.getAsLong() - pendingSinceMs >= maxDelayMs
+                || (firstAtOnce && !visibleSent)) flush(null);
     }
 
     /** Flushes the pending chunk if its oldest token has waited the maximum delay. */
@@ -156,6 +173,7 @@ final class TokenChunker<E> {
 
     private void flush(E ending) {
         if (pendingPhase == null) return;
+        if (!visibleSent && !INVISIBLE.matcher(pendingText).matches()) visibleSent = true;
         sink.accept(new Chunk<>(nextSeq++, pendingPhase, pendingText.toString(), pendingTokens, ending));
         pendingPhase = null;
         pendingText.setLength(0);

@@ -68,5 +68,12 @@ public interface WorkerConfig {
         /** …or once its oldest token has waited this long, whichever comes first. */
         @WithDefault("50ms")
         Duration maxDelay();
+
+        /**
+         * Sends each token at once until a chunk with visible text (more than whitespace and think tags) is
+         * out, so the first token waits for no batch; the two limits above apply from then on.
+         */
+        @WithDefault("true")
+        boolean firstAtOnce();
     }
 }

@@ -19,7 +19,7 @@ class TokenChunkerTest {
     private final List<Chunk<String>> sent = new ArrayList<>();
 
     private TokenChunker<String> chunker(int maxTokens, long maxDelayMs, String... stops) {
-        return new TokenChunker<>(maxTokens, maxDelayMs, now::get, List.of(stops), sent::add);
+        return new TokenChunker<>(maxTokens, maxDelayMs, false, now::get, List.of(stops), sent::add);
     }
 
     @Test
@@ -50,6 +50,29 @@ class TokenChunkerTest {
         now.addAndGet(60);
         c.onToken("d", ANSWER);
         assertEquals(new Chunk<String>(1, ANSWER, "cd", 2, null), sent.get(1), "a token arriving late flushes at once");
+    }
+
+    @Test
+    void firstAtOnceSendsTokensAloneUntilVisibleTextIsOutThenBatches() {
+        TokenChunker<String> c = new TokenChunker<>(3, 10_000, true, now::get, List.of(), sent::add);
+        c.onToken("<think>", THINKING);
+        c.onToken("\n", THINKING);
+        c.onToken("</think>", THINKING);
+        c.onToken("\n\n", ANSWER);
+        c.onToken("Hi", ANSWER);
+        for (String t : List.of(" a", " b", " c", " d")) c.onToken(t, ANSWER);
+        c.finish(new Usage(4, 3, 6, false), "<think>\n</think>\n\nHi a b c d", "stop");
+        assertEquals(
+                List.of(
+                        new Chunk<String>(0, THINKING, "<think>", 1, null),
+                        new Chunk<String>(1, THINKING, "\n", 1, null),
+                        new Chunk<String>(2, THINKING, "</think>", 1, null),
+                        new Chunk<String>(3, ANSWER, "\n\n", 1, null),
+                        new Chunk<String>(4, ANSWER, "Hi", 1, null),
+                        new Chunk<String>(5, ANSWER, " a b c", 3, null),
+                        new Chunk<>(6, ANSWER, " d", 1, "stop")),
+                sent,
+                "one token a chunk up to the first visible text, then 3 a chunk");
     }
 
     @Test

@@ -39,8 +39,9 @@ import org.jboss.logging.Logger;
  * qwen.inference (key conversation_id | request_id) ─ validate, re-key by request_id ─► prepared-by-request ─┐
  * qwen.tokens (key request_id) ─────────────────────────────────────────────────────────────────────────────┤
  *                                 ResponseProcessor (stores: prepared-requests, request-progress, response-deltas)
- *     ├─► qwen.responses.stream  ResponseDelta, live, seq gap-free per request
- *     ├─► qwen.responses         InferenceResponse, once every chunk through the last is in
+ *     ├─► qwen.responses.stream  ResponseDelta, live, seq gap-free per request: at once, through
+ *     │                          DeltaPublisher, outside the transaction (at least once)
+ *     ├─► qwen.responses         InferenceResponse, once every chunk through the last is in (exactly once)
  *     └─► qwen.conversations     history (answers only), key conversation_id, for chat with a conversation_id
  * </pre>
  * The repartition topic gets as many partitions as qwen.tokens, so a request's chunks and its
@@ -70,7 +71,7 @@ public class PostprocessTopology {
     String bootstrapServers;
 
     @Produces
-    Topology topology(PostprocessConfig config, PostprocessMetrics metrics) {
+    Topology topology(PostprocessConfig config, PostprocessMetrics metrics, DeltaPublisher deltaPublisher) {
         MessageValidator validator = new MessageValidator(config.maxRecordBytes());
         LanguageDetection languages = new LanguageDetection(
                 config.languageDetection().languages(),
@@ -116,18 +117,12 @@ public class PostprocessTopology {
         Produced<String, byte[]> json = Produced.with(Serdes.String(), Serdes.ByteArray());
         chunks.merge(prepared, Named.as("chunks-and-requests"))
                 .process(
-                        () -> new ResponseProcessor(config, validator, assembly, metrics, tokensTopic),
+                        () -> new ResponseProcessor(config, validator, assembly, metrics, deltaPublisher, tokensTopic),
                         Named.as("responses"),
                         ResponseProcessor.REQUESTS,
                         ResponseProcessor.PROGRESS,
                         ResponseProcessor.DELTAS)
                 .split(Named.as("out-"))
-                .branch(
-                        (key, out) -> out instanceof Outbound.Delta,
-                        Branched.withConsumer(
-                                deltas -> deltas.mapValues(out -> Messages.toJson(out.message()))
-                                        .to(responsesStreamTopic, json),
-                                "deltas"))
                 .branch(
                         (key, out) -> out instanceof Outbound.Response,
                         Branched.withConsumer(
@@ -146,7 +141,7 @@ public class PostprocessTopology {
     }
 
     /** Kafka Streams' client security settings ({@code kafka-streams.security.protocol}, {@code .sasl.*}, {@code .ssl.*}). */
-    private static Map<String, Object> securitySettings() {
+    static Map<String, Object> securitySettings() {
         Config config = ConfigProvider.getConfig();
         Map<String, Object> settings = new HashMap<>();
         String prefix = "kafka-streams.";

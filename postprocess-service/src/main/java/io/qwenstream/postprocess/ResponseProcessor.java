@@ -52,6 +52,7 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
     private final MessageValidator validator;
     private final ResponseAssembly assembly;
     private final PostprocessMetrics metrics;
+    private final DeltaPublisher deltaPublisher;
     private final String tokensTopic;
     private ProcessorContext<String, Outbound> context;
     private KeyValueStore<String, byte[]> requests;
@@ -63,11 +64,13 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
             MessageValidator validator,
             ResponseAssembly assembly,
             PostprocessMetrics metrics,
+            DeltaPublisher deltaPublisher,
             String tokensTopic) {
         this.config = config;
         this.validator = validator;
         this.assembly = assembly;
         this.metrics = metrics;
+        this.deltaPublisher = deltaPublisher;
         this.tokensTopic = tokensTopic;
     }
 
@@ -193,7 +196,10 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
         if (current != null && current.complete()) finish(requestId, current, false, record.timestamp());
     }
 
-    /** Stores and forwards the step's deltas; a reset first forgets the stored deltas of the generation it drops. */
+    /**
+     * Stores the step's deltas (in the transaction) and sends them at once (outside it: a replay after a
+     * crash sends the same seqs again); a reset first forgets the stored deltas of the generation it drops.
+     */
     private void publish(String requestId, Step step, long timestamp) {
         Headers headers = headersFor(step.progress().traceparent());
         for (ResponseDelta delta : step.deltas()) {
@@ -207,7 +213,7 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
                 deleteDeltas(requestId);
             }
             deltas.put(deltaKey(requestId, delta.seq()), Messages.toJson(delta));
-            context.forward(new Record<>(requestId, new Outbound.Delta(delta), timestamp, copy(headers)));
+            deltaPublisher.send(requestId, delta, timestamp, copy(headers));
         }
     }
 
@@ -231,6 +237,8 @@ final class ResponseProcessor implements Processor<String, Inbound, String, Outb
         String traceparent =
                 complete.traceparent() != null ? complete.traceparent() : known == null ? null : known.traceparent();
         Headers headers = headersFor(traceparent);
+        // The deltas leave outside the transaction: written before the final response, as they were in it.
+        deltaPublisher.flush();
         context.forward(new Record<>(requestId, new Outbound.Response(built.response()), timestamp, copy(headers)));
         if (built.conversation() != null) {
             context.forward(new Record<>(

@@ -40,6 +40,9 @@ final class SoakObserver implements AutoCloseable {
         final Map<String, long[]> workerTimes = new HashMap<>();
 
         int resets;
+        /** Seq of the last delta taken: deltas are written at least once, and a repeat is dropped. */
+        long lastDeltaSeq = -1;
+
         final StringBuilder streamThinking = new StringBuilder();
         final StringBuilder streamContent = new StringBuilder();
         final List<JsonNode> finals = new ArrayList<>();
@@ -159,6 +162,9 @@ final class SoakObserver implements AutoCloseable {
                 });
             }
         } else if (topic.equals(topics.responsesStream())) {
+            long seq = message.path("seq").asLong(-1);
+            if (seq <= track.lastDeltaSeq) return;
+            track.lastDeltaSeq = seq;
             String text = message.path("text").asText("");
             switch (message.path("kind").asText("")) {
                 case "thinking" -> track.streamThinking.append(text);

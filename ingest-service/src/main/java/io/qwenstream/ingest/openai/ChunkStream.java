@@ -25,6 +25,9 @@ import java.util.List;
  * ends with an error event ({@code generation_restarted}) and the caller cancels the request. Before
  * any text was shown a reset changes nothing the client saw, and the stream goes on with the new
  * generation. A kind this version does not know is skipped.
+ *
+ * <p>Deltas are written at least once (docs/reliability.md): a delta whose seq is not above the last
+ * one taken is a repeat, and is dropped.
  */
 final class ChunkStream {
 
@@ -46,6 +49,7 @@ final class ChunkStream {
     private final List<ToolCall> toolCalls = new ArrayList<>();
     private boolean started;
     private boolean ended;
+    private long lastSeq = -1;
 
     ChunkStream(String id, String model, long created, boolean includeUsage) {
         this.id = id;
@@ -62,6 +66,9 @@ final class ChunkStream {
     /** A ResponseDelta, read as JSON so that a kind newer than this reader is no error. */
     Events delta(JsonNode delta) {
         if (ended) return Events.none();
+        long seq = delta.path("seq").asLong(-1);
+        if (seq >= 0 && seq <= lastSeq) return Events.none();
+        lastSeq = Math.max(lastSeq, seq);
         String text = delta.path("text").asText("");
         List<JsonNode> out = new ArrayList<>();
         switch (delta.path("kind").asText()) {

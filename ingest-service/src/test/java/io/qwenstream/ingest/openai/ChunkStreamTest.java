@@ -18,12 +18,19 @@ import org.junit.jupiter.api.Test;
 
 class ChunkStreamTest {
 
-    private static JsonNode delta(String kind, String text) {
+    /** Seq of the next delta: increasing, as the postprocessor writes them. */
+    private int nextSeq;
+
+    private JsonNode delta(String kind, String text) {
+        return delta(nextSeq++, kind, text);
+    }
+
+    private static JsonNode delta(int seq, String kind, String text) {
         return Messages.mapper()
                 .createObjectNode()
                 .put("schema_version", 1)
                 .put("request_id", "r")
-                .put("seq", 0)
+                .put("seq", seq)
                 .put("kind", kind)
                 .put("text", text);
     }
@@ -134,6 +141,20 @@ class ChunkStreamTest {
                 "generation_restarted",
                 failed.data().getFirst().at("/error/code").asText());
         assertTrue(shown.finish(ok("", "Another answer.", null)).data().isEmpty());
+    }
+
+    @Test
+    void aRepeatedDeltaIsShownOnce() {
+        ChunkStream stream = new ChunkStream("chatcmpl-6", "qwen3", 99, false);
+        List<JsonNode> chunks = new ArrayList<>();
+        chunks.addAll(stream.delta(delta(0, "content", "Hel")).data());
+        chunks.addAll(stream.delta(delta(1, "content", "lo")).data());
+        // the postprocessor replayed its input after a crash and wrote seqs 0 and 1 again
+        assertTrue(stream.delta(delta(0, "content", "Hel")).data().isEmpty());
+        assertTrue(stream.delta(delta(1, "content", "lo")).data().isEmpty());
+        chunks.addAll(stream.delta(delta(2, "content", "!")).data());
+        chunks.addAll(stream.finish(ok(null, "Hello!", null)).data());
+        assertEquals("Hello!", read(chunks, "content"));
     }
 
     @Test

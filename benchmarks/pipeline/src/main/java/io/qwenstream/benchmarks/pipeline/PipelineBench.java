@@ -257,13 +257,19 @@ public final class PipelineBench {
      * The pipeline's time to first token in three legs, by when this client sees each record:
      * produce → the PreparedRequest on qwen.inference (ingest), → the first TokenChunk on qwen.tokens
      * (worker: its queue, prefill, first tokens, chunking), → the first ResponseDelta (postprocess).
-     * Also the worker's own first token and time per token, from the responses' timings.
+     * Also the worker's own first token, time per token and queue, from the responses' timings.
      */
     record TtftStages(
-            Summary ingest, Summary worker, Summary postprocess, Summary workerFirstToken, Summary workerPerToken) {
+            Summary ingest,
+            Summary worker,
+            Summary postprocess,
+            Summary workerFirstToken,
+            Summary workerPerToken,
+            Summary workerQueue) {
 
         static TtftStages of(List<double[]> legs, List<double[]> workerOwn) {
-            return new TtftStages(leg(legs, 0), leg(legs, 1), leg(legs, 2), leg(workerOwn, 0), leg(workerOwn, 1));
+            return new TtftStages(
+                    leg(legs, 0), leg(legs, 1), leg(legs, 2), leg(workerOwn, 0), leg(workerOwn, 1), leg(workerOwn, 2));
         }
 
         private static Summary leg(List<double[]> legs, int index) {
@@ -391,16 +397,18 @@ public final class PipelineBench {
 
         /**
          * The worker's own clock, from the response's timings (ms since ingest received the request):
-         * started → first token (ttft − queue), and (last chunk − first token) / (tokens − 1). Whole
-         * milliseconds; they tell a slower engine (sharing the CPU with the rest) from slower delivery.
+         * started → first token (ttft − queue), (last chunk − first token) / (tokens − 1), and the queue
+         * (ingest received → the worker started it: ingest, the worker's poll, its admission and a free
+         * sequence slot). Whole milliseconds; they tell a slower engine (sharing the CPU with the rest)
+         * from slower delivery, and waiting from working.
          */
         private static double[] workerOwnTimes(JsonNode timings, int tokens) {
-            if (!timings.hasNonNull("ttft_ms")) return new double[] {Double.NaN, Double.NaN};
+            if (!timings.hasNonNull("ttft_ms")) return new double[] {Double.NaN, Double.NaN, Double.NaN};
             double ttft = timings.path("ttft_ms").asDouble();
             double firstToken = ttft - timings.path("queue_ms").asDouble();
             double perToken =
                     tokens < 2 ? Double.NaN : (timings.path("total_ms").asDouble() - ttft) / (tokens - 1);
-            return new double[] {firstToken, perToken};
+            return new double[] {firstToken, perToken, timings.path("queue_ms").asDouble(Double.NaN)};
         }
 
         /** Milliseconds from one observed moment to the next; NaN when either was not observed. */
@@ -590,6 +598,7 @@ public final class PipelineBench {
             row(out, "", "postprocess (to delta)", stages.postprocess());
             row(out, " worker", "first token, own clock", stages.workerFirstToken());
             row(out, "", "per token, own clock", stages.workerPerToken());
+            row(out, "", "queue (ingest → start)", stages.workerQueue());
             row(out, "engine", "time to first token", engine.ttft());
             row(out, "", "time per output token", engine.perToken());
             row(out, "", "gap between tokens", engine.gaps());
@@ -679,6 +688,7 @@ public final class PipelineBench {
             legs.set("postprocess", summary(json, stages.postprocess()));
             pipelineNode.set("worker_first_token_ms", summary(json, stages.workerFirstToken()));
             pipelineNode.set("worker_per_token_ms", summary(json, stages.workerPerToken()));
+            pipelineNode.set("worker_queue_ms", summary(json, stages.workerQueue()));
             measures(json, root.putObject("engine"), engine, engineThroughput, "inter_token_ms");
             ObjectNode added = root.putObject("added_by_pipeline");
             added.put("ttft_p50_ms", addedTtftP50());
