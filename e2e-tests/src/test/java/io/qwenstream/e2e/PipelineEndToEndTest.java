@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
 import io.qwenstream.e2e.TopicRecorder.Recorded;
 import io.qwenstream.engine.ChatFormat;
 import io.qwenstream.engine.Qwen3;
@@ -16,6 +19,10 @@ import io.qwenstream.schemas.ErrorDetail;
 import io.qwenstream.schemas.MessageValidator;
 import io.qwenstream.schemas.Validation;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -312,6 +319,279 @@ class PipelineEndToEndTest {
         private static int words(String text) {
             return text.isBlank() ? 0 : text.strip().split("\\s+").length;
         }
+    }
+
+    /**
+     * response_format and forced tool calls, over Kafka and through the OpenAI gateway: on the random-weight model
+     * every JSON answer parses and validates against its schema (networknt, an independent validator), every forced
+     * call names a tool and its arguments validate against the tool's parameters; the thinking stays free.
+     */
+    @Nested
+    class StructuredOutput {
+
+        static final SchemaRegistry VALIDATORS = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+
+        static final String ORDER_SCHEMA = """
+                {"type":"object","additionalProperties":false,
+                 "required":["product","quantity","priority","postcode"],
+                 "properties":{"product":{"type":"string","minLength":1,"maxLength":20},
+                               "quantity":{"type":"integer","minimum":1,"maximum":100},
+                               "priority":{"enum":["normal","express"]},
+                               "postcode":{"type":["string","null"],"pattern":"^[0-9]{5}$"}}}""";
+
+        static final String WEATHER_PARAMETERS = """
+                {"type":"object","additionalProperties":false,"required":["city","unit"],
+                 "properties":{"city":{"type":"string","minLength":1,"maxLength":20},
+                               "unit":{"enum":["celsius","fahrenheit"]}}}""";
+
+        static final String NEWS_PARAMETERS = """
+                {"type":"object","required":["topic"],"properties":{"topic":{"enum":["sport","weather"]}}}""";
+
+        static JsonNode parse(String json) {
+            try {
+                return Pipeline.json().readTree(json);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + json, e);
+            }
+        }
+
+        static void assertValid(String schema, String answer) {
+            JsonNode value = parse(answer);
+            List<com.networknt.schema.Error> errors =
+                    VALIDATORS.getSchema(parse(schema)).validate(value);
+            assertTrue(errors.isEmpty(), () -> errors + " in " + answer);
+        }
+
+        static ObjectNode tools(ObjectNode request) {
+            ArrayNode tools = request.putArray("tools");
+            tools.addObject()
+                    .put("type", "function")
+                    .putObject("function")
+                    .put("name", "get_weather")
+                    .put("description", "Current weather of a city.")
+                    .set("parameters", parse(WEATHER_PARAMETERS));
+            tools.addObject()
+                    .put("type", "function")
+                    .putObject("function")
+                    .put("name", "get_news")
+                    .set("parameters", parse(NEWS_PARAMETERS));
+            return request;
+        }
+
+        /** A tool call of a response (ours or OpenAI's): a known tool, arguments that validate. */
+        static void assertValidCall(JsonNode call) {
+            assertTrue(call.path("id").asText().startsWith("call_"), call::toString);
+            assertEquals("function", call.path("type").asText(), call::toString);
+            String name = call.at("/function/name").asText();
+            String parameters = switch (name) {
+                case "get_weather" -> WEATHER_PARAMETERS;
+                case "get_news" -> NEWS_PARAMETERS;
+                default -> throw new AssertionError("a call of no tool: " + call);
+            };
+            JsonNode arguments = call.at("/function/arguments");
+            assertValid(parameters, arguments.isTextual() ? arguments.asText() : arguments.toString());
+        }
+
+        @Test
+        void jsonSchemaAndJsonObjectAnswersParseAndValidateOverKafka() {
+            String schemaId = Requests.id("json-schema");
+            ObjectNode schemaRequest = Requests.chat(schemaId, "Two boxes of green tea to Paris, please.", 160);
+            schemaRequest.putObject("thinking").put("budget_tokens", 6);
+            schemaRequest
+                    .putObject("response_format")
+                    .put("type", "json_schema")
+                    .putObject("json_schema")
+                    .put("name", "order")
+                    .put("strict", true)
+                    .set("schema", parse(ORDER_SCHEMA));
+            String objectId = Requests.id("json-object");
+            ObjectNode objectRequest = Requests.thinkingOff(Requests.chat(objectId, "Any JSON object.", 60));
+            objectRequest.putObject("response_format").put("type", "json_object");
+            pipeline.send(schemaRequest);
+            pipeline.send(objectRequest);
+
+            JsonNode order = okResponse(schemaId);
+            assertEquals("stop", order.path("finish_reason").asText(), order::toString);
+            assertFalse(order.path("thinking").asText("").isEmpty(), () -> "the thinking stays free: " + order);
+            assertValid(ORDER_SCHEMA, order.path("content").asText());
+            JsonNode prepared =
+                    onTopic(pipeline.topics.inference(), schemaId).getFirst().json();
+            assertEquals(parse(ORDER_SCHEMA), prepared.at("/answer_format/schema"), prepared::toString);
+
+            JsonNode object = okResponse(objectId);
+            assertTrue(parse(object.path("content").asText()).isObject(), object::toString);
+        }
+
+        @Test
+        void aForcedCallOverKafkaComesBackAsToolCalls() {
+            String id = Requests.id("forced-call");
+            ObjectNode request = tools(Requests.thinkingOff(Requests.chat(id, "Weather in Rome?", 120)));
+            request.putObject("tool_choice")
+                    .put("type", "function")
+                    .putObject("function")
+                    .put("name", "get_weather");
+            pipeline.send(request);
+
+            JsonNode response = okResponse(id);
+            assertEquals("tool_calls", response.path("finish_reason").asText(), response::toString);
+            assertEquals(1, response.path("tool_calls").size(), response::toString);
+            JsonNode call = response.path("tool_calls").get(0);
+            assertEquals("get_weather", call.at("/function/name").asText(), response::toString);
+            assertValidCall(call);
+            assertEquals("", response.path("content").asText(), "the call is not answer text");
+        }
+
+        @Test
+        void whatCannotBeEnforcedIsRefusedAtItsPlace() {
+            String unknown = Requests.id("unknown-tool");
+            ObjectNode request = tools(Requests.chat(unknown, "News?", 16));
+            request.putObject("tool_choice")
+                    .put("type", "function")
+                    .putObject("function")
+                    .put("name", "get_time");
+            pipeline.send(request);
+            String oneOf = Requests.id("one-of");
+            ObjectNode schema = Requests.chat(oneOf, "When?", 16);
+            schema.putObject("response_format")
+                    .put("type", "json_schema")
+                    .putObject("json_schema")
+                    .put("name", "when")
+                    .set(
+                            "schema",
+                            parse("{\"type\":\"object\",\"properties\":{\"at\":{\"oneOf\":[{\"type\":"
+                                    + "\"string\"},{\"type\":\"integer\"}]}}}"));
+            pipeline.send(schema);
+
+            JsonNode noTool = validResponse(unknown);
+            assertEquals("schema_violation", noTool.at("/error/code").asText(), noTool::toString);
+            assertEquals("/tool_choice/function/name", noTool.at("/error/field").asText(), noTool::toString);
+            JsonNode noSchema = validResponse(oneOf);
+            assertEquals("schema_violation", noSchema.at("/error/code").asText(), noSchema::toString);
+            assertEquals(
+                    "/response_format/json_schema/schema/properties/at",
+                    noSchema.at("/error/field").asText());
+            assertTrue(noSchema.at("/error/message").asText().contains("oneOf"), noSchema::toString);
+            Recorded dead =
+                    pipeline.recorder.awaitRequest(pipeline.topics.requestsDlq(), oneOf, Pipeline.RESPONSE_TIMEOUT);
+            assertEquals("schema_violation", dead.headers().get("dlq.reason"), dead.headers()::toString);
+            assertTrue(onTopic(pipeline.topics.inference(), oneOf).isEmpty(), "never reaches the worker");
+        }
+
+        @Test
+        void theGatewayEnforcesResponseFormatForcesCallsAndTakesToolResultsBack() throws Exception {
+            ObjectNode json = Pipeline.json().createObjectNode();
+            json.putArray("messages").addObject().put("role", "user").put("content", "Two boxes of tea.");
+            json.put("max_tokens", 120).putObject("chat_template_kwargs").put("enable_thinking", false);
+            json.putObject("response_format")
+                    .put("type", "json_schema")
+                    .putObject("json_schema")
+                    .put("name", "order")
+                    .put("strict", true)
+                    .set("schema", parse(ORDER_SCHEMA));
+            JsonNode completion = parse(ok(post(json)));
+            assertEquals("stop", completion.at("/choices/0/finish_reason").asText(), completion::toString);
+            assertValid(
+                    ORDER_SCHEMA, completion.at("/choices/0/message/content").asText());
+
+            // A named function, not streamed: message.tool_calls with the arguments as a JSON string, no content.
+            ObjectNode named = tools(Pipeline.json().createObjectNode());
+            named.putArray("messages").addObject().put("role", "user").put("content", "Any sport news?");
+            named.put("max_tokens", 100)
+                    .putObject("tool_choice")
+                    .put("type", "function")
+                    .putObject("function")
+                    .put("name", "get_news");
+            named.putObject("chat_template_kwargs").put("enable_thinking", false);
+            JsonNode news = parse(ok(post(named)));
+            assertEquals("tool_calls", news.at("/choices/0/finish_reason").asText(), news::toString);
+            assertTrue(news.at("/choices/0/message/content").isNull(), news::toString);
+            JsonNode newsCall = news.at("/choices/0/message/tool_calls/0");
+            assertEquals("get_news", newsCall.at("/function/name").asText(), news::toString);
+            assertTrue(newsCall.at("/function/arguments").isTextual(), news::toString);
+            assertValidCall(newsCall);
+
+            // tool_choice required, streamed: the call arrives as delta.tool_calls, the stream ends with tool_calls.
+            ObjectNode required = tools(Pipeline.json().createObjectNode());
+            required.putArray("messages").addObject().put("role", "user").put("content", "Weather in Rome?");
+            required.put("max_tokens", 120).put("tool_choice", "required").put("stream", true);
+            required.putObject("chat_template_kwargs").put("enable_thinking", false);
+            List<JsonNode> chunks = new ArrayList<>();
+            for (String line : ok(post(required)).split("\n")) {
+                if (line.startsWith("data: ") && !line.equals("data: [DONE]")) chunks.add(parse(line.substring(6)));
+            }
+            List<JsonNode> calls = new ArrayList<>();
+            chunks.forEach(c -> c.at("/choices/0/delta/tool_calls").forEach(calls::add));
+            assertEquals(1, calls.size(), chunks::toString);
+            assertValidCall(calls.getFirst());
+            assertEquals(0, calls.getFirst().path("index").asInt(-1));
+            assertEquals(
+                    "tool_calls",
+                    chunks.getLast().at("/choices/0/finish_reason").asText(),
+                    chunks::toString);
+
+            // The call and its result go back in; the next answer is again held to its schema.
+            ObjectNode next = tools(Pipeline.json().createObjectNode());
+            ArrayNode messages = next.putArray("messages");
+            messages.addObject().put("role", "user").put("content", "Weather in Rome?");
+            ObjectNode assistant = messages.addObject().put("role", "assistant").putNull("content");
+            ObjectNode call = assistant.putArray("tool_calls").addObject();
+            call.put("id", calls.getFirst().path("id").asText()).put("type", "function");
+            call.set("function", calls.getFirst().path("function"));
+            messages.addObject()
+                    .put("role", "tool")
+                    .put("tool_call_id", call.path("id").asText())
+                    .put("content", "{\"temp_c\": 21}");
+            next.put("max_tokens", 120).putObject("chat_template_kwargs").put("enable_thinking", false);
+            next.putObject("response_format").put("type", "json_object");
+            JsonNode answer = parse(ok(post(next)));
+            assertTrue(parse(answer.at("/choices/0/message/content").asText()).isObject(), answer::toString);
+            String prompt = pipeline.recorder
+                    .awaitRequest(pipeline.topics.inference(), answer.path("id").asText(), Pipeline.RESPONSE_TIMEOUT)
+                    .json()
+                    .path("prompt")
+                    .asText();
+            assertTrue(
+                    prompt.contains("<|im_start|>user\n<tool_response>\n{\"temp_c\": 21}\n</tool_response><|im_end|>"),
+                    prompt);
+            assertTrue(
+                    prompt.contains("<tool_call>\n{\"name\": \""
+                            + call.at("/function/name").asText()),
+                    prompt);
+
+            // What the engine cannot enforce is a 400 naming the OpenAI field.
+            ObjectNode refused = Pipeline.json().createObjectNode();
+            refused.putArray("messages").addObject().put("role", "user").put("content", "Tags?");
+            refused.putObject("response_format")
+                    .put("type", "json_schema")
+                    .putObject("json_schema")
+                    .put("name", "tags")
+                    .set("schema", parse("{\"type\":\"array\",\"uniqueItems\":true}"));
+            HttpResponse<String> error = post(refused);
+            assertEquals(400, error.statusCode(), error::body);
+            JsonNode body = parse(error.body()).path("error");
+            assertEquals("invalid_request_error", body.path("type").asText(), body::toString);
+            assertEquals("schema_violation", body.path("code").asText(), body::toString);
+            assertEquals(
+                    "response_format.json_schema.schema", body.path("param").asText(), body::toString);
+            assertTrue(body.path("message").asText().contains("uniqueItems"), body::toString);
+        }
+
+        static HttpResponse<String> post(ObjectNode body) throws Exception {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(
+                            "http://127.0.0.1:" + pipeline.httpPort("ingest-service") + "/v1/chat/completions"))
+                    .timeout(Pipeline.RESPONSE_TIMEOUT)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(Pipeline.bytes(body)))
+                    .build();
+            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        }
+
+        static String ok(HttpResponse<String> response) {
+            assertEquals(200, response.statusCode(), response::body);
+            return response.body();
+        }
+
+        static final HttpClient HTTP = HttpClient.newHttpClient();
     }
 
     @Nested

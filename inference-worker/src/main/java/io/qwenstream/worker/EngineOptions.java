@@ -1,11 +1,26 @@
 package io.qwenstream.worker;
 
+import io.qwenstream.engine.AnswerFormat;
 import io.qwenstream.engine.GenerationOptions;
 import io.qwenstream.engine.SamplingParams;
 import io.qwenstream.schemas.PreparedRequest;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-/** Turns a PreparedRequest's resolved sampling and thinking into what the engine runs. */
+/** Turns a PreparedRequest's resolved sampling, thinking and answer format into what the engine runs. */
 final class EngineOptions {
+
+    /** Compiled answer formats kept for reuse: requests of one shape (one schema, one tool set) share a grammar. */
+    static final int CACHED_FORMATS = 64;
+
+    private static final Map<PreparedRequest.AnswerFormat, AnswerFormat> FORMATS =
+            Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<PreparedRequest.AnswerFormat, AnswerFormat> eldest) {
+                    return size() > CACHED_FORMATS;
+                }
+            });
 
     private EngineOptions() {}
 
@@ -28,6 +43,21 @@ final class EngineOptions {
                 false,
                 s.stop(),
                 thinking,
-                thinking ? request.thinking().budgetTokens() : null);
+                thinking ? request.thinking().budgetTokens() : null,
+                answerFormat(request.answerFormat()));
+    }
+
+    /**
+     * The engine's form of the answer format (null: free text), compiled once per shape. Ingest compiled it already
+     * and refused what the engine cannot enforce, so a refusal here is a fault (a writer other than ingest, or
+     * engines of two versions): it fails this request only.
+     */
+    static AnswerFormat answerFormat(PreparedRequest.AnswerFormat format) {
+        if (format == null) return null;
+        return FORMATS.computeIfAbsent(format, f -> switch (f.type()) {
+            case JSON_OBJECT -> AnswerFormat.jsonObject();
+            case JSON_SCHEMA -> AnswerFormat.jsonSchema(f.schema());
+            case TOOL_CALL -> AnswerFormat.toolCall(f.functions());
+        });
     }
 }

@@ -3,8 +3,11 @@ package io.qwenstream.worker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.qwenstream.engine.AnswerFormat;
 import io.qwenstream.engine.GenerationOptions;
 import io.qwenstream.schemas.Messages;
 import io.qwenstream.schemas.PreparedRequest;
@@ -41,6 +44,67 @@ class EngineOptionsTest {
     void maxTokensIsCappedByTheRoomTheContextLeaves() {
         assertEquals(100, EngineOptions.of(request(true, null, 512), 100).maxTokens());
         assertTrue(EngineOptions.of(request(true, null, 512), 100).thinkingBudget() == null);
+    }
+
+    @Test
+    void theAnswerFormatReachesTheEngineCompiledOncePerShape() {
+        assertNull(EngineOptions.of(request(true, null, 512), 1000).answerFormat(), "free text");
+        PreparedRequest json = withFormat(
+                request(false, null, 64),
+                "{\"type\":\"json_schema\",\"schema\":{\"type\":\"object\",\"properties\":"
+                        + "{\"n\":{\"type\":\"integer\"}},\"required\":[\"n\"]}}");
+        AnswerFormat format = EngineOptions.of(json, 1000).answerFormat();
+        assertEquals("json_schema", format.toString());
+        // Another request of the same shape (read from its own record) shares the compiled grammar.
+        assertSame(
+                format,
+                EngineOptions.of(Messages.fromJson(Messages.toJson(json), PreparedRequest.class), 1000)
+                        .answerFormat());
+        assertEquals(
+                "tool_call",
+                EngineOptions.of(
+                                withFormat(
+                                        request(true, 8, 64),
+                                        "{\"type\":\"tool_call\",\"functions\":{\"f\":{\"type\":\"object\"}}}"),
+                                1000)
+                        .answerFormat()
+                        .toString());
+        assertEquals(
+                "json_object",
+                EngineOptions.of(withFormat(request(false, null, 64), "{\"type\":\"json_object\"}"), 1000)
+                        .answerFormat()
+                        .toString());
+    }
+
+    @Test
+    void aFormatTheEngineRefusesFailsThatRequestOnly() {
+        PreparedRequest bad = withFormat(
+                request(false, null, 64),
+                "{\"type\":\"json_schema\",\"schema\":{\"type\":\"object\",\"properties\":" + "{\"n\":{\"not\":{}}}}}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EngineOptions.of(bad, 1000));
+        assertTrue(e.getMessage().contains("not"), e.getMessage());
+    }
+
+    private static PreparedRequest withFormat(PreparedRequest r, String answerFormatJson) {
+        return new PreparedRequest(
+                r.schemaVersion(),
+                r.requestId(),
+                r.conversationId(),
+                r.tenant(),
+                r.task(),
+                r.prompt(),
+                r.promptTokens(),
+                r.promptTextOnlyAt(),
+                r.thinking(),
+                r.sampling(),
+                Messages.fromJson(answerFormatJson, PreparedRequest.AnswerFormat.class),
+                r.translate(),
+                r.summarize(),
+                r.messages(),
+                r.stream(),
+                r.deadlineAtMs(),
+                r.receivedAtMs(),
+                r.metadata());
     }
 
     private static PreparedRequest request(boolean thinking, Integer budget, int maxTokens) {

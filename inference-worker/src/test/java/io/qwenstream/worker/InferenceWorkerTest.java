@@ -433,6 +433,82 @@ class InferenceWorkerTest {
                 null);
     }
 
+    /**
+     * The PreparedRequest's answer_format reaches the engine: on the random-weight model a json_schema answer
+     * parses and validates (networknt) after a free thinking, and a forced call is one {@code <tool_call>} whose
+     * arguments validate against the function's parameters.
+     */
+    @Test
+    void theAnswerFormatIsEnforcedOnTheAnswerOnly() throws Exception {
+        Map<String, Object> schema =
+                Messages.mapper().readValue("""
+                        {"type":"object","additionalProperties":false,"required":["city","days","unit"],
+                         "properties":{"city":{"type":"string","minLength":1,"maxLength":12},
+                                       "days":{"type":"integer","minimum":1,"maximum":7},
+                                       "unit":{"enum":["celsius","fahrenheit"]}}}""", new com.fasterxml.jackson.core.type.TypeReference<>() {});
+        String json = newId();
+        String call = newId();
+        producer.send(new ProducerRecord<>(
+                        Topics.INFERENCE,
+                        json,
+                        Messages.toJson(withAnswerFormat(
+                                request(json, true, 6, 90, 5, null), PreparedRequest.AnswerFormat.jsonSchema(schema)))))
+                .get();
+        Map<String, Map<String, Object>> functions = new java.util.LinkedHashMap<>();
+        functions.put("get_weather", schema);
+        functions.put("get_time", Map.of("type", "object"));
+        producer.send(new ProducerRecord<>(
+                        Topics.INFERENCE,
+                        call,
+                        Messages.toJson(withAnswerFormat(
+                                request(call, false, null, 90, 6, null),
+                                PreparedRequest.AnswerFormat.toolCall(functions)))))
+                .get();
+
+        var validators = com.networknt.schema.SchemaRegistry.withDefaultDialect(
+                com.networknt.schema.SpecificationVersion.DRAFT_2020_12);
+        List<TokenChunk> jsonChunks = chunks(untilLast(json, Duration.ofSeconds(90)));
+        assertEquals(FinishReason.STOP, jsonChunks.getLast().finishReason(), jsonChunks.toString());
+        assertTrue(text(jsonChunks, Phase.THINKING).startsWith("<think>\n"), "the thinking stays free");
+        var value = Messages.mapper().readTree(text(jsonChunks, Phase.ANSWER));
+        var errors = validators.getSchema(Messages.mapper().valueToTree(schema)).validate(value);
+        assertTrue(errors.isEmpty(), () -> errors + " in " + value);
+
+        List<TokenChunk> callChunks = chunks(untilLast(call, Duration.ofSeconds(90)));
+        assertEquals(FinishReason.STOP, callChunks.getLast().finishReason(), callChunks.toString());
+        String answer = text(callChunks, Phase.ANSWER).strip();
+        assertTrue(answer.startsWith("<tool_call>\n{\"name\": \"") && answer.endsWith("}\n</tool_call>"), answer);
+        var body = Messages.mapper()
+                .readTree(answer.substring("<tool_call>".length(), answer.length() - "</tool_call>".length()));
+        Map<String, Object> parameters = functions.get(body.path("name").asText());
+        assertNotNull(parameters, answer);
+        var argumentErrors =
+                validators.getSchema(Messages.mapper().valueToTree(parameters)).validate(body.get("arguments"));
+        assertTrue(argumentErrors.isEmpty(), () -> argumentErrors + " in " + answer);
+    }
+
+    private static PreparedRequest withAnswerFormat(PreparedRequest r, PreparedRequest.AnswerFormat format) {
+        return new PreparedRequest(
+                r.schemaVersion(),
+                r.requestId(),
+                r.conversationId(),
+                r.tenant(),
+                r.task(),
+                r.prompt(),
+                r.promptTokens(),
+                r.promptTextOnlyAt(),
+                r.thinking(),
+                r.sampling(),
+                format,
+                r.translate(),
+                r.summarize(),
+                r.messages(),
+                r.stream(),
+                r.deadlineAtMs(),
+                r.receivedAtMs(),
+                r.metadata());
+    }
+
     private static PreparedRequest withPrompt(PreparedRequest r, String prompt) {
         return new PreparedRequest(
                 r.schemaVersion(),

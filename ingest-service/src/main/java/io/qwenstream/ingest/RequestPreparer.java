@@ -13,6 +13,7 @@ import io.qwenstream.schemas.SummarizeOptions;
 import io.qwenstream.schemas.SummarizeStyle;
 import io.qwenstream.schemas.Task;
 import io.qwenstream.schemas.Thinking;
+import io.qwenstream.schemas.ToolChoice;
 import io.qwenstream.schemas.TranslateOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +23,9 @@ import java.util.function.LongSupplier;
 /**
  * A valid InferenceRequest (plus its conversation's stored history) → the PreparedRequest the worker
  * runs: the task's conversation, the thinking mode resolved from the hard and soft switches, the
- * prompt rendered and counted, every sampling value filled from the mode's defaults. Pure apart
- * from the seed source; refusals are thrown as {@link RefusedException}.
+ * prompt rendered and counted, every sampling value filled from the mode's defaults, what the answer
+ * must be ({@link AnswerFormats}: response_format and tool_choice). Pure apart from the seed source;
+ * refusals are thrown as {@link RefusedException}.
  */
 public final class RequestPreparer {
 
@@ -52,10 +54,13 @@ public final class RequestPreparer {
                 ? request.sampling()
                 : new Sampling(null, null, null, null, null, null, null, null, null);
         checkGreedy(asked, thinking);
+        PreparedRequest.AnswerFormat answerFormat = AnswerFormats.of(request);
 
-        List<Object> tools = request.tools() == null
-                ? null
-                : Messages.mapper().convertValue(request.tools(), new TypeReference<>() {});
+        // tool_choice none: the model is not told of the tools, so it has nothing to call.
+        List<Object> tools =
+                request.tools() == null || request.toolChoiceOrAuto().mode() == ToolChoice.Mode.NONE
+                        ? null
+                        : Messages.mapper().convertValue(request.tools(), new TypeReference<>() {});
         PromptRenderer.Rendered prompt = renderer.render(templateMessages, tools, hardThinking);
         int room = renderer.contextLength() - prompt.tokens();
 
@@ -71,6 +76,7 @@ public final class RequestPreparer {
                 prompt.textOnlyAt().length == 0 ? null : prompt.textOnlyAt(),
                 new Thinking(prompt.thinking(), prompt.thinking() ? budget : null),
                 sampling(asked, prompt.thinking(), room),
+                answerFormat,
                 request.translate(),
                 request.task() == Task.SUMMARIZE ? summarizeOptions(request.summarize()) : null,
                 conversation,

@@ -19,6 +19,7 @@ import io.qwenstream.schemas.Task;
 import io.qwenstream.schemas.Validation;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -261,5 +262,173 @@ class RequestPreparerTest {
                 p.prompt());
         assertTrue(p.prompt().contains("# Tools"), p.prompt());
         assertNull(p.messages().get(1).content(), "the conversation is carried as sent");
+    }
+
+    @Test
+    void aToolResultGoesBackInAsQwen3sToolResponse() {
+        PreparedRequest p = prepare("{'schema_version':1,'request_id':'tr','task':'chat','tools':[{'type':'function',"
+                + "'function':{'name':'get_weather','parameters':{'type':'object'}}}],'messages':["
+                + "{'role':'user','content':'Weather in Paris?'},"
+                + "{'role':'assistant','content':null,'tool_calls':[{'id':'call_1','type':'function','function':"
+                + "{'name':'get_weather','arguments':'{\\'city\\': \\'Paris\\'}'}}]},"
+                + "{'role':'tool','tool_call_id':'call_1','content':'18 C'}]}");
+        assertTrue(
+                p.prompt()
+                        .contains("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n"
+                                + "</tool_call><|im_end|>\n<|im_start|>user\n<tool_response>\n18 C\n</tool_response>"
+                                + "<|im_end|>\n<|im_start|>assistant\n"),
+                p.prompt());
+        assertNull(p.answerFormat(), "tool_choice auto: the answer is free (calls are parsed from it)");
+    }
+
+    private static final String TOOLS = ",'tools':[{'type':'function','function':{'name':'get_weather','parameters':"
+            + "{'type':'object','properties':{'city':{'type':'string'}},'required':['city']}}},"
+            + "{'type':'function','function':{'name':'get_time'}}]";
+
+    @Test
+    void jsonObjectAndJsonSchemaBecomeTheAnswerFormat() {
+        assertEquals(
+                PreparedRequest.AnswerFormat.jsonObject(),
+                prepare(chat(",'response_format':{'type':'json_object'}", "JSON please"))
+                        .answerFormat());
+        PreparedRequest p = prepare(chat(
+                ",'response_format':{'type':'json_schema','json_schema':{'name':'n','strict':true,'schema':"
+                        + "{'type':'object','properties':{'n':{'type':'integer','minimum':1}},'required':['n']}}}",
+                "A number"));
+        assertEquals(
+                PreparedRequest.AnswerFormat.jsonSchema(Map.of(
+                        "type", "object",
+                        "properties", Map.of("n", Map.of("type", "integer", "minimum", 1)),
+                        "required", List.of("n"))),
+                p.answerFormat());
+        assertNull(prepare(chat(",'response_format':{'type':'text'}", "Hi")).answerFormat());
+    }
+
+    @Test
+    void requiredForcesACallOfAnyToolInTheirOrderAndANamedOneOfThatTool() {
+        PreparedRequest required = prepare(chat(TOOLS + ",'tool_choice':'required'", "Weather?"));
+        assertEquals(
+                PreparedRequest.AnswerFormat.Type.TOOL_CALL,
+                required.answerFormat().type());
+        assertEquals(
+                List.of("get_weather", "get_time"),
+                List.copyOf(required.answerFormat().functions().keySet()));
+        assertEquals(
+                Map.of("type", "object"),
+                required.answerFormat().functions().get("get_time"),
+                "no parameters: any arguments object");
+        assertTrue(required.prompt().contains("# Tools"), "the model is told of the tools it must call");
+
+        PreparedRequest named =
+                prepare(chat(TOOLS + ",'tool_choice':{'type':'function','function':{'name':'get_weather'}}", "W?"));
+        assertEquals(
+                List.of("get_weather"),
+                List.copyOf(named.answerFormat().functions().keySet()));
+        assertEquals(
+                Map.of(
+                        "type",
+                        "object",
+                        "properties",
+                        Map.of("city", Map.of("type", "string")),
+                        "required",
+                        List.of("city")),
+                named.answerFormat().functions().get("get_weather"));
+    }
+
+    @Test
+    void toolChoiceNoneHidesTheToolsAndAutoShowsThem() {
+        PreparedRequest none = prepare(chat(TOOLS + ",'tool_choice':'none'", "Weather?"));
+        assertFalse(none.prompt().contains("# Tools"), none.prompt());
+        assertNull(none.answerFormat());
+        PreparedRequest auto = prepare(chat(TOOLS + ",'tool_choice':'auto'", "Weather?"));
+        assertTrue(auto.prompt().contains("# Tools"), auto.prompt());
+        assertNull(auto.answerFormat());
+    }
+
+    @Test
+    void aForcedCallNeedsTheToolItNames() {
+        ErrorDetail unknown =
+                refusal(chat(TOOLS + ",'tool_choice':{'type':'function','function':{'name':'get_news'}}", "News?"));
+        assertEquals(ErrorCode.SCHEMA_VIOLATION, unknown.code());
+        assertEquals("/tool_choice/function/name", unknown.field());
+        assertTrue(
+                unknown.message().contains("'get_news', which is not among the tools (get_weather, get_time)"),
+                unknown.message());
+
+        ErrorDetail noTools = refusal(chat(",'tool_choice':'required'", "Weather?"));
+        assertEquals(ErrorCode.SCHEMA_VIOLATION, noTools.code());
+        assertEquals("/tool_choice", noTools.field());
+        assertTrue(noTools.message().contains("has no tools"), noTools.message());
+
+        ErrorDetail twice = refusal(chat(
+                ",'tools':[{'type':'function','function':{'name':'f'}},{'type':'function','function':{'name':'f'}}],"
+                        + "'tool_choice':'required'",
+                "Go"));
+        assertEquals("/tools/1/function/name", twice.field());
+    }
+
+    @Test
+    void aSchemaTheEngineCannotEnforceIsRefusedAtItsKeyword() {
+        ErrorDetail schema = refusal(chat(
+                ",'response_format':{'type':'json_schema','json_schema':{'name':'n','schema':{'type':'object',"
+                        + "'properties':{'when':{'oneOf':[{'type':'string'},{'type':'integer'}]}}}}}",
+                "When?"));
+        assertEquals(ErrorCode.SCHEMA_VIOLATION, schema.code());
+        assertEquals("/response_format/json_schema/schema/properties/when", schema.field());
+        assertTrue(schema.message().contains("'oneOf' is not supported"), schema.message());
+
+        ErrorDetail pattern = refusal(chat(
+                ",'response_format':{'type':'json_schema','json_schema':{'name':'n','schema':{'type':'string',"
+                        + "'pattern':'(?<=a)b'}}}",
+                "When?"));
+        assertEquals("/response_format/json_schema/schema/pattern", pattern.field());
+
+        ErrorDetail parameters = refusal(chat(
+                ",'tools':[{'type':'function','function':{'name':'f'}},{'type':'function','function':{'name':'g',"
+                        + "'parameters':{'type':'object','properties':{'ids':{'type':'array','uniqueItems':true}}}}}],"
+                        + "'tool_choice':'required'",
+                "Go"));
+        assertEquals("/tools/1/function/parameters/properties/ids", parameters.field());
+        assertTrue(parameters.message().contains("tool 'g'"), parameters.message());
+        assertTrue(parameters.message().contains("'uniqueItems' is not supported"), parameters.message());
+
+        // A named call checks only the tool it names: the other's parameters are never enforced.
+        assertEquals(
+                List.of("f"),
+                List.copyOf(prepare(chat(
+                                ",'tools':[{'type':'function','function':{'name':'f'}},{'type':'function','function':"
+                                        + "{'name':'g','parameters':{'type':'object','properties':{'ids':{'type':"
+                                        + "'array','uniqueItems':true}}}}}],'tool_choice':{'type':'function',"
+                                        + "'function':{'name':'f'}}",
+                                "Go"))
+                        .answerFormat()
+                        .functions()
+                        .keySet()));
+
+        ErrorDetail missing =
+                refusal(chat(",'response_format':{'type':'json_schema','json_schema':{'name':'n'}}", "When?"));
+        assertEquals("/response_format/json_schema/schema", missing.field());
+        assertEquals(
+                "/response_format/json_schema",
+                refusal(chat(",'response_format':{'type':'json_schema'}", "When?"))
+                        .field());
+    }
+
+    @Test
+    void oneConstraintPerAnswerAndOnlyForChat() {
+        ErrorDetail both =
+                refusal(chat(TOOLS + ",'tool_choice':'required','response_format':{'type':'json_object'}", "Weather?"));
+        assertEquals(ErrorCode.SCHEMA_VIOLATION, both.code());
+        assertEquals("/tool_choice", both.field());
+        // auto with a JSON format: the answer is the JSON (constrained decoding allows no <tool_call>).
+        assertEquals(
+                PreparedRequest.AnswerFormat.jsonObject(),
+                prepare(chat(TOOLS + ",'response_format':{'type':'json_object'}", "Weather?"))
+                        .answerFormat());
+
+        ErrorDetail translate = refusal("{'schema_version':1,'request_id':'t','task':'translate','text':'Hallo',"
+                + "'translate':{'target_language':'English'},'response_format':{'type':'json_object'}}");
+        assertEquals("/response_format", translate.field());
+        assertTrue(translate.message().contains("task chat only"), translate.message());
     }
 }

@@ -23,6 +23,7 @@ public record InferenceRequest(
         List<ChatMessage> messages,
         String text,
         List<Tool> tools,
+        ToolChoice toolChoice,
         Thinking thinking,
         Sampling sampling,
         TranslateOptions translate,
@@ -31,6 +32,49 @@ public record InferenceRequest(
         Boolean stream,
         Long deadlineMs,
         Map<String, Object> metadata) {
+
+    /** Without {@code tool_choice} (the default, auto): the request as it was before tool_choice existed. */
+    public InferenceRequest(
+            int schemaVersion,
+            String requestId,
+            String conversationId,
+            String tenant,
+            Task task,
+            List<ChatMessage> messages,
+            String text,
+            List<Tool> tools,
+            Thinking thinking,
+            Sampling sampling,
+            TranslateOptions translate,
+            SummarizeOptions summarize,
+            ResponseFormat responseFormat,
+            Boolean stream,
+            Long deadlineMs,
+            Map<String, Object> metadata) {
+        this(
+                schemaVersion,
+                requestId,
+                conversationId,
+                tenant,
+                task,
+                messages,
+                text,
+                tools,
+                null,
+                thinking,
+                sampling,
+                translate,
+                summarize,
+                responseFormat,
+                stream,
+                deadlineMs,
+                metadata);
+    }
+
+    /** {@code tool_choice} as asked; auto when absent. */
+    public ToolChoice toolChoiceOrAuto() {
+        return toolChoice == null ? ToolChoice.AUTO : toolChoice;
+    }
 
     /** The hard thinking switch: true unless {@code thinking.enabled} is false. */
     public boolean thinkingEnabled() {

@@ -10,8 +10,9 @@ import java.util.Map;
 
 /**
  * A chat.completion request → an InferenceRequest. Fields are copied without judging their values:
- * the ingest flow validates the record like any other, so a bad temperature gets the same precise
- * error code over HTTP as over Kafka. Only what the pipeline cannot express is refused here.
+ * the ingest flow validates the record like any other, so a bad temperature, an unknown function in
+ * {@code tool_choice} or a JSON schema the engine cannot enforce gets the same precise error code over
+ * HTTP as over Kafka. Only what the pipeline cannot express is refused here.
  */
 final class OpenAiRequests {
 
@@ -69,21 +70,6 @@ final class OpenAiRequests {
                 && !(body.get("n").canConvertToInt() && body.get("n").asInt() == 1))
             return unsupported("only n = 1 is supported", "n");
         if (body.path("logprobs").asBoolean(false)) return unsupported("logprobs are not supported", "logprobs");
-        String format = body.path("response_format").path("type").asText("text");
-        if (!format.equals("text")) {
-            return unsupported(
-                    "response_format " + format + " is not enforced by this server yet; ask for JSON in the prompt",
-                    "response_format");
-        }
-        JsonNode toolChoice = body.get("tool_choice");
-        if (toolChoice != null
-                && !toolChoice.isNull()
-                && !List.of("auto", "none").contains(toolChoice.asText())) {
-            return unsupported(
-                    "tool_choice may be \"auto\" or \"none\": forcing a call (\"required\" or a named function) is"
-                            + " not supported yet",
-                    "tool_choice");
-        }
         return null;
     }
 
@@ -97,8 +83,11 @@ final class OpenAiRequests {
         request.put("request_id", requestId);
         request.put("task", "chat");
         request.set("messages", messages(body.get("messages")));
-        // tool_choice "none": the model is not told of the tools, so it has nothing to call.
-        if (!"none".equals(body.path("tool_choice").asText())) copy(body, "tools", request);
+        // response_format (json_object, json_schema) and tool_choice (none, required, a named function) as they
+        // are: the flow enforces them as it does a Kafka request's, and refuses what it cannot enforce.
+        copy(body, "tools", request);
+        copy(body, "tool_choice", request);
+        copy(body, "response_format", request);
         copy(body, "metadata", request);
         if (body.path("stream").asBoolean(false)) request.put("stream", true);
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qwenstream.schemas.ErrorDetail;
+import io.qwenstream.schemas.FinishReason;
 import io.qwenstream.schemas.InferenceResponse;
 import io.qwenstream.schemas.Messages;
 import io.qwenstream.schemas.ToolCall;
@@ -47,11 +48,13 @@ final class OpenAiResponses {
         choice.put("index", 0);
         ObjectNode message = choice.putObject("message");
         message.put("role", "assistant");
-        message.put("content", response.content());
+        boolean calls = hasToolCalls(response);
+        // OpenAI: an answer that only calls tools has no content (null), not an empty one.
+        if (calls && (response.content() == null || response.content().isEmpty())) message.putNull("content");
+        else message.put("content", response.content());
         message.putNull("refusal");
         if (response.thinking() != null && !response.thinking().isEmpty())
             message.put("reasoning_content", response.thinking());
-        boolean calls = hasToolCalls(response);
         if (calls) message.set("tool_calls", toolCalls(response.toolCalls(), false, 0));
         choice.putNull("logprobs");
         choice.put("finish_reason", finishReason(response, calls));
@@ -63,8 +66,11 @@ final class OpenAiResponses {
         return response.toolCalls() != null && !response.toolCalls().isEmpty();
     }
 
+    /** {@code tool_calls} when the answer called tools (the response says so; older postprocessors said stop). */
     static String finishReason(InferenceResponse response, boolean toolCalls) {
-        return toolCalls ? "tool_calls" : response.finishReason().wire();
+        return toolCalls && response.finishReason() == FinishReason.STOP
+                ? "tool_calls"
+                : response.finishReason().wire();
     }
 
     /** OpenAI tool calls; {@code indexed} for stream deltas, whose calls say which one they continue. */

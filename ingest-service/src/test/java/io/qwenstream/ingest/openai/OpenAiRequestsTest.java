@@ -46,7 +46,7 @@ class OpenAiRequestsTest {
         assertEquals(
                 json(
                         "{'schema_version':1,'request_id':'chatcmpl-1','task':'chat','messages':[{'role':'user','content':'hi'}],"
-                                + "'tools':[{'type':'function','function':{'name':'f'}}],'stream':true,'thinking':{'enabled':false},"
+                                + "'tools':[{'type':'function','function':{'name':'f'}}],'tool_choice':'auto','stream':true,'thinking':{'enabled':false},"
                                 + "'sampling':{'temperature':0.3,'top_p':0.9,'presence_penalty':1,'seed':9,'max_tokens':77,'stop':['a','b']}}"),
                 call.request());
         assertTrue(call.stream());
@@ -88,10 +88,35 @@ class OpenAiRequestsTest {
         assertTrue(
                 new MessageValidator().validateRequest(Messages.toJson(request)) instanceof Validation.Valid<?>,
                 () -> "valid: " + new MessageValidator().validateRequest(Messages.toJson(request)));
-        JsonNode none = call("{'messages':[{'role':'user','content':'hi'}],'tool_choice':'none',"
-                        + "'tools':[{'type':'function','function':{'name':'f'}}]}")
+    }
+
+    /** response_format and tool_choice travel as they are: the flow enforces (or refuses) them as over Kafka. */
+    @Test
+    void responseFormatAndToolChoiceGoThroughToTheFlow() throws Exception {
+        String schema = "{'type':'object','properties':{'city':{'type':'string'}},'required':['city'],"
+                + "'additionalProperties':false}";
+        JsonNode json = call("{'messages':[{'role':'user','content':'hi'}],'response_format':{'type':'json_schema',"
+                        + "'json_schema':{'name':'place','strict':true,'schema':" + schema + "}}}")
                 .request();
-        assertFalse(none.has("tools"), "tool_choice none: the model is not told of the tools");
+        assertEquals(
+                json("{'type':'json_schema','json_schema':{'name':'place','strict':true,'schema':" + schema + "}}"),
+                json.get("response_format"));
+        assertEquals(
+                json("{'type':'json_object'}"),
+                call("{'messages':[{'role':'user','content':'hi'}],'response_format':{'type':'json_object'}}")
+                        .request()
+                        .get("response_format"));
+        String tools = "'tools':[{'type':'function','function':{'name':'f','parameters':{'type':'object'}}}]";
+        for (String choice : List.of("'required'", "'none'", "{'type':'function','function':{'name':'f'}}")) {
+            JsonNode request = call("{'messages':[{'role':'user','content':'hi'}]," + tools + ",'tool_choice':" + choice
+                            + "}")
+                    .request();
+            assertEquals(json(choice), request.get("tool_choice"));
+            assertTrue(request.has("tools"), "the preparer decides what none hides");
+            assertTrue(
+                    new MessageValidator().validateRequest(Messages.toJson(request)) instanceof Validation.Valid<?>,
+                    () -> "valid: " + request);
+        }
     }
 
     @Test
@@ -111,14 +136,6 @@ class OpenAiRequestsTest {
         assertEquals("n", refusal("{'n':2}").param());
         assertEquals("logprobs", refusal("{'logprobs':true}").param());
         assertEquals("stream", refusal("{'stream':'yes'}").param());
-        assertEquals(
-                "response_format",
-                refusal("{'response_format':{'type':'json_object'}}").param());
-        assertEquals("tool_choice", refusal("{'tool_choice':'required'}").param());
-        assertEquals(
-                "tool_choice",
-                refusal("{'tool_choice':{'type':'function','function':{'name':'f'}}}")
-                        .param());
         assertEquals(400, refusal("[1]").status());
         assertEquals("invalid_request_error", refusal("{'n':3}").type());
     }
@@ -130,6 +147,10 @@ class OpenAiRequestsTest {
         assertEquals("thinking_budget", OpenAiRequests.param("/thinking/budget_tokens"));
         assertEquals("messages[2].content", OpenAiRequests.param("/messages/2/content"));
         assertEquals("tools[0].function.name", OpenAiRequests.param("/tools/0/function/name"));
+        assertEquals("tool_choice.function.name", OpenAiRequests.param("/tool_choice/function/name"));
+        assertEquals(
+                "response_format.json_schema.schema.properties.when.oneOf",
+                OpenAiRequests.param("/response_format/json_schema/schema/properties/when/oneOf"));
         assertNull(OpenAiRequests.param(null));
     }
 
@@ -150,6 +171,7 @@ class OpenAiRequestsTest {
                 null);
         JsonNode body = OpenAiResponses.completion(answer, "qwen3", 1234);
         assertEquals("thought", body.at("/choices/0/message/reasoning_content").asText());
+        assertTrue(body.at("/choices/0/message/content").isNull(), "a call without text has no content: " + body);
         assertEquals("tool_calls", body.at("/choices/0/finish_reason").asText());
         assertEquals("call_7", body.at("/choices/0/message/tool_calls/0/id").asText());
         assertEquals(

@@ -78,7 +78,7 @@ public final class ResponseAssembly {
                 summary,
                 last.usage(),
                 timings(known, progress),
-                ok ? last.finishReason() : FinishReason.ERROR,
+                ok ? finishReason(last.finishReason(), toolCalls) : FinishReason.ERROR,
                 error);
 
         ConversationHistory conversation = null;
@@ -89,10 +89,18 @@ public final class ResponseAssembly {
         return new Built(response, conversation);
     }
 
+    /**
+     * An answer that ended on its own holding tool calls ends with {@code tool_calls} (OpenAI's reason): the caller
+     * runs them and sends the results back. One cut by max_tokens stays {@code length}.
+     */
+    static FinishReason finishReason(FinishReason generation, List<ToolCall> toolCalls) {
+        return generation == FinishReason.STOP && !toolCalls.isEmpty() ? FinishReason.TOOL_CALLS : generation;
+    }
+
     /** Stop and length are answers; the other endings are errors, with the partial text kept. */
     private static ErrorDetail errorOf(TokenChunk last) {
         return switch (last.finishReason()) {
-            case STOP, LENGTH -> null;
+            case STOP, LENGTH, TOOL_CALLS -> null;
             case CANCELLED -> new ErrorDetail(ErrorCode.CANCELLED, "the request was cancelled during generation");
             case DEADLINE ->
                 new ErrorDetail(ErrorCode.DEADLINE_EXCEEDED, "the request's deadline passed during generation");

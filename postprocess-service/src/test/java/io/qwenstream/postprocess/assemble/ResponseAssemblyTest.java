@@ -121,9 +121,22 @@ class ResponseAssemblyTest {
                 prepared(Task.CHAT, "conv-2", List.of(ChatMessage.user("Weather?")), null, null), null, 1_000, null);
         ResponseAssembly.Built built = assembly.build(ID, known, completed(FinishReason.STOP), deltas);
         assertEquals(List.of(call), valid(built.response()).toolCalls());
+        assertEquals(FinishReason.TOOL_CALLS, built.response().finishReason(), "an answer that calls tools");
         ChatMessage answer = built.conversation().messages().getLast();
         assertNull(answer.content());
         assertEquals(List.of(call), answer.toolCalls());
+
+        // Cut by max_tokens it stays length; without calls an answer that ended stays stop.
+        assertEquals(
+                FinishReason.LENGTH,
+                valid(assembly.build(ID, known, completed(FinishReason.LENGTH), deltas)
+                                .response())
+                        .finishReason());
+        assertEquals(
+                FinishReason.STOP,
+                valid(assembly.build(ID, known, completed(FinishReason.STOP), deltas("", "{}"))
+                                .response())
+                        .finishReason());
     }
 
     @Test
