@@ -1,6 +1,7 @@
 package io.qwenstream.worker;
 
 import io.qwenstream.engine.GenerationOptions;
+import io.qwenstream.engine.LoopDetection;
 import io.qwenstream.engine.SamplingParams;
 import io.qwenstream.schemas.PreparedRequest;
 
@@ -28,6 +29,8 @@ final class EngineOptions {
                 false,
                 s.stop(),
                 thinking,
-                thinking ? request.thinking().budgetTokens() : null);
+                thinking ? request.thinking().budgetTokens() : null,
+                null,
+                Boolean.FALSE.equals(request.thinking().loopDetection()) ? LoopDetection.OFF : LoopDetection.DEFAULT);
     }
 }
