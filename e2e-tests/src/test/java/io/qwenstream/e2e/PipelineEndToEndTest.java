@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,16 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.models.Model;
 import io.qwenstream.e2e.TopicRecorder.Recorded;
 import io.qwenstream.engine.ChatFormat;
 import io.qwenstream.engine.Qwen3;
@@ -30,6 +41,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -37,6 +50,7 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.Nested;
@@ -252,6 +266,37 @@ class PipelineEndToEndTest {
                     usage.path("thinking_tokens").asInt() <= budget + closingTokens,
                     () -> "thinking_tokens over " + budget + " + " + closingTokens + ": " + usage);
             assertTrue(usage.path("answer_tokens").asInt() > 0, () -> "no answer after the budget: " + usage);
+        }
+
+        /**
+         * The random-weight model never writes {@code </think>}: with no budget, loop detection ends its
+         * thinking at 90% of max_tokens with the budget's sentence, says so in usage, and the worker counts it.
+         */
+        @Test
+        void aThinkingThatNeverClosesIsEndedAndCounted() throws Exception {
+            double loopsBefore = WorkerCounter.read(pipeline, "qwenstream_worker_thinking_loops_total");
+            String id = Requests.id("never-closes");
+            pipeline.send(Requests.chat(id, "Think about this for ever.", 300));
+
+            JsonNode response = okResponse(id);
+            JsonNode usage = response.path("usage");
+            assertTrue(usage.path("thinking_loop_ended").asBoolean(), () -> "usage " + usage);
+            assertFalse(usage.path("thinking_budget_reached").asBoolean(), () -> "usage " + usage);
+            assertTrue(
+                    response.path("thinking")
+                            .asText()
+                            .strip()
+                            .endsWith(Qwen3.BUDGET_CLOSING.strip().replace("\n</think>", "")),
+                    () -> "thinking: " + response.path("thinking"));
+            // 270 tokens (90% of 300), then the closing sentence's thinking part: up to and including </think>.
+            String closingThinking =
+                    Qwen3.BUDGET_CLOSING.substring(0, Qwen3.BUDGET_CLOSING.indexOf("</think>") + "</think>".length());
+            int closingTokens = ChatFormat.load(Pipeline.tokenizer()).encode(closingThinking).length;
+            assertEquals(270 + closingTokens, usage.path("thinking_tokens").asInt(), () -> "usage " + usage);
+            // The worker counts after producing the last chunk: the response may come first.
+            assertEquals(
+                    loopsBefore + 1,
+                    WorkerCounter.await(pipeline, "qwenstream_worker_thinking_loops_total", loopsBefore + 1));
         }
     }
 
@@ -874,6 +919,107 @@ class PipelineEndToEndTest {
                 process.destroyForcibly();
             }
             return new LauncherRun(process.exitValue(), Files.readString(out), Files.readString(err));
+        }
+    }
+
+    /**
+     * The official OpenAI Java SDK against the gateway on the ingest service's port, as a customer's client:
+     * every call goes through the topics to the worker and back. The SDK has no field for
+     * {@code reasoning_content} (a vLLM and DeepSeek extension): it reads it as an additional property.
+     */
+    @Nested
+    class OpenAiSdk {
+
+        private final OpenAIClient client = OpenAIOkHttpClient.builder()
+                .baseUrl("http://127.0.0.1:" + pipeline.httpPort("ingest-service") + "/v1")
+                .apiKey("not-checked")
+                .maxRetries(0)
+                .build();
+
+        @AfterEach
+        void close() {
+            client.close();
+        }
+
+        private static String reasoning(Map<String, JsonValue> additional) {
+            JsonValue value = additional.get("reasoning_content");
+            return value == null || value.isNull() ? "" : value.convert(String.class);
+        }
+
+        @Test
+        void aCompletionAnswersWithItsReasoningAndUsage() {
+            ChatCompletion completion = client.chat()
+                    .completions()
+                    .create(ChatCompletionCreateParams.builder()
+                            .model("qwenstream")
+                            .addUserMessage("Why is the sky blue?")
+                            .maxCompletionTokens(60)
+                            .seed(7L)
+                            .putAdditionalBodyProperty("thinking_budget", JsonValue.from(4))
+                            .build());
+            ChatCompletion.Choice choice = completion.choices().getFirst();
+            assertEquals(ChatCompletion.Choice.FinishReason.LENGTH, choice.finishReason());
+            assertFalse(reasoning(choice.message()._additionalProperties()).isEmpty(), completion::toString);
+            assertFalse(choice.message().content().orElse("").isEmpty(), completion::toString);
+            assertEquals(60, completion.usage().orElseThrow().completionTokens(), completion::toString);
+        }
+
+        @Test
+        void aStreamSendsReasoningThenContentDeltasThenItsUsage() {
+            StringBuilder reasoning = new StringBuilder();
+            StringBuilder content = new StringBuilder();
+            List<ChatCompletionChunk.Choice.FinishReason> finishes = new ArrayList<>();
+            List<Long> usage = new ArrayList<>();
+            ChatCompletionCreateParams params = ChatCompletionCreateParams.builder()
+                    .model("qwenstream")
+                    .addUserMessage("Why is the sky blue?")
+                    .maxCompletionTokens(60)
+                    .seed(7L)
+                    .putAdditionalBodyProperty("thinking_budget", JsonValue.from(4))
+                    .streamOptions(ChatCompletionStreamOptions.builder()
+                            .includeUsage(true)
+                            .build())
+                    .build();
+            try (StreamResponse<ChatCompletionChunk> stream =
+                    client.chat().completions().createStreaming(params)) {
+                stream.stream().forEach(chunk -> {
+                    chunk.usage().ifPresent(u -> usage.add(u.completionTokens()));
+                    for (ChatCompletionChunk.Choice choice : chunk.choices()) {
+                        String thinking = reasoning(choice.delta()._additionalProperties());
+                        assertTrue(thinking.isEmpty() || content.isEmpty(), "reasoning after content: " + thinking);
+                        reasoning.append(thinking);
+                        choice.delta().content().ifPresent(content::append);
+                        choice.finishReason().ifPresent(finishes::add);
+                    }
+                });
+            }
+            assertTrue(reasoning.toString().strip().endsWith("directly now."), reasoning::toString);
+            assertFalse(content.isEmpty(), "no content deltas");
+            assertEquals(List.of(ChatCompletionChunk.Choice.FinishReason.LENGTH), finishes);
+            assertEquals(List.of(60L), usage);
+        }
+
+        @Test
+        void theModelsListNamesTheServedModel() {
+            List<String> ids =
+                    client.models().list().data().stream().map(Model::id).toList();
+            assertEquals(List.of("qwenstream"), ids);
+        }
+
+        @Test
+        void aRefusedRequestIsABadRequestExceptionNamingTheParameter() {
+            BadRequestException e = assertThrows(
+                    BadRequestException.class,
+                    () -> client.chat()
+                            .completions()
+                            .create(ChatCompletionCreateParams.builder()
+                                    .model("qwenstream")
+                                    .addUserMessage("Hello")
+                                    .temperature(5.0)
+                                    .build()));
+            assertEquals(400, e.statusCode());
+            assertEquals(Optional.of("temperature"), e.param(), e::toString);
+            assertEquals(Optional.of("invalid_request_error"), e.type(), e::toString);
         }
     }
 

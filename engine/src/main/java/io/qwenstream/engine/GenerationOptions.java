@@ -7,6 +7,7 @@ import java.util.List;
  * true to open the reasoning with {@code <think>\n} (what Qwen3 emits in thinking mode), false when
  * the prompt already holds an empty think block. {@code thinkingBudget}: null for none.
  * {@code answerFormat}: what the answer must be (constrained decoding after the thinking), null for free text.
+ * {@code loopDetection}: when a looping thinking is ended (thinking mode only), null for {@link LoopDetection#DEFAULT}.
  */
 public record GenerationOptions(
         int maxTokens,
@@ -15,7 +16,20 @@ public record GenerationOptions(
         List<String> stop,
         Boolean thinking,
         Integer thinkingBudget,
-        AnswerFormat answerFormat) {
+        AnswerFormat answerFormat,
+        LoopDetection loopDetection) {
+
+    /** The default loop detection. */
+    public GenerationOptions(
+            int maxTokens,
+            SamplingParams sampling,
+            boolean ignoreEos,
+            List<String> stop,
+            Boolean thinking,
+            Integer thinkingBudget,
+            AnswerFormat answerFormat) {
+        this(maxTokens, sampling, ignoreEos, stop, thinking, thinkingBudget, answerFormat, null);
+    }
 
     /** Free text: no answer format. */
     public GenerationOptions(
@@ -25,7 +39,7 @@ public record GenerationOptions(
             List<String> stop,
             Boolean thinking,
             Integer thinkingBudget) {
-        this(maxTokens, sampling, ignoreEos, stop, thinking, thinkingBudget, null);
+        this(maxTokens, sampling, ignoreEos, stop, thinking, thinkingBudget, null, null);
     }
 
     public GenerationOptions {
@@ -34,5 +48,6 @@ public record GenerationOptions(
             throw new IllegalArgumentException("thinking budget must be >= 0, got " + thinkingBudget);
         }
         stop = stop == null ? List.of() : List.copyOf(stop);
+        if (loopDetection == null) loopDetection = LoopDetection.DEFAULT;
     }
 }

@@ -17,5 +17,20 @@ public record GenerationResult(int[] ids, String text, FinishReason finishReason
         }
     }
 
-    public record Usage(int promptTokens, int thinkingTokens, int answerTokens, boolean thinkingBudgetReached) {}
+    /**
+     * {@code thinkingLoopEnded}: the engine closed a thinking that repeated itself or ran past its
+     * ceiling ({@link LoopDetection}).
+     */
+    public record Usage(
+            int promptTokens,
+            int thinkingTokens,
+            int answerTokens,
+            boolean thinkingBudgetReached,
+            boolean thinkingLoopEnded) {
+
+        /** No loop ended. */
+        public Usage(int promptTokens, int thinkingTokens, int answerTokens, boolean thinkingBudgetReached) {
+            this(promptTokens, thinkingTokens, answerTokens, thinkingBudgetReached, false);
+        }
+    }
 }

@@ -2,6 +2,7 @@ package io.qwenstream.worker;
 
 import io.qwenstream.engine.AnswerFormat;
 import io.qwenstream.engine.GenerationOptions;
+import io.qwenstream.engine.LoopDetection;
 import io.qwenstream.engine.SamplingParams;
 import io.qwenstream.schemas.PreparedRequest;
 import java.util.Collections;
@@ -44,7 +45,8 @@ final class EngineOptions {
                 s.stop(),
                 thinking,
                 thinking ? request.thinking().budgetTokens() : null,
-                answerFormat(request.answerFormat()));
+                answerFormat(request.answerFormat()),
+                Boolean.FALSE.equals(request.thinking().loopDetection()) ? LoopDetection.OFF : LoopDetection.DEFAULT);
     }
 
     /**

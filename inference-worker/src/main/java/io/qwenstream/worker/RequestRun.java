@@ -154,7 +154,12 @@ final class RequestRun {
                     u,
                     result.text(),
                     FinishReason.valueOf(result.finishReason().name()),
-                    new Usage(u.promptTokens(), u.thinkingTokens(), u.answerTokens(), u.thinkingBudgetReached()),
+                    new Usage(
+                            u.promptTokens(),
+                            u.thinkingTokens(),
+                            u.answerTokens(),
+                            u.thinkingBudgetReached(),
+                            u.thinkingLoopEnded()),
                     null);
         }
     }
@@ -215,6 +220,7 @@ final class RequestRun {
                     usage.answerTokens(),
                     ending.finishedAtMs() - acceptedAtMs,
                     first < 0 ? -1 : first - acceptedAtMs);
+            if (usage.thinkingLoopEnded()) generation.metrics.thinkingLoopEnded();
         } catch (RuntimeException e) {
             LOG.warnf(e, "request %s: its metrics were not recorded", requestId); // a metric never costs a request
         }

@@ -24,6 +24,7 @@ public class WorkerMetrics {
 
     private final MeterRegistry registry;
     private final Tags common;
+    private final Counter thinkingLoops;
 
     @Inject
     public WorkerMetrics(MeterRegistry registry, WorkerConfig config) {
@@ -33,6 +34,16 @@ public class WorkerMetrics {
                 "chat",
                 "gen_ai.request.model",
                 config.model().getFileName().toString());
+        // Registered at once, so that a dashboard reads 0 rather than nothing before the first loop.
+        this.thinkingLoops = Counter.builder("qwenstream.worker.thinking.loops")
+                .description("Thinkings the engine ended because they repeated themselves or never closed")
+                .tags(common)
+                .register(registry);
+    }
+
+    /** A request whose thinking the engine ended as a loop (usage.thinking_loop_ended). */
+    void thinkingLoopEnded() {
+        thinkingLoops.increment();
     }
 
     /** Gauges of the places in use and the places of a full worker. */

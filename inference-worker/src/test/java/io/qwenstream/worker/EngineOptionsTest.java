@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.qwenstream.engine.AnswerFormat;
 import io.qwenstream.engine.GenerationOptions;
+import io.qwenstream.engine.LoopDetection;
 import io.qwenstream.schemas.Messages;
 import io.qwenstream.schemas.PreparedRequest;
 import java.util.List;
@@ -38,6 +39,18 @@ class EngineOptionsTest {
         GenerationOptions options = EngineOptions.of(request(false, 64, 512), 1000);
         assertEquals(Boolean.FALSE, options.thinking(), "the prompt already ends with the empty think block");
         assertNull(options.thinkingBudget());
+    }
+
+    @Test
+    void loopDetectionIsOnUnlessTheRequestTurnsItOff() {
+        assertEquals(
+                LoopDetection.DEFAULT,
+                EngineOptions.of(request(true, null, 512), 1000).loopDetection());
+        PreparedRequest off = Messages.fromJson(
+                Messages.toJsonString(request(true, null, 512))
+                        .replace("\"enabled\":true", "\"enabled\":true,\"loop_detection\":false"),
+                PreparedRequest.class);
+        assertEquals(LoopDetection.OFF, EngineOptions.of(off, 1000).loopDetection());
     }
 
     @Test

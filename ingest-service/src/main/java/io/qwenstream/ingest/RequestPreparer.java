@@ -65,6 +65,11 @@ public final class RequestPreparer {
         int room = renderer.contextLength() - prompt.tokens();
 
         Integer budget = request.thinking() == null ? null : request.thinking().budgetTokens();
+        // Only an explicit false travels on: absent keeps the prepared record as it was, detection on.
+        Boolean loopDetection = request.thinking() != null
+                        && Boolean.FALSE.equals(request.thinking().loopDetection())
+                ? false
+                : null;
         return new PreparedRequest(
                 Messages.SCHEMA_VERSION,
                 request.requestId(),
@@ -74,7 +79,7 @@ public final class RequestPreparer {
                 prompt.text(),
                 prompt.tokens(),
                 prompt.textOnlyAt().length == 0 ? null : prompt.textOnlyAt(),
-                new Thinking(prompt.thinking(), prompt.thinking() ? budget : null),
+                new Thinking(prompt.thinking(), prompt.thinking() ? budget : null, loopDetection),
                 sampling(asked, prompt.thinking(), room),
                 answerFormat,
                 request.translate(),

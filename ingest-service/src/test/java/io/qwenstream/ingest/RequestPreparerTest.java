@@ -186,6 +186,19 @@ class RequestPreparerTest {
     }
 
     @Test
+    void onlyLoopDetectionTurnedOffTravelsOn() {
+        assertEquals(
+                false,
+                prepare(chat(",'thinking':{'loop_detection':false}", "hi"))
+                        .thinking()
+                        .loopDetection());
+        assertNull(prepare(chat(",'thinking':{'loop_detection':true}", "hi"))
+                .thinking()
+                .loopDetection());
+        assertNull(prepare(chat("", "hi")).thinking().loopDetection());
+    }
+
+    @Test
     void translateBuildsInstructionsNamingLanguagesAndGlossary() {
         PreparedRequest p = prepare(
                 "{'schema_version':1,'request_id':'t1','task':'translate','text':'Der Hund schläft.',"

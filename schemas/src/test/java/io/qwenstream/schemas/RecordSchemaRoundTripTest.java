@@ -113,7 +113,7 @@ class RecordSchemaRoundTripTest {
         Sampling sampling = new Sampling(0.6, 0.95, 20, 0.05, 1.5, 42L, 256, List.of("END"), true);
         PreparedRequest.ResolvedSampling resolved =
                 new PreparedRequest.ResolvedSampling(0.7, 0.8, 20, 0.0, 0.5, -7L, 128, List.of("END"), false);
-        Usage usage = new Usage(31, 120, 14, true);
+        Usage usage = new Usage(31, 120, 14, true, true);
         ErrorDetail error = new ErrorDetail(ErrorCode.DEADLINE_EXCEEDED, "the deadline passed", "/deadline_ms");
 
         Map<String, List<Object>> byName = new LinkedHashMap<>();
@@ -130,7 +130,7 @@ class RecordSchemaRoundTripTest {
                                 null,
                                 List.of(weather),
                                 ToolChoice.function("get_weather"),
-                                new Thinking(true, 512),
+                                new Thinking(true, 512, false),
                                 sampling,
                                 null,
                                 null,
@@ -284,7 +284,7 @@ class RecordSchemaRoundTripTest {
                                 "<|im_start|>user\nGood morning<|im_end|>\n<|im_start|>assistant\n",
                                 12,
                                 new int[] {3, 40},
-                                new Thinking(true, 256),
+                                new Thinking(true, 256, false),
                                 resolved,
                                 translate,
                                 null,

@@ -57,9 +57,11 @@ public final class EngineCli {
               generate --model PATH [--tokenizer DIR] (--ids 1,2,3 | --prompt TEXT) --max-tokens N
                        [--greedy] [--allow-greedy] [--ignore-eos] [--temperature T] [--top-p P] [--top-k K]
                        [--min-p P] [--presence-penalty X] [--seed S] [--think | --no-think]
-                       [--thinking-budget N] [--stop TEXT] [--kv-cache f32|f16]
+                       [--thinking-budget N] [--no-loop-detection] [--stop TEXT] [--kv-cache f32|f16]
                   --prompt is one user message through the chat template and Qwen3's thinking rules
                   (greedy is refused in thinking mode unless --allow-greedy); --ids are raw tokens
+                  a thinking that repeats a block of tokens or never closes is ended with the budget's
+                  closing sentence (usage.thinking_loop_ended) unless --no-loop-detection
                   --kv-cache: KV cache precision; f32 (default here) matches transformers in float32,
                   f16 halves the cache (2 x layers x kv_dim x 2 bytes a token instead of x 4)
               convert --from HF_DIR --to FILE.gguf --type F32|BF16|Q8_0|Q4_0 [--tokenizer DIR]

@@ -6,6 +6,7 @@ import io.qwenstream.engine.Engine;
 import io.qwenstream.engine.GenerationOptions;
 import io.qwenstream.engine.GenerationResult;
 import io.qwenstream.engine.KvPrecision;
+import io.qwenstream.engine.LoopDetection;
 import io.qwenstream.engine.SamplingParams;
 import io.qwenstream.engine.TokenListener;
 import java.io.PrintStream;
@@ -41,7 +42,7 @@ final class GenerateCommand {
                         "thinking-budget",
                         "stop",
                         "kv-cache"),
-                Set.of("greedy", "allow-greedy", "ignore-eos", "think", "no-think"));
+                Set.of("greedy", "allow-greedy", "ignore-eos", "think", "no-think", "no-loop-detection"));
         if (args.has("ids") == args.has("prompt")) throw new UsageException("give exactly one of --ids and --prompt");
         if (args.flag("think") && args.flag("no-think"))
             throw new UsageException("--think and --no-think exclude each other");
@@ -83,7 +84,9 @@ final class GenerateCommand {
                     args.flag("ignore-eos"),
                     stop,
                     thinking,
-                    thinking != null && thinking ? budget : null);
+                    thinking != null && thinking ? budget : null,
+                    null,
+                    args.flag("no-loop-detection") ? LoopDetection.OFF : LoopDetection.DEFAULT);
             GenerationResult result = engine.generate(prompt, options, kvCache, TokenListener.NONE);
             Json.print(out, toJson(result));
         }
@@ -116,6 +119,7 @@ final class GenerateCommand {
         usage.put("thinking_tokens", r.usage().thinkingTokens());
         usage.put("answer_tokens", r.usage().answerTokens());
         usage.put("thinking_budget_reached", r.usage().thinkingBudgetReached());
+        usage.put("thinking_loop_ended", r.usage().thinkingLoopEnded());
         return json;
     }
 }

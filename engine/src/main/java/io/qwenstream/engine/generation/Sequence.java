@@ -17,8 +17,8 @@ import java.util.function.Supplier;
 
 /**
  * One generation's rules, token by token: forced tokens (the opening {@code <think>\n}, the
- * budget's closing sentence), sampling, thinking and answer counts, eos, stop strings, max tokens
- * and the KV cache's capacity. The caller runs the model; {@link #next()} says what to feed it.
+ * budget's closing sentence), sampling, thinking and answer counts, a looping thinking's end, eos,
+ * stop strings, max tokens and the KV cache's capacity. The caller runs the model; {@link #next()} says what to feed it.
  */
 final class Sequence {
 
@@ -39,6 +39,12 @@ final class Sequence {
     private int thinkingTokens;
     private int answerTokens;
     private boolean budgetReached;
+    /** Sees the thinking repeat itself; null when loop detection is off or there is no thinking. */
+    private final RepetitionDetector repetition;
+    /** Thinking tokens after which a thinking that never closes is ended; MAX_VALUE for none. */
+    private final int thinkingCeiling;
+
+    private boolean loopEnded;
     private GenerationResult.FinishReason finish;
     /** The answer format's state, or null for free text. */
     private final AnswerConstraint constraint;
@@ -89,8 +95,28 @@ final class Sequence {
         this.constraint = options.answerFormat() == null
                 ? null
                 : new AnswerConstraint(options.answerFormat().grammar(), tokenizer);
-        this.answerReserve =
-                constraint == null ? 0 : tokenizer.encode(Qwen3.BUDGET_CLOSING).length + constraint.completionCost();
+        boolean watchLoops = Boolean.TRUE.equals(options.thinking())
+                && options.loopDetection().enabled();
+        int closing = constraint != null || watchLoops ? tokenizer.encode(Qwen3.BUDGET_CLOSING).length : 0;
+        this.answerReserve = constraint == null ? 0 : closing + constraint.completionCost();
+        this.repetition = watchLoops ? new RepetitionDetector(options.loopDetection()) : null;
+        this.thinkingCeiling = watchLoops && options.thinkingBudget() == null
+                ? ceiling(
+                        room(),
+                        Math.max(closing, answerReserve),
+                        options.loopDetection().maxThinkingShare())
+                : Integer.MAX_VALUE;
+    }
+
+    /**
+     * The share of {@code room} a thinking may take before it is ended, or MAX_VALUE when what must follow
+     * it ({@code after}: the closing sentence, and an answer format's shortest answer) would not fit with
+     * one token to spare: a small max_tokens has no room for an answer anyway, and a format closes the
+     * thinking itself when the answer's room runs out.
+     */
+    static int ceiling(int room, int after, double share) {
+        int ceiling = (int) (room * share);
+        return room - ceiling > after ? ceiling : Integer.MAX_VALUE;
     }
 
     /** Tokens this sequence may still choose, the next one included. */
@@ -107,8 +133,19 @@ final class Sequence {
             if (constraint.completionCost() >= room()) for (int id : constraint.completionTokens()) forced.add(id);
         } else if (phase == Phase.THINKING && !budgetReached && room() <= answerReserve) {
             budgetReached = true;
-            for (int id : tokenizer.encode(Qwen3.BUDGET_CLOSING)) forced.add(id);
+            closeThinking();
         }
+    }
+
+    /** Forces Qwen's closing sentence and {@code </think>} in place of whatever else was to come. */
+    private void closeThinking() {
+        forced.clear();
+        for (int id : tokenizer.encode(Qwen3.BUDGET_CLOSING)) forced.add(id);
+    }
+
+    /** Whether the thinking, with {@code token} its latest, repeats itself or has reached its ceiling. */
+    private boolean loops(int token) {
+        return repetition.accept(token) | thinkingTokens >= thinkingCeiling;
     }
 
     private int sample() {
@@ -156,8 +193,10 @@ final class Sequence {
                 && !budgetReached
                 && thinkingTokens >= options.thinkingBudget()) {
             budgetReached = true;
-            forced.clear();
-            for (int id : tokenizer.encode(Qwen3.BUDGET_CLOSING)) forced.add(id);
+            closeThinking();
+        } else if (phase == Phase.THINKING && repetition != null && !budgetReached && !loopEnded && loops(token)) {
+            loopEnded = true;
+            closeThinking();
         }
         if (count == options.maxTokens() || position == state.capacity())
             return end(GenerationResult.FinishReason.LENGTH);
@@ -211,6 +250,6 @@ final class Sequence {
                 Arrays.copyOf(ids, count),
                 text.toString(),
                 finish,
-                new GenerationResult.Usage(prompt.length, thinkingTokens, answerTokens, budgetReached));
+                new GenerationResult.Usage(prompt.length, thinkingTokens, answerTokens, budgetReached, loopEnded));
     }
 }

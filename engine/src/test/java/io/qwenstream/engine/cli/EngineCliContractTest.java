@@ -2,6 +2,7 @@ package io.qwenstream.engine.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -175,6 +176,7 @@ class EngineCliContractTest {
                 usage.get("thinking_tokens").asInt()
                         + usage.get("answer_tokens").asInt());
         assertTrue(usage.has("thinking_budget_reached"));
+        assertFalse(usage.get("thinking_loop_ended").asBoolean(), "raw ids follow no thinking rules");
     }
 
     @Test
@@ -200,6 +202,7 @@ class EngineCliContractTest {
                 text);
         JsonNode usage = out.get("usage");
         assertTrue(usage.get("thinking_budget_reached").asBoolean());
+        assertFalse(usage.get("thinking_loop_ended").asBoolean());
         // 6 budgeted tokens, then the closing sentence (its tokens are thinking up to and including </think>).
         int sentenceTokens = ok(
                         "tokenize",
