@@ -43,11 +43,20 @@ public record Matrix(String name, GGMLType type, int rows, int cols, MemorySegme
     /** out[r] = dot(r, x, 0) for every row, spread over the engine's worker threads. */
     public void matvec(float[] x, float[] out) {
         checkVectors(x, out);
-        if ((long) rows * cols < PARALLEL_MIN_WEIGHTS) {
+        if (type == GGMLType.Q4_K && VectorInfo.ENABLED) {
+            // The activations laid out once for all rows (and the sums its min terms need).
+            float[] xp = Q4_KKernel.preparedByThisThread(x, 0, cols);
+            forRows(1, (start, end) -> q4_KRows(xp, out, start, end));
+        } else if ((long) rows * cols < PARALLEL_MIN_WEIGHTS) {
             rowsTimesVector(x, out, 0, rows);
         } else {
             Parallel.parallelForRange(rows, (start, end) -> rowsTimesVector(x, out, start, end));
         }
+    }
+
+    private void q4_KRows(float[] xp, float[] out, int start, int end) {
+        float[] scratch = Q4_KKernel.scratchOfThisThread(cols);
+        for (int r = start; r < end; r++) out[r] = Q4_KKernel.dotPrepared(data, rowOffset(r), xp, cols, scratch);
     }
 
     private void rowsTimesVector(float[] x, float[] out, int start, int end) {

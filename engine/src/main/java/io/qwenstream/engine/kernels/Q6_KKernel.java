@@ -145,13 +145,16 @@ public final class Q6_KKernel {
 
     /** scale * (q - 32) for one vector of weights: q = (ql >> lowShift) & 15 | ((qh >> highShift) & 3) << 4. */
     private static FloatVector weights(MemorySegment w, long ql, long qh, int lowShift, int highShift, float scale) {
-        ByteVector low = ByteVector.fromMemorySegment(B_SPECIES, w, ql, ByteOrder.LITTLE_ENDIAN)
-                .lanewise(VectorOperators.LSHR, lowShift)
-                .and((byte) 0xF);
+        // Shifts on 32-bit lanes (x86 has no byte shift; a byte-lane shift compiles to five instructions), then a
+        // mask that keeps only bits that stayed in their own byte: the two high bits, moved to 4..5.
+        ByteVector low = VectorInfo.shiftRightAndMask(
+                ByteVector.fromMemorySegment(B_SPECIES, w, ql, ByteOrder.LITTLE_ENDIAN), lowShift, 0xF);
         ByteVector high = ByteVector.fromMemorySegment(B_SPECIES, w, qh, ByteOrder.LITTLE_ENDIAN)
+                .reinterpretAsInts()
                 .lanewise(VectorOperators.LSHR, highShift)
-                .and((byte) 3)
-                .lanewise(VectorOperators.LSHL, 4);
+                .lanewise(VectorOperators.LSHL, 4)
+                .reinterpretAsBytes()
+                .and((byte) 0x30);
         return VectorInfo.widen(low.or(high).sub((byte) 32)).mul(scale);
     }
 
