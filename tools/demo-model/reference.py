@@ -13,12 +13,14 @@ back under Hugging Face names, loads that with Qwen3MoeForCausalLM and writes
 Not yet run: the session that wrote it had no device machine (docs/demo-model.md).
 """
 import argparse
+import base64
 import gzip
 import json
 import os
 import struct
 import sys
 import tempfile
+import time
 
 import numpy as np
 import torch
@@ -111,7 +113,46 @@ def hf_names(tensors):
     return out
 
 
+def state_for(model, hf):
+    """The GGUF's weights (Hugging Face per-expert names) under the names of `model`'s state dict."""
+    state = {}
+    for key in model.state_dict():
+        if key in hf:
+            t = hf[key]
+        elif key == "lm_head.weight":
+            t = hf["model.embed_tokens.weight"]
+        elif key.endswith("mlp.experts.gate_up_proj"):
+            p = key[: -len("gate_up_proj")]
+            n = export.MODEL["num_experts"]
+            t = np.stack([np.concatenate([hf[f"{p}{j}.gate_proj.weight"], hf[f"{p}{j}.up_proj.weight"]]) for j in range(n)])
+        elif key.endswith("mlp.experts.down_proj"):
+            p = key[: -len("down_proj")]
+            t = np.stack([hf[f"{p}{j}.down_proj.weight"] for j in range(export.MODEL["num_experts"])])
+        else:
+            raise KeyError(f"{key}: not in the GGUF")
+        state[key] = torch.from_numpy(np.array(t, dtype=np.float32))
+    return state
+
+
+def greedy_tokens(model, ids, count, stop=None):
+    """Argmax decoding with a KV cache, as the engine's greedy path runs it: `count` tokens, never
+    stopping at eos unless `stop` names a token to stop after."""
+    out, past, step = [], None, torch.tensor([ids])
+    with torch.no_grad():
+        for _ in range(count):
+            o = model(step, past_key_values=past, use_cache=True)
+            past = o.past_key_values
+            nxt = int(o.logits[0, -1].argmax())
+            out.append(nxt)
+            if nxt == stop:
+                break
+            step = torch.tensor([[nxt]])
+    return out
+
+
 def reference(model, tok):
+    """fixtures/reference's fields (tools/heldout/make_heldout.py computes them the same way) for chat
+    prompts followed by up to 24 tokens of the model's own greedy answer."""
     prompts = [
         ([{"role": "user", "content": "Hello, my parcel for order 4827193 was supposed to arrive on March 3, but it still hasn't come."}], True),
         ([{"role": "user", "content": "Bonjour, je voudrais annuler la commande 5510287. /no_think"}], True),
@@ -122,14 +163,15 @@ def reference(model, tok):
     for messages, thinking in prompts:
         text = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True, enable_thinking=thinking)
         ids = tok(text, add_special_tokens=False)["input_ids"]
+        ids = ids + greedy_tokens(model, ids, 24, stop=151645)
         with torch.no_grad():
-            ids = model.generate(torch.tensor([ids]), max_new_tokens=24, do_sample=False)[0].tolist()
-            logits = model(torch.tensor([ids])).logits[0].double()
-            greedy = model.generate(torch.tensor([ids]), max_new_tokens=16, do_sample=False, eos_token_id=None,
-                                    min_new_tokens=16)[0, len(ids):].tolist()
+            logits = model(torch.tensor([ids])).logits[0].float()
         top = logits.topk(10, dim=-1)
         sequences.append(dict(ids=ids, top10_ids=top.indices.tolist(), top10_logits=top.values.tolist(),
-                              logsumexp=torch.logsumexp(logits, -1).tolist(), greedy_ids=greedy))
+                              logsumexp=torch.logsumexp(logits, -1).tolist(),
+                              last_logits_f32_b64=base64.b64encode(logits[-1].numpy().astype("<f4").tobytes()).decode(),
+                              greedy_ids=greedy_tokens(model, ids, 16)))
+        print(f"reference: {len(ids)} ids, {tok.decode(ids[-24:])!r}", flush=True)
     return sequences
 
 
@@ -175,7 +217,14 @@ def main():
     json.dump(config, open(os.path.join(hf_dir, "config.json"), "w"))
     tok = AutoTokenizer.from_pretrained(args.tokenizer)
     torch.backends.cuda.matmul.allow_tf32 = False
-    model = Qwen3MoeForCausalLM.from_pretrained(hf_dir, dtype=torch.float32).eval()
+    model, info = Qwen3MoeForCausalLM.from_pretrained(hf_dir, dtype=torch.float32, output_loading_info=True)
+    model.eval()
+    print(f"loading info: {info}", flush=True)
+    # Then every weight set again from the GGUF under the names this transformers uses (experts
+    # stacked or not), strictly: a weight left random would make the reference another model's.
+    model.load_state_dict(state_for(model, hf_names(tensors)), strict=True)
+    assert torch.equal(model.lm_head.weight, model.model.embed_tokens.weight)
+    print(f"loaded {len(tensors)} GGUF tensors, {sum(t.numel() for t in model.parameters()):,} parameters", flush=True)
     import transformers
     json.dump(dict(transformers=transformers.__version__, torch=torch.__version__,
                    models={"qwenstream-demo": dict(sequences=reference(model, tok))}),
@@ -184,13 +233,25 @@ def main():
     model.to(device)
     held = gen_data.generate(2, 400)
     torch.manual_seed(2)
+    t0 = time.time()
     sampled = generate_all(model, tok, held, True, device)
+    print(f"sampled {len(held)} in {time.time() - t0:.0f}s", flush=True)
     greedy = generate_all(model, tok, held, False, device)
-    json.dump(dict(sampled=evaluate.score(held, sampled), greedy=evaluate.score(held, greedy)),
+    print(f"greedy {len(held)} in {time.time() - t0:.0f}s", flush=True)
+    by = {}
+    for key in ("lang", "kind"):
+        for value in sorted({e[key] for e in held}):
+            idx = [i for i, e in enumerate(held) if e[key] == value]
+            by[f"{key}={value}"] = evaluate.score([held[i] for i in idx], [sampled[i] for i in idx])
+    json.dump(dict(examples=len(held), sampled=evaluate.score(held, sampled), greedy=evaluate.score(held, greedy),
+                   sampled_by=by),
               open(os.path.join(args.out, "eval.json"), "w"), indent=1)
     with open(os.path.join(args.out, "samples.jsonl"), "w") as f:
-        for e, o in list(zip(held, sampled))[:40]:
-            f.write(json.dumps(dict(kind=e["kind"], prompt=e["messages"], output=o), ensure_ascii=False) + "\n")
+        for e, o, g in list(zip(held, sampled, greedy))[:80]:
+            f.write(json.dumps(dict(kind=e["kind"], lang=e["lang"], enable_thinking=e["enable_thinking"],
+                                    facts=e["facts"], prompt=e["messages"], sampled=o, greedy=g),
+                               ensure_ascii=False) + "\n")
+    print(json.dumps(dict(sampled=evaluate.score(held, sampled), greedy=evaluate.score(held, greedy))), flush=True)
 
 
 if __name__ == "__main__":

@@ -144,7 +144,11 @@ def main():
     p.add_argument("--resume")
     p.add_argument("--experts", default="grouped_mm", help="transformers' experts implementation")
     p.add_argument("--time-budget", type=float, default=0,
-                   help="seconds for the training loop: after a few steps, --steps shrinks to what fits")
+                   help="seconds for the whole run, data included (a device command is capped at 600 s): the "
+                        "learning-rate schedule then follows the time left rather than --steps, which stays a cap")
+    p.add_argument("--data-seed", type=int, default=1,
+                   help="gen_data's seed for the training dialogues (2 is the held-out set's); a resumed run "
+                        "may take fresh dialogues")
     p.add_argument("--save-every", type=int, default=1000)
     a = p.parse_args()
     torch.manual_seed(1)
@@ -153,7 +157,8 @@ def main():
     os.makedirs(a.out, exist_ok=True)
 
     t0 = time.time()
-    train = gen_data.generate(1, a.count)
+    assert a.data_seed != 2, "seed 2 is the held-out set"
+    train = gen_data.generate(a.data_seed, a.count)
     held = gen_data.generate(2, 512)
     enc = encode_all(train, a.tokenizer)
     held_enc = encode_all(held, a.tokenizer)
@@ -171,6 +176,8 @@ def main():
     remap = {t: i for i, t in enumerate(used)}
     # The held-out loss skips the rare held-out dialogue with a token training never saw.
     held_enc = [(pr, c) for pr, c in held_enc if all(t in remap for t in pr + c)]
+    # Likewise a resumed run's fresh dialogues: its vocabulary is the first run's.
+    enc = [(pr, c) for pr, c in enc if all(t in remap for t in pr + c)]
     log_unused = math.log(FULL_VOCAB - len(used))
     print(f"vocabulary: {len(used)} used tokens of {FULL_VOCAB}", flush=True)
 
@@ -195,10 +202,22 @@ def main():
                             lr=a.lr, betas=(0.9, 0.95), fused=device == "cuda")
     warmup = 100 if a.resume else 300
 
+    train_start = [None]
+    train_seconds = a.time_budget - (time.time() - t0) - 20 if a.time_budget else 0  # 20 s: last save, exit
+
+    def progress(step):
+        """How far the schedule is, 0 to 1: by the clock under --time-budget (steps get faster once
+        warm, so a rate measured early undercounts them), else by steps."""
+        if train_seconds:
+            return min(1.0, (time.time() - train_start[0]) / train_seconds) if train_start[0] else 0.0
+        return (step - warmup) / max(1, a.steps - warmup)
+
     def lr_at(step):
         if step < warmup:
             return a.lr * (step + 1) / warmup
-        return a.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, a.steps - warmup))))
+        if train_start[0] is None:
+            train_start[0] = time.time()
+        return a.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress(step))))
 
     def held_out_loss():
         model.eval()
@@ -219,12 +238,6 @@ def main():
     step, t1, running = 0, time.time(), []
     model.train()
     while step < a.steps:
-        if a.time_budget and step == 40:
-            per_step = (time.time() - t1) / step
-            fits = int(a.time_budget / (per_step * 1.04))  # held-out losses and saves take ~4 %
-            if fits < a.steps:
-                print(f"{per_step:.3f}s/step: --steps {a.steps} -> {fits} to fit {a.time_budget:.0f}s", flush=True)
-                a.steps = fits
         if not plan:
             plan = batches(enc, a.batch, rng)
         ids, labels, mask = tensors(enc, plan.pop(), remap, device)
@@ -239,6 +252,9 @@ def main():
         opt.step()
         running.append(ce.item())
         step += 1
+        if train_seconds and step > warmup and progress(step) >= 1.0 and step < a.steps:
+            print(f"time budget spent at step {step}: stopping", flush=True)
+            a.steps = step  # so the last log line and save below run for this step, and the loop ends
         if step % 100 == 0 or step == a.steps:
             held_loss = held_out_loss() if step % 500 == 0 or step == a.steps else float("nan")
             log.write(f"{step}\t{sum(running) / len(running):.4f}\t{held_loss:.4f}\n")

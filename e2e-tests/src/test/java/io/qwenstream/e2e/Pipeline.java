@@ -105,18 +105,24 @@ final class Pipeline implements AutoCloseable {
 
     /** {@code up} with the fixture model and the engine's tokenizer; returns once every service is ready. */
     static Pipeline up(Path stateDir) {
-        Path root = repositoryRoot();
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
-        int status = new Launcher(root, stateDir, out, out)
-                .run(List.of(
-                        "up",
+        return up(
+                stateDir,
+                List.of(
                         "--model",
                         fixtures().resolve("models/tiny-qwen3-moe").toString(),
                         "--tokenizer",
-                        tokenizer().toString(),
-                        "--timeout",
-                        "150"));
+                        tokenizer().toString()));
+    }
+
+    /** {@code up} with these model options (none: the default, the shipped demo model); returns once ready. */
+    static Pipeline up(Path stateDir, List<String> modelOptions) {
+        Path root = repositoryRoot();
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
+        List<String> args = new ArrayList<>(List.of("up"));
+        args.addAll(modelOptions);
+        args.addAll(List.of("--timeout", "150"));
+        int status = new Launcher(root, stateDir, out, out).run(args);
         if (status != 0) {
             throw new IllegalStateException(
                     "./qwenstream up failed (exit " + status + "):\n" + log.toString(StandardCharsets.UTF_8));

@@ -6,6 +6,7 @@ import io.qwenstream.local.kafka.LocalKafka;
 import io.qwenstream.local.kafka.ServiceAcls;
 import io.qwenstream.local.kafka.Topics;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -16,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.zip.GZIPInputStream;
 
 /**
  * {@code up} and {@code down}: a detached broker and the three services as background
@@ -62,26 +65,58 @@ final class Cluster {
         return ClusterState.read(stateFile());
     }
 
+    /** The shipped demo model, gzipped in the repository (docs/demo-model.md). */
+    static final String DEFAULT_MODEL_GZ = "tools/demo-model/qwenstream-demo.Q8_0.gguf.gz";
+
     /**
-     * The model {@code up} uses without {@code --model}: a small random-weight Qwen3-MoE with the
-     * real Qwen3 tokenizer and chat template (its answers are noise), which the {@code qwenstream}
-     * script forges with {@code engine forge} on first use (see {@code DEFAULT_MODEL} there).
+     * The model {@code up} uses without {@code --model}: qwenstream-demo, a tiny Qwen3-MoE trained on
+     * synthetic customer-service dialogues in eight languages (a model of one domain, not Qwen3; real
+     * Qwen3 tokenizer and chat template inside). It ships gzipped ({@link #DEFAULT_MODEL_GZ}) and is
+     * unpacked into {@code .qwenstream/models/} on first use.
      */
     static Model defaultModel(Path root) {
         return new Model(
-                root.resolve(".qwenstream/models/qwen3-moe-demo.gguf")
+                root.resolve(".qwenstream/models/qwenstream-demo.Q8_0.gguf")
                         .toAbsolutePath()
                         .normalize(),
                 null);
     }
 
-    Model chooseModel(UpOptions options) {
+    /**
+     * Unpacks the shipped demo model unless an unpacked copy at least as new as the archive is
+     * there; through a temporary file and an atomic move, so an interrupted unpack leaves nothing
+     * half-written under the model's name.
+     */
+    static void unpackDefaultModel(Path root, Path target, PrintStream out) {
+        Path gz = root.resolve(DEFAULT_MODEL_GZ);
+        try {
+            if (!Files.exists(gz)) {
+                if (Files.exists(target)) return;
+                throw new LauncherException("no default model: " + gz + " is missing (pass --model PATH)");
+            }
+            if (Files.exists(target) && Files.getLastModifiedTime(target).compareTo(Files.getLastModifiedTime(gz)) >= 0)
+                return;
+            out.println("qwenstream: unpacking the demo model " + gz + " into " + target.getParent());
+            Files.createDirectories(target.getParent());
+            Path partial = Files.createTempFile(
+                    target.getParent(), target.getFileName().toString(), ".partial");
+            try {
+                try (InputStream in = new GZIPInputStream(Files.newInputStream(gz), 1 << 16)) {
+                    Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+                }
+                Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(partial);
+            }
+        } catch (IOException e) {
+            throw new LauncherException("cannot unpack the default model " + gz + ": " + e.getMessage());
+        }
+    }
+
+    Model chooseModel(UpOptions options, PrintStream out) {
         if (options.model() == null) {
             Model model = defaultModel(root);
-            if (!Files.exists(model.path())) {
-                throw new LauncherException("no default model at " + model.path()
-                        + ": run ./qwenstream up (it forges one), or pass --model PATH");
-            }
+            unpackDefaultModel(root, model.path(), out);
             return options.tokenizer() != null ? new Model(model.path(), options.tokenizer()) : model;
         }
         if (!Files.exists(options.model()))
@@ -113,11 +148,11 @@ final class Cluster {
             throw new LauncherException("not built: "
                     + missing.stream().map(this::serviceJar).toList() + " (run ./mvnw -DskipTests install)");
         }
-        Model model = chooseModel(options);
+        Model model = chooseModel(options, out);
         out.println("qwenstream: model " + model.path()
                 + (model.tokenizer() != null ? " (tokenizer " + model.tokenizer() + ")" : "")
                 + (options.model() == null
-                        ? " [embedded default: a random-weight test model, its answers are noise]"
+                        ? " [default: qwenstream-demo, a tiny customer-service model of one domain, not Qwen3]"
                         : ""));
 
         Path logs = stateDir.resolve("logs");

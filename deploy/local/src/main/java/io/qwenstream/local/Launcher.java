@@ -60,7 +60,8 @@ public final class Launcher {
               down
                   Stops everything up started and deletes a temporary data dir.
               demo [--model PATH] [--tokenizer DIR] [--secure]
-                  up, a few scripted asks (thinking on, off, /no_think, budget, translate, summarise), down.
+                  up, a few scripted asks to the default customer-service model (thinking on, /no_think,
+                  thinking off; English, Chinese, French, Spanish; a translation, a thread summarised), down.
               fuzz [--records N] [--rate R] [--seed S] [--good G] [--timeout S] [--json]
                   Sends N malformed records (default 10,000; truncated, bad syntax, invalid UTF-8, wrong types,
                   out-of-range values, missing fields, not objects, deep nesting, oversize) to the running pipeline
@@ -247,23 +248,50 @@ public final class Launcher {
         return new PipelineClient(state.bootstrapServers(), state.topicNames(), json, state.clientSecurity());
     }
 
-    /** The demo's scripted asks: each is what a user would type after {@code ./qwenstream ask}. */
+    /** A support thread, as a customer-service tool would paste it, for the demo's summary. */
+    static final String DEMO_THREAD = """
+            [user]
+            Hi, this is Emma. I was charged twice for order 6150342: two payments of €89.90 on May 12.
+
+            [assistant]
+            Hello Emma,
+
+            I'm sorry about the double charge. I can confirm that order 6150342 was charged twice; the extra \
+            payment of €89.90 has been refunded and will appear on your statement within 3 business days.
+
+            Have a nice day!""";
+
+    /**
+     * The demo's scripted asks, each what a user would type after {@code ./qwenstream ask}. They are
+     * in the default model's domain (customer service; docs/demo-model.md): thinking on in English and
+     * Chinese, {@code /no_think} in French, thinking off in Spanish, a translation and a summary.
+     */
     static final List<List<String>> DEMO_ASKS = List.of(
-            List.of("--max-tokens", "48", "What is the capital of France?"),
-            List.of("--no-think", "--max-tokens", "32", "Name three primary colours."),
-            List.of("--max-tokens", "32", "Tell me a one-line joke. /no_think"),
-            List.of("--thinking-budget", "8", "--max-tokens", "48", "Why is the sky blue?"),
-            List.of("--task", "translate", "--to", "French", "--max-tokens", "32", "Good morning, how are you?"),
+            List.of(
+                    "--max-tokens",
+                    "200",
+                    "Hi, this is Emma. My parcel for order 4827193 was supposed to arrive on March 3, "
+                            + "but it still hasn't come."),
+            List.of("--max-tokens", "200", "您好，我的订单662514（耳机）显示已送达，可是没有包裹。"),
+            List.of(
+                    "--max-tokens",
+                    "160",
+                    "Bonjour, je souhaite annuler la commande 5510287, passée le 2 mai. Merci, Camille /no_think"),
+            List.of(
+                    "--no-think",
+                    "--max-tokens",
+                    "160",
+                    "Hola, el artículo del pedido 7734120 (cafetera) llegó dañado. Saludos, Lucía"),
             List.of(
                     "--task",
-                    "summarize",
-                    "--style",
-                    "bullets",
+                    "translate",
+                    "--to",
+                    "German",
                     "--max-tokens",
-                    "48",
-                    "Kafka is a distributed event log. Producers append records to topics split into partitions; "
-                            + "consumers read them at their own pace and commit offsets. Records are kept for a "
-                            + "configured time, so several services can process the same stream independently."));
+                    "200",
+                    "Hello,\n\nYour order 4827193 (coffee machine) has shipped and is on its way. "
+                            + "It should arrive by March 7.\n\nHave a nice day!"),
+            List.of("--task", "summarize", "--style", "issue_resolution", "--max-tokens", "200", DEMO_THREAD));
 
     private int demo(UpOptions options) {
         int status = OK;
