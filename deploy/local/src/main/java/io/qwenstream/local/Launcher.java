@@ -41,7 +41,7 @@ public final class Launcher {
               up [--model PATH] [--tokenizer DIR] [--data DIR] [--timeout S] [--secure]
                   Starts a real Kafka broker (KRaft), creates the topics, starts ingest-service, inference-worker
                   and postprocess-service in the background; returns when all are ready. Without --model: the
-                  embedded default model. --data keeps the broker's data in DIR (default: a temporary dir).
+                  shipped demo model (qwenstream-demo; docs/demo-model.md). --data keeps the broker's data in DIR (default: a temporary dir).
                   --secure: TLS only, SCRAM-SHA-512 users (admin and one per service) and ACLs; certificates and
                   passwords are made for the data dir, in DATA/secrets (owner-only; docs/security.md).
                   State and logs: .qwenstream/ (state.json, logs/).

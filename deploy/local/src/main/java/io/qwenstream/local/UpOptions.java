@@ -10,7 +10,7 @@ import java.util.Set;
 /**
  * {@code up [--model PATH] [--tokenizer DIR] [--data DIR] [--timeout S] [--secure]}.
  *
- * @param model     null: the embedded default model
+ * @param model     null: the shipped demo model
  * @param tokenizer null: the model's own tokenizer (or the default model's)
  * @param dataDir   null: a temporary broker data directory that {@code down} deletes
  * @param timeout   how long each service may take to report ready

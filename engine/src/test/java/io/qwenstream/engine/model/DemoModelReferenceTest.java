@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.qwenstream.engine.Fixtures;
+import io.qwenstream.engine.KvPrecision;
 import io.qwenstream.engine.ReferenceCheck;
 import io.qwenstream.engine.load.LoadedModel;
 import java.io.IOException;
@@ -74,7 +75,7 @@ class DemoModelReferenceTest {
         int[] used = Fixtures.ints(Fixtures.JSON.readTree(Files.readString(dir().resolve("results/used_ids.json"))));
         try (LoadedModel engine = LoadedModel.load(gguf, null)) {
             Qwen3Model model = engine.model();
-            Qwen3Model.State state = model.newState(ids.length, KVCache.Precision.F32);
+            Qwen3Model.State state = model.newState(ids.length, KvPrecision.F32);
             for (int p = 0; p < ids.length; p++) model.forward(state, ids[p], p, true);
             float[] logits = state.logits();
             boolean[] trained = new boolean[logits.length];
