@@ -8,6 +8,7 @@ object: for each check, how many examples it applies to and the share that passe
   answer_language   the answer is in the customer's language (the target language for translate)
   facts_kept        every fact the answer must keep (order number, amount, e-mail, address) is in it verbatim
   think_well_formed thinking on: one <think>…</think> block first, non-empty, naming the right language
+  intent_named      thinking on, customer chats: the thinking names the customer's intent (the request understood)
   no_think_when_off /no_think: an empty block; enable_thinking false: no block at all
   translation_language  translate examples only: the answer is in the target language
   within_max_words  summaries with max_words: the summary has at most that many words
@@ -78,6 +79,8 @@ def score(examples, outputs):
         if ex["enable_thinking"] and ex["think"]:
             named = NAME[ex["lang"]] in (think or "")
             record("think_well_formed", formed and bool(think) and named)
+            if ex.get("intent"):
+                record("intent_named", f"Intent: {ex['intent']}." in (think or ""))
         else:
             record("no_think_when_off", formed and not think)
         if ex["kind"] == "translate":

@@ -2,6 +2,9 @@
 
     python3 gen_data.py --seed 1 --count 1000 --out data.jsonl
 
+`--wording unseen` writes the customer's requests with the phrasings kept out of training (each
+intent's `unseen` list), for the evaluation of wording the model never saw.
+
 Each line is one training example: the prompt's `messages` (rendered later with the real Qwen3
 chat template), `enable_thinking`, the `think` text (null when thinking is off, "" for the empty
 block that /no_think asks for) and the `answer`, plus what the evaluation checks: the answer's
@@ -18,6 +21,12 @@ from phrases import (AGENT_CLOSE, AGENT_OPEN, CUSTOMER_CLOSE, CUSTOMER_OPEN, EMA
 SYSTEMS = ["You are a helpful customer-service assistant.",
            "You are the support assistant of an online shop. Be polite and concise."]
 CJK = ("zh", "ja")
+# Which of an intent's phrasing lists customers write with: "customer" (training) or "unseen" (evaluation).
+WORDING = "customer"
+
+
+def phrasings(intent):
+    return intent.get(WORDING) or intent["customer"]
 
 
 def translate_instructions(target, source, conversation=False):
@@ -89,7 +98,7 @@ def join(lang, parts):
 
 
 def customer_message(rng, intent, lang, facts, name):
-    body = rng.choice(intent["customer"])[lang].format(**facts.slots(lang, in_customer_text=True))
+    body = rng.choice(phrasings(intent))[lang].format(**facts.slots(lang, in_customer_text=True))
     opener = rng.choice(CUSTOMER_OPEN[lang] + ["", ""])
     closer = rng.choice(CUSTOMER_CLOSE[lang] + ["", ""])
     named = "{name}" in opener or "{name}" in closer
@@ -125,19 +134,19 @@ def pick_intent(rng):
 
 
 def chat_turn(rng, lang, intent=None, facts=None):
-    """(user text, think, answer, facts to keep) for one customer message."""
+    """(user text, think, answer, facts to keep, intent name) for one customer message."""
     intent = intent or pick_intent(rng)
     facts = facts or Facts(rng)
     name = rng.choice(NAMES[lang])
     text, named = customer_message(rng, intent, lang, facts, name)
     name = name if named else None
     keep, _ = facts.kept(intent, lang)
-    return text, thinking(intent, lang, facts, name), agent_answer(rng, intent, lang, facts, name), keep
+    return text, thinking(intent, lang, facts, name), agent_answer(rng, intent, lang, facts, name), keep, intent["name"]
 
 
 def chat(rng, mode):
     lang = rng.choice(LANGS)
-    text, think, answer, keep = chat_turn(rng, lang)
+    text, think, answer, keep, intent = chat_turn(rng, lang)
     messages = [{"role": "system", "content": rng.choice(SYSTEMS)}] if rng.random() < 0.25 else []
     enable = True
     if mode == "soft_off":
@@ -149,21 +158,21 @@ def chat(rng, mode):
         text += " /think"
     messages.append({"role": "user", "content": text})
     return dict(kind="chat_" + mode, lang=lang, messages=messages, enable_thinking=enable, think=think,
-                answer=answer, facts=keep)
+                answer=answer, facts=keep, intent=intent)
 
 
 def multi_turn(rng):
     lang = rng.choice(LANGS)
     facts = Facts(rng)
-    text1, _, answer1, _ = chat_turn(rng, lang, INTENTS[rng.choice(sorted(INTENTS))], facts)
+    text1, _, answer1, _, _ = chat_turn(rng, lang, INTENTS[rng.choice(sorted(INTENTS))], facts)
     lang2 = rng.choice(LANGS) if rng.random() < 0.15 else lang
     if rng.random() < 0.4:
         text2 = rng.choice(THANKS["customer"])[lang2]
         think = (f"The customer writes in {NAME[lang2]}, so I answer in {NAME[lang2]}. Intent: thanks. "
                  f"Facts to keep: none. Plan: {THANKS['plan']}.")
-        answer, keep = THANKS["answer"][lang2], []
+        answer, keep, intent = THANKS["answer"][lang2], [], THANKS["name"]
     else:
-        text2, think, answer, keep = chat_turn(rng, lang2, None, facts if rng.random() < 0.5 else None)
+        text2, think, answer, keep, intent = chat_turn(rng, lang2, None, facts if rng.random() < 0.5 else None)
     enable = True
     if rng.random() < 0.2:
         text2, think = text2 + " /no_think", ""
@@ -172,7 +181,7 @@ def multi_turn(rng):
     messages = [{"role": "user", "content": text1}, {"role": "assistant", "content": answer1},
                 {"role": "user", "content": text2}]
     return dict(kind="multi_turn", lang=lang2, messages=messages, enable_thinking=enable, think=think,
-                answer=answer, facts=keep)
+                answer=answer, facts=keep, intent=intent)
 
 
 def language_as_asked(rng, lang):
@@ -186,8 +195,8 @@ def translate(rng):
     facts.address_lang = src  # an address is copied as written, never translated
     intent = pick_intent(rng)
     if rng.random() < 0.5:
-        i = rng.randrange(len(intent["customer"]))
-        render = lambda lang: intent["customer"][i][lang].format(**facts.slots(lang))
+        i = rng.randrange(len(phrasings(intent)))
+        render = lambda lang: phrasings(intent)[i][lang].format(**facts.slots(lang))
     else:
         closer = rng.randrange(len(AGENT_CLOSE["en"]))
         render = lambda lang: "\n\n".join([AGENT_OPEN[lang][1], intent["answer"][lang].format(**facts.slots(lang)),
@@ -297,7 +306,11 @@ def main():
     p.add_argument("--count", type=int, default=1000)
     p.add_argument("--out", required=True)
     p.add_argument("--instructions", action="store_true", help="write instruction_cases() as JSON instead")
+    p.add_argument("--wording", choices=["customer", "unseen"], default="customer",
+                   help="the customers' phrasings: those trained on (default) or those kept out of training")
     a = p.parse_args()
+    global WORDING
+    WORDING = a.wording
     if a.instructions:
         with open(a.out, "w", encoding="utf-8") as f:
             json.dump(instruction_cases(), f, ensure_ascii=False, indent=1)

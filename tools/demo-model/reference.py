@@ -9,8 +9,9 @@ back under Hugging Face names, loads that with Qwen3MoeForCausalLM and writes
                       greedy_ids) for a few chat prompts, for the engine's DemoModelReferenceTest
   OUT/eval.json       evaluate.py's scores on 400 held-out dialogues (gen_data seed 2), sampled
                       with the pipeline's per-mode defaults, and greedy
-  OUT/samples.jsonl   what the model wrote for the first 40 of them
-Not yet run: the session that wrote it had no device machine (docs/demo-model.md).
+  OUT/eval-unseen.json  the same on 400 dialogues whose customers write with the phrasings kept out
+                      of training (gen_data --wording unseen, seed 2)
+  OUT/samples.jsonl   what the model wrote for the first 80 of the held-out dialogues
 """
 import argparse
 import base64
@@ -232,6 +233,20 @@ def main():
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model.to(device)
     held = gen_data.generate(2, 400)
+    sampled, greedy = evaluation(model, tok, held, device, os.path.join(args.out, "eval.json"))
+    with open(os.path.join(args.out, "samples.jsonl"), "w") as f:
+        for e, o, g in list(zip(held, sampled, greedy))[:80]:
+            f.write(json.dumps(dict(kind=e["kind"], lang=e["lang"], enable_thinking=e["enable_thinking"],
+                                    facts=e["facts"], prompt=e["messages"], sampled=o, greedy=g),
+                               ensure_ascii=False) + "\n")
+    gen_data.WORDING = "unseen"
+    unseen = gen_data.generate(2, 400)
+    gen_data.WORDING = "customer"
+    evaluation(model, tok, unseen, device, os.path.join(args.out, "eval-unseen.json"))
+
+
+def evaluation(model, tok, held, device, path):
+    """evaluate.py's scores of the model's outputs for held, sampled and greedy, written to path."""
     torch.manual_seed(2)
     t0 = time.time()
     sampled = generate_all(model, tok, held, True, device)
@@ -244,14 +259,9 @@ def main():
             idx = [i for i, e in enumerate(held) if e[key] == value]
             by[f"{key}={value}"] = evaluate.score([held[i] for i in idx], [sampled[i] for i in idx])
     json.dump(dict(examples=len(held), sampled=evaluate.score(held, sampled), greedy=evaluate.score(held, greedy),
-                   sampled_by=by),
-              open(os.path.join(args.out, "eval.json"), "w"), indent=1)
-    with open(os.path.join(args.out, "samples.jsonl"), "w") as f:
-        for e, o, g in list(zip(held, sampled, greedy))[:80]:
-            f.write(json.dumps(dict(kind=e["kind"], lang=e["lang"], enable_thinking=e["enable_thinking"],
-                                    facts=e["facts"], prompt=e["messages"], sampled=o, greedy=g),
-                               ensure_ascii=False) + "\n")
-    print(json.dumps(dict(sampled=evaluate.score(held, sampled), greedy=evaluate.score(held, greedy))), flush=True)
+                   sampled_by=by), open(path, "w"), indent=1)
+    print(path, json.dumps(dict(sampled=evaluate.score(held, sampled), greedy=evaluate.score(held, greedy))), flush=True)
+    return sampled, greedy
 
 
 if __name__ == "__main__":
