@@ -65,6 +65,12 @@ final class Cluster {
         return ClusterState.read(stateFile());
     }
 
+    /** The state of the pipeline that is up; fails, naming the command to run, when none is. */
+    ClusterState runningState() {
+        return state().orElseThrow(() ->
+                new LauncherException("qwenstream is not up (no " + stateFile() + "): run ./qwenstream up first"));
+    }
+
     /** The shipped demo model, gzipped in the repository (docs/demo-model.md). */
     static final String DEFAULT_MODEL_GZ = "tools/demo-model/qwenstream-demo.Q8_0.gguf.gz";
 
@@ -275,8 +281,7 @@ final class Cluster {
      * ports, and waits until it answers. The other processes are left alone: they reconnect by themselves.
      */
     ClusterState restart(String name, boolean kill, Duration timeout, PrintStream out) {
-        ClusterState state = state().orElseThrow(() ->
-                new LauncherException("qwenstream is not up (no " + stateFile() + "): run ./qwenstream up first"));
+        ClusterState state = runningState();
         boolean broker = name.equals("broker");
         ClusterState.Service service = broker
                 ? null
@@ -358,7 +363,7 @@ final class Cluster {
                                 + late.process().log() + ":\n"
                                 + LocalKafka.logTail(Path.of(late.process().log()), LOG_TAIL_LINES));
             }
-            sleep(250);
+            Interruptibly.sleep(250);
         }
     }
 
@@ -431,20 +436,11 @@ final class Cluster {
                         .anyMatch(service -> service.process().live().isPresent());
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException("no free local port", e);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LauncherException("interrupted");
         }
     }
 }

@@ -66,9 +66,7 @@ final class Fuzz {
     private Fuzz() {}
 
     static int run(Cluster cluster, FuzzOptions options, PrintStream out, PrintStream err) {
-        ClusterState state = cluster.state()
-                .orElseThrow(() -> new LauncherException(
-                        "qwenstream is not up (no " + cluster.stateFile() + "): run ./qwenstream up first"));
+        ClusterState state = cluster.runningState();
         Topics topics = state.topicNames();
         String prefix =
                 "fuzz-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + "-";
@@ -103,8 +101,8 @@ final class Fuzz {
                     .name("fuzz-reader")
                     .start(() -> read(consumer, topics, prefix, options, tally, sender));
             goodFailed += goodRequests(client, prefix + "busy-", options.good(), underFuzz, sender::isAlive);
-            join(sender);
-            join(reader);
+            Interruptibly.join(sender);
+            Interruptibly.join(reader);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
 
@@ -372,15 +370,6 @@ final class Fuzz {
             consumer.partitionsFor(topic).forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
         }
         return partitions;
-    }
-
-    private static void join(Thread thread) {
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LauncherException("interrupted");
-        }
     }
 
     /** Nearest-rank percentile 50 or 99 (as {@link LatencyStats}); NaN when empty. */

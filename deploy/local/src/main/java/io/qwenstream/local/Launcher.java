@@ -242,9 +242,7 @@ public final class Launcher {
     private PipelineClient client(String bootstrapOverride) {
         if (bootstrapOverride != null)
             return new PipelineClient(bootstrapOverride, Topics.fromSystemProperties(), json);
-        ClusterState state = cluster.state()
-                .orElseThrow(() -> new LauncherException(
-                        "qwenstream is not up (no " + cluster.stateFile() + "): run ./qwenstream up first"));
+        ClusterState state = cluster.runningState();
         return new PipelineClient(state.bootstrapServers(), state.topicNames(), json, state.clientSecurity());
     }
 

@@ -1,6 +1,5 @@
 package io.qwenstream.local;
 
-import io.qwenstream.local.client.LauncherException;
 import io.qwenstream.local.kafka.Topics;
 import java.nio.file.Path;
 import java.util.Map;
@@ -18,9 +17,7 @@ public record RunningPipeline(
     /** The pipeline {@code up} started from {@code root} with its state in {@code stateDir}; fails when none is up. */
     public static RunningPipeline of(Path root, Path stateDir) {
         Cluster cluster = new Cluster(root, stateDir);
-        ClusterState state = cluster.state()
-                .orElseThrow(() -> new LauncherException(
-                        "qwenstream is not up (no " + cluster.stateFile() + "): run ./qwenstream up first"));
+        ClusterState state = cluster.runningState();
         return new RunningPipeline(
                 state.bootstrapServers(), state.topicNames(), state.clientSecurity(), state.model(), state.tokenizer());
     }

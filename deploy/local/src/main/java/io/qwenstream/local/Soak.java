@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.qwenstream.local.SoakObserver.Track;
 import io.qwenstream.local.client.LatencyStats;
-import io.qwenstream.local.client.LauncherException;
 import io.qwenstream.local.kafka.Topics;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -62,9 +61,7 @@ final class Soak {
     private Soak() {}
 
     static int run(Cluster cluster, SoakOptions options, PrintStream out, PrintStream err) {
-        ClusterState state = cluster.state()
-                .orElseThrow(() -> new LauncherException(
-                        "qwenstream is not up (no " + cluster.stateFile() + "): run ./qwenstream up first"));
+        ClusterState state = cluster.runningState();
         Topics topics = state.topicNames();
         String prefix =
                 "soak-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + "-";
@@ -84,7 +81,7 @@ final class Soak {
                         .name("soak-sender")
                         .start(() -> send(state.bootstrapServers(), topics, options, prefix, observer, notSent, err));
                 faults(options, startMs, workers, cluster, observer, topics, kills, brokerRestarts, err);
-                join(sender);
+                Interruptibly.join(sender);
                 long backlog = awaitAnswers(observer, deadlineMs, err);
                 ObjectNode report = report(
                         options,
@@ -162,7 +159,7 @@ final class Soak {
     private static void pace(long startNanos, int index, double rate) {
         long due = startNanos + (long) (index * 1e9 / rate);
         long wait = due - System.nanoTime();
-        if (wait > 0) sleep(TimeUnit.NANOSECONDS.toMillis(wait));
+        if (wait > 0) Interruptibly.sleep(TimeUnit.NANOSECONDS.toMillis(wait));
     }
 
     /**
@@ -184,7 +181,7 @@ final class Soak {
         int brokerAt = options.brokerRestarts() > 0 ? events / 2 : -1;
         for (int e = 0; e < events; e++) {
             long wait = startMs + (e + 1) * sendingMs / (events + 1) - System.currentTimeMillis();
-            if (wait > 0) sleep(wait);
+            if (wait > 0) Interruptibly.sleep(wait);
             if (e == brokerAt) {
                 brokerRestarts.add(restartBroker(cluster, err));
             } else {
@@ -225,7 +222,7 @@ final class Soak {
                     break;
                 }
             }
-            if (victim == null) sleep(20);
+            if (victim == null) Interruptibly.sleep(20);
         }
         if (victim == null) victim = workers.names().getFirst();
         String chosen = victim;
@@ -249,11 +246,11 @@ final class Soak {
         try {
             workers.restart(victim, READY_TIMEOUT, err);
             long ready = System.currentTimeMillis();
-            join(watch);
+            Interruptibly.join(watch);
             return new Kill(victim, at, inFlight, reassignedAt.get(), ready, null);
         } catch (RuntimeException e) {
             err.println("soak: the restart of " + victim + " failed: " + e.getMessage());
-            join(watch);
+            Interruptibly.join(watch);
             return new Kill(victim, at, inFlight, reassignedAt.get(), -1, e.getMessage());
         }
     }
@@ -277,7 +274,7 @@ final class Soak {
             }
             if (moved.equals(partitions)) return System.currentTimeMillis();
             if (victimOwns && !moved.isEmpty()) return -1; // the restarted worker took one back first
-            sleep(100);
+            Interruptibly.sleep(100);
         }
         return -1;
     }
@@ -303,9 +300,9 @@ final class Soak {
                 err.printf("soak: waiting for %,d final response(s)…%n", unanswered);
                 lastReport = System.currentTimeMillis();
             }
-            sleep(200);
+            Interruptibly.sleep(200);
         }
-        sleep(SETTLE.toMillis());
+        Interruptibly.sleep(SETTLE.toMillis());
         return most;
     }
 
@@ -498,24 +495,6 @@ final class Soak {
                         entry.getValue().path("old_gen_used_max").asDouble(),
                         entry.getValue().path("live_after_gc_max").asDouble()));
         out.println(report.path("passed").asBoolean() ? "PASSED" : "FAILED");
-    }
-
-    private static void join(Thread thread) {
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LauncherException("interrupted");
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LauncherException("interrupted");
-        }
     }
 
     private static double round(double value) {

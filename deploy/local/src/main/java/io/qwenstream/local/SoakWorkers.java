@@ -3,8 +3,6 @@ package io.qwenstream.local;
 import io.qwenstream.local.client.LauncherException;
 import io.qwenstream.local.kafka.LocalKafka;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,7 +56,7 @@ final class SoakWorkers implements AutoCloseable {
                 .orElseThrow(() -> new LauncherException("the state has no " + WORKER));
         for (int n = 2; n <= count; n++) {
             String name = WORKER + "-" + n;
-            int port = freePort();
+            int port = Cluster.freePort();
             List<String> command = new ArrayList<>();
             for (String arg : first.process().command()) {
                 if (arg.startsWith(INSTANCE_ID)) arg = INSTANCE_ID + GROUP + "-" + n;
@@ -135,9 +133,7 @@ final class SoakWorkers implements AutoCloseable {
     }
 
     private ClusterState state() {
-        return cluster.state()
-                .orElseThrow(() -> new LauncherException(
-                        "qwenstream is not up (no " + cluster.stateFile() + "): run ./qwenstream up first"));
+        return cluster.runningState();
     }
 
     /** Stops the workers the soak added and takes them out of the state: the pipeline is left as up made it. */
@@ -166,13 +162,5 @@ final class SoakWorkers implements AutoCloseable {
                         state.startedAt(),
                         state.secure())
                 .write(cluster.stateFile());
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("no free local port", e);
-        }
     }
 }
