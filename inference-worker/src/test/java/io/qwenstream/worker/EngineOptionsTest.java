@@ -99,25 +99,7 @@ class EngineOptionsTest {
     }
 
     private static PreparedRequest withFormat(PreparedRequest r, String answerFormatJson) {
-        return new PreparedRequest(
-                r.schemaVersion(),
-                r.requestId(),
-                r.conversationId(),
-                r.tenant(),
-                r.task(),
-                r.prompt(),
-                r.promptTokens(),
-                r.promptTextOnlyAt(),
-                r.thinking(),
-                r.sampling(),
-                Messages.fromJson(answerFormatJson, PreparedRequest.AnswerFormat.class),
-                r.translate(),
-                r.summarize(),
-                r.messages(),
-                r.stream(),
-                r.deadlineAtMs(),
-                r.receivedAtMs(),
-                r.metadata());
+        return r.withAnswerFormat(Messages.fromJson(answerFormatJson, PreparedRequest.AnswerFormat.class));
     }
 
     private static PreparedRequest request(boolean thinking, Integer budget, int maxTokens) {

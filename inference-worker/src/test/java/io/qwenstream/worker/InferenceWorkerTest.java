@@ -451,8 +451,8 @@ class InferenceWorkerTest {
         producer.send(new ProducerRecord<>(
                         Topics.INFERENCE,
                         json,
-                        Messages.toJson(withAnswerFormat(
-                                request(json, true, 6, 90, 5, null), PreparedRequest.AnswerFormat.jsonSchema(schema)))))
+                        Messages.toJson(request(json, true, 6, 90, 5, null)
+                                .withAnswerFormat(PreparedRequest.AnswerFormat.jsonSchema(schema)))))
                 .get();
         Map<String, Map<String, Object>> functions = new java.util.LinkedHashMap<>();
         functions.put("get_weather", schema);
@@ -460,9 +460,8 @@ class InferenceWorkerTest {
         producer.send(new ProducerRecord<>(
                         Topics.INFERENCE,
                         call,
-                        Messages.toJson(withAnswerFormat(
-                                request(call, false, null, 90, 6, null),
-                                PreparedRequest.AnswerFormat.toolCall(functions)))))
+                        Messages.toJson(request(call, false, null, 90, 6, null)
+                                .withAnswerFormat(PreparedRequest.AnswerFormat.toolCall(functions)))))
                 .get();
 
         var validators = com.networknt.schema.SchemaRegistry.withDefaultDialect(
@@ -485,28 +484,6 @@ class InferenceWorkerTest {
         var argumentErrors =
                 validators.getSchema(Messages.mapper().valueToTree(parameters)).validate(body.get("arguments"));
         assertTrue(argumentErrors.isEmpty(), () -> argumentErrors + " in " + answer);
-    }
-
-    private static PreparedRequest withAnswerFormat(PreparedRequest r, PreparedRequest.AnswerFormat format) {
-        return new PreparedRequest(
-                r.schemaVersion(),
-                r.requestId(),
-                r.conversationId(),
-                r.tenant(),
-                r.task(),
-                r.prompt(),
-                r.promptTokens(),
-                r.promptTextOnlyAt(),
-                r.thinking(),
-                r.sampling(),
-                format,
-                r.translate(),
-                r.summarize(),
-                r.messages(),
-                r.stream(),
-                r.deadlineAtMs(),
-                r.receivedAtMs(),
-                r.metadata());
     }
 
     private static PreparedRequest withPrompt(PreparedRequest r, String prompt) {

@@ -80,6 +80,29 @@ public record PreparedRequest(
                 metadata);
     }
 
+    /** This request with its answer held to {@code format} (null: free text). */
+    public PreparedRequest withAnswerFormat(AnswerFormat format) {
+        return new PreparedRequest(
+                schemaVersion,
+                requestId,
+                conversationId,
+                tenant,
+                task,
+                prompt,
+                promptTokens,
+                promptTextOnlyAt,
+                thinking,
+                sampling,
+                format,
+                translate,
+                summarize,
+                messages,
+                stream,
+                deadlineAtMs,
+                receivedAtMs,
+                metadata);
+    }
+
     /** By value, {@code promptTextOnlyAt} included (a record compares arrays by identity). */
     @Override
     public boolean equals(Object other) {
